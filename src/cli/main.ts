@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { UsageError } from "./args.js";
+import { runSandboxCommand } from "./sandbox-command.js";
+
+const HELP = `Usage: agentruntime-webhooks <command> [options]
+
+Inbound webhooks for AgentRuntime workflows.
+
+Commands:
+  sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
+
+Run 'agentruntime-webhooks <command> --help' for a command's options.
+Options:
+  -h, --help     show this help
+  -v, --version  print the version
+`;
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<void>> = {
+  sandbox: runSandboxCommand,
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+  return pkg.version as string;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "-v" || name === "--version") {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`agentruntime-webhooks: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    await command(rest, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(
+        `agentruntime-webhooks ${error.command}: ${error.message}\nRun 'agentruntime-webhooks ${error.command} --help' for usage.\n`,
+      );
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`agentruntime-webhooks ${name}: ${message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,232 @@
+import { z } from "zod";
+
+/**
+ * The AgentRuntime inbound-webhook contract, written once. Every object the sandbox
+ * stores and answers, every request it accepts, and every answer the client parses is
+ * one of these schemas; their TypeScript types are `z.infer` of them.
+ */
+
+export const MAX_NAME_LENGTH = 64;
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 200;
+/** Serialized size cap for `extras.trigger_payload`, so a subscription row stays small. */
+export const MAX_TRIGGER_PAYLOAD_BYTES = 16 * 1024;
+
+const isoTimestamp = z.iso.datetime();
+const id = z.uuid();
+const jsonObject = z.record(z.string(), z.unknown());
+
+// Unicode control characters (C0, DEL, C1) are refused in names: they hide text in logs and UIs.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A subscription label: 1–64 characters after trimming, no control characters. */
+export const SubscriptionName = z
+  .string()
+  .trim()
+  .min(1, "name must not be empty")
+  .max(MAX_NAME_LENGTH, `name must be at most ${MAX_NAME_LENGTH} characters`)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), "name must not contain control characters");
+
+export const TriggerPayload = jsonObject.refine(
+  (value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_TRIGGER_PAYLOAD_BYTES,
+  `trigger_payload must serialize to at most ${MAX_TRIGGER_PAYLOAD_BYTES} bytes`,
+);
+
+/** Subscription extras (seed): both fields always present in answers. */
+export const Extras = z.strictObject({
+  use_run_setup_defaults: z.boolean(),
+  trigger_payload: TriggerPayload,
+});
+export type Extras = z.infer<typeof Extras>;
+
+/** Extras as a caller may send them on create: every field optional. */
+export const ExtrasInput = z.strictObject({
+  use_run_setup_defaults: z.boolean().optional(),
+  trigger_payload: TriggerPayload.optional(),
+});
+export type ExtrasInput = z.infer<typeof ExtrasInput>;
+
+export const DEFAULT_EXTRAS: Extras = { use_run_setup_defaults: false, trigger_payload: {} };
+
+export const Subscription = z.object({
+  id,
+  workflow_id: id,
+  name: z.string(),
+  ingress_path: z.string(),
+  ingress_url: z.string(),
+  automation_pat_id: id,
+  automation_pat_hint: z.string(),
+  signing_secret_hint: z.string(),
+  extras: Extras,
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+export type Subscription = z.infer<typeof Subscription>;
+
+/** A step of a workflow; `template` reads the run input through `{{input.field}}`. */
+export const WorkflowStep = z.object({
+  name: z.string(),
+  template: z.string(),
+  required_input: z.array(z.string()),
+});
+export type WorkflowStep = z.infer<typeof WorkflowStep>;
+
+export const WorkflowStatus = z.enum(["saved", "draft"]);
+
+export const Workflow = z.object({
+  id,
+  name: z.string(),
+  status: WorkflowStatus,
+  run_setup_defaults: jsonObject,
+  steps: z.array(WorkflowStep),
+});
+export type Workflow = z.infer<typeof Workflow>;
+
+export const ApiKey = z.object({
+  id,
+  name: z.string(),
+  hint: z.string(),
+  in_vault: z.boolean(),
+  created_at: isoTimestamp,
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+/** What one step of a run read from its input and produced. */
+export const RunStepResult = z.object({
+  name: z.string(),
+  template: z.string(),
+  received: jsonObject,
+  output: z.string(),
+});
+export type RunStepResult = z.infer<typeof RunStepResult>;
+
+export const RunStatus = z.enum(["succeeded", "failed"]);
+
+export const Run = z.object({
+  id,
+  workflow_id: id,
+  subscription_id: id,
+  status: RunStatus,
+  start_params: z.object({
+    webhook_payload: jsonObject,
+    trigger_payload: jsonObject,
+  }),
+  input: jsonObject,
+  steps: z.array(RunStepResult),
+  error: z.string().nullable(),
+  created_at: isoTimestamp,
+});
+export type Run = z.infer<typeof Run>;
+
+export const DeliveryOutcome = z.enum(["accepted", "rejected"]);
+
+export const Delivery = z.object({
+  id,
+  subscription_id: z.string(),
+  received_at: isoTimestamp,
+  status: z.number().int(),
+  outcome: DeliveryOutcome,
+  reason: z.string().nullable(),
+  run_id: id.nullable(),
+  body_sha256: z.string().nullable(),
+  body_bytes: z.number().int().nonnegative(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+/** Every error code an AgentRuntime answer can carry. */
+export const ErrorCode = z.enum([
+  "unauthenticated",
+  "forbidden",
+  "validation_failed",
+  "invalid_json",
+  "not_found",
+  "subscription_not_found",
+  "workflow_not_found",
+  "api_key_not_found",
+  "run_not_found",
+  "workflow_is_draft",
+  "name_taken",
+  "pat_secret_not_in_vault",
+  "pat_mismatch",
+  "idempotency_key_reused",
+  "inbound_webhooks_disabled",
+  "method_not_allowed",
+  "payload_too_large",
+  "unsupported_media_type",
+  "invalid_automation_token",
+  "invalid_signature",
+  "payload_not_object",
+  "internal_error",
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** The envelope of every non-2xx answer. Codes stay open-ended so a newer server still parses. */
+export const ErrorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+  }),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+// ---- Requests ----
+
+export const CreateSubscriptionRequest = z.strictObject({
+  workflow_id: id,
+  name: SubscriptionName,
+  automation_pat_id: id.optional(),
+  automation_bearer: z.string().min(1).optional(),
+  extras: ExtrasInput.optional(),
+});
+export type CreateSubscriptionRequest = z.infer<typeof CreateSubscriptionRequest>;
+
+/** PATCH body: `extras` is an RFC 7396 merge patch, validated after it is applied. */
+export const UpdateSubscriptionRequest = z
+  .strictObject({
+    name: SubscriptionName.optional(),
+    extras: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((body) => body.name !== undefined || body.extras !== undefined, {
+    message: "send at least one of name and extras",
+  });
+export type UpdateSubscriptionRequest = z.infer<typeof UpdateSubscriptionRequest>;
+
+/** `?limit=&cursor=` of every list. */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(MAX_PAGE_LIMIT, `limit must be at most ${MAX_PAGE_LIMIT}`)
+    .default(DEFAULT_PAGE_LIMIT),
+  cursor: z.string().min(1).optional(),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+// ---- Answers ----
+
+export const CreateSubscriptionResponse = z.object({
+  ingress_url: z.string(),
+  ingress_path: z.string(),
+  signing_secret: z.string(),
+  subscription: Subscription,
+});
+export type CreateSubscriptionResponse = z.infer<typeof CreateSubscriptionResponse>;
+
+const nextCursor = z.string().nullable();
+
+export const SubscriptionAnswer = z.object({ subscription: Subscription });
+export const WorkflowAnswer = z.object({ workflow: Workflow });
+export const RunAnswer = z.object({ run: Run });
+export const SubscriptionPage = z.object({
+  subscriptions: z.array(Subscription),
+  next_cursor: nextCursor,
+});
+export const WorkflowPage = z.object({ workflows: z.array(Workflow), next_cursor: nextCursor });
+export const ApiKeyPage = z.object({ api_keys: z.array(ApiKey), next_cursor: nextCursor });
+export const RunPage = z.object({ runs: z.array(Run), next_cursor: nextCursor });
+export const DeliveryPage = z.object({ deliveries: z.array(Delivery), next_cursor: nextCursor });
+
+export const IngressAccepted = z.object({ run_id: id, delivery_id: id });
+export type IngressAccepted = z.infer<typeof IngressAccepted>;

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
+import {
+  closeAfterAnswer,
+  isJsonRequest,
+  parseJson,
+  readBody,
+  sendJson,
+  sendProblem,
+} from "./http.js";
+import { ApiProblem, problems } from "./problems.js";
+import { executeRun } from "./runs.js";
+import { hashToken, newId, sameDigest } from "./secrets.js";
+import type { SandboxStore } from "./store.js";
+
+const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
+  missing:
+    "Send X-Agentruntime-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the signing secret>.",
+  duplicated: "Send the X-Agentruntime-Signature header exactly once.",
+  malformed: "X-Agentruntime-Signature must be 'sha256=' followed by 64 lowercase hex characters.",
+  mismatch:
+    "The signature does not match the body: sign the exact bytes you send with the signing secret shown when the webhook was created.",
+};
+
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+/**
+ * Public ingress, `POST /v1/inbound-webhooks/{id}`: the contract's checks in the
+ * contract's order, every attempt recorded as a delivery, and a run started when all hold.
+ */
+export async function handleIngress(
+  req: IncomingMessage,
+  res: ServerResponse,
+  subscriptionId: string,
+  deps: { store: SandboxStore; maxBodyBytes: number; now: () => Date },
+): Promise<number> {
+  const { store } = deps;
+  const receivedAt = deps.now().toISOString();
+  let bodySha: string | null = null;
+  let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
+
+  const reject = (problem: ApiProblem): number => {
+    store.insertDelivery({
+      id: newId(),
+      subscription_id: subscriptionId,
+      received_at: receivedAt,
+      status: problem.status,
+      outcome: "rejected",
+      reason: problem.code,
+      run_id: null,
+      body_sha256: bodySha,
+      body_bytes: bodyBytes,
+    });
+    sendProblem(res, problem);
+    return problem.status;
+  };
+
+  if (req.method !== "POST") {
+    closeAfterAnswer(req, res);
+    return reject(
+      new ApiProblem(
+        405,
+        "method_not_allowed",
+        "Ingress accepts only POST: send the JSON body with POST to this URL.",
+        { allow: "POST" },
+      ),
+    );
+  }
+
+  const read = await readBody(req, deps.maxBodyBytes);
+  bodyBytes = read.size;
+  if (read.tooLarge) {
+    closeAfterAnswer(req, res);
+    return reject(problems.payloadTooLarge(deps.maxBodyBytes));
+  }
+  bodySha = createHash("sha256").update(read.bytes).digest("hex");
+
+  if (!isJsonRequest(req)) return reject(problems.unsupportedMediaType());
+
+  const target = isUuid(subscriptionId) ? store.ingressTarget(subscriptionId) : undefined;
+  if (!target) {
+    return reject(
+      new ApiProblem(
+        404,
+        "not_found",
+        "No inbound webhook exists at this URL (it may have been deleted); check the ingress URL.",
+      ),
+    );
+  }
+
+  const token = bearerToken(req);
+  const bearer = token?.startsWith("pat_") ? token : undefined;
+  if (!bearer || !sameDigest(hashToken(bearer), target.pat_hash)) {
+    return reject(
+      new ApiProblem(
+        401,
+        "invalid_automation_token",
+        bearer
+          ? "The bearer token is not the automation PAT tied to this webhook; send that PAT as 'Authorization: Bearer pat_…'."
+          : "Send the automation PAT tied to this webhook as 'Authorization: Bearer pat_…'.",
+      ),
+    );
+  }
+
+  const signature = verifySignature(
+    read.bytes,
+    req.headersDistinct["x-agentruntime-signature"],
+    target.signing_secret,
+  );
+  if (!signature.ok) {
+    return reject(new ApiProblem(401, "invalid_signature", SIGNATURE_MESSAGES[signature.problem]));
+  }
+
+  const parsed = parseJson(read.bytes);
+  if (!parsed) return reject(problems.invalidJson());
+  const payload = parsed.value;
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+    return reject(
+      new ApiProblem(
+        422,
+        "payload_not_object",
+        'The body must be a JSON object (for example {"order_id": "1001"}), not an array or a single value.',
+      ),
+    );
+  }
+
+  const run = executeRun(target.workflow, {
+    id: newId(),
+    subscription_id: target.subscription.id,
+    webhook_payload: payload as Record<string, unknown>,
+    extras: target.subscription.extras,
+    now: receivedAt,
+  });
+  const deliveryId = newId();
+  store.transaction(() => {
+    store.insertRun(target.project_id, run);
+    store.insertDelivery({
+      id: deliveryId,
+      subscription_id: subscriptionId,
+      received_at: receivedAt,
+      status: 202,
+      outcome: "accepted",
+      reason: null,
+      run_id: run.id,
+      body_sha256: bodySha,
+      body_bytes: bodyBytes,
+    });
+  });
+  sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId });
+  return 202;
+}

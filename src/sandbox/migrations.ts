@@ -1,0 +1,112 @@
+import type { Database } from "better-sqlite3";
+
+/** Versioned schema changes, applied in order, each in its own transaction. Never edit one that shipped. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('project_viewer', 'project_contributor')),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE workflows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('saved', 'draft')),
+    run_setup_defaults TEXT NOT NULL,
+    steps TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE api_keys (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    hint TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    vault_secret TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE subscriptions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    workflow_id TEXT NOT NULL REFERENCES workflows(id),
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    automation_pat_id TEXT NOT NULL REFERENCES api_keys(id),
+    signing_secret TEXT NOT NULL,
+    signing_secret_hint TEXT NOT NULL,
+    extras TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (workflow_id, name_key)
+  );
+  CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    workflow_id TEXT NOT NULL,
+    subscription_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_params TEXT NOT NULL,
+    input TEXT NOT NULL,
+    steps TEXT NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_subscription ON runs (subscription_id, seq);
+  CREATE INDEX runs_by_workflow ON runs (workflow_id, seq);
+  CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    subscription_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected')),
+    reason TEXT,
+    run_id TEXT,
+    body_sha256 TEXT,
+    body_bytes INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_by_subscription ON deliveries (subscription_id, seq);
+  CREATE TABLE idempotency_keys (
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+  );
+  CREATE TABLE sandbox_credentials (
+    name TEXT PRIMARY KEY,
+    secret TEXT NOT NULL
+  );
+  `,
+];
+
+/** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = db.pragma("user_version", { simple: true }) as number;
+  if (from > MIGRATIONS.length) {
+    throw new Error(
+      `the database is at schema version ${from}, newer than this program knows (${MIGRATIONS.length}); upgrade agentruntime-webhooks`,
+    );
+  }
+  for (let version = from; version < MIGRATIONS.length; version += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return { from, to: MIGRATIONS.length };
+}

@@ -1,0 +1,65 @@
+import type { ErrorCode } from "../contract/schemas.js";
+
+/**
+ * An answer the sandbox gives on purpose: a status, a stable code and one sentence a
+ * person can act on. Anything else thrown while handling a request is a bug (500).
+ */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "ApiProblem";
+  }
+}
+
+export const problems = {
+  unauthenticated: () =>
+    new ApiProblem(
+      401,
+      "unauthenticated",
+      "Send a valid user token as 'Authorization: Bearer <token>'; the sandbox prints its tokens at start-up.",
+    ),
+  forbidden: () =>
+    new ApiProblem(
+      403,
+      "forbidden",
+      "This needs the project_contributor role; your token only has project_viewer. Use a contributor token.",
+    ),
+  disabled: () =>
+    new ApiProblem(
+      404,
+      "inbound_webhooks_disabled",
+      "Inbound webhooks are disabled on this deployment (the inbound_webhooks switch is off); ask your operator to turn inbound_webhooks on.",
+    ),
+  subscriptionNotFound: () =>
+    new ApiProblem(
+      404,
+      "subscription_not_found",
+      "No inbound webhook with this id exists in your project; list them with GET /v1/inbound-webhooks.",
+    ),
+  workflowNotFound: () =>
+    new ApiProblem(
+      404,
+      "workflow_not_found",
+      "No workflow with this workflow_id exists in your project; list them with GET /v1/workflows.",
+    ),
+  validation: (message: string) => new ApiProblem(400, "validation_failed", message),
+  invalidJson: () =>
+    new ApiProblem(400, "invalid_json", "The request body is not valid JSON; send a JSON object."),
+  unsupportedMediaType: () =>
+    new ApiProblem(
+      415,
+      "unsupported_media_type",
+      "Send the body as 'Content-Type: application/json' without a Content-Encoding.",
+    ),
+  payloadTooLarge: (maxBytes: number) =>
+    new ApiProblem(
+      413,
+      "payload_too_large",
+      `The body is larger than ${maxBytes} bytes; send a smaller JSON object.`,
+    ),
+} as const;

@@ -1,0 +1,240 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import type { Workflow } from "../contract/schemas.js";
+import { seedDatabase } from "./demo-data.js";
+import { sendJson, sendProblem } from "./http.js";
+import { handleIngress } from "./ingress.js";
+import * as management from "./management.js";
+import { ApiProblem, problems } from "./problems.js";
+import { loadKeyFile, SecretBox } from "./secrets.js";
+import { SandboxStore } from "./store.js";
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface SandboxOptions {
+  /** A SQLite file path, or `:memory:` for a throwaway sandbox. */
+  db: string;
+  host?: string;
+  port?: number;
+  /** The base of every `ingress_url`; defaults to the address the sandbox listens on. */
+  publicUrl?: string;
+  maxBodyBytes?: number;
+  /** What a new database is filled with; an existing one is never re-seeded. */
+  seed?: "demo" | "none";
+  /** The deployment's `inbound_webhooks` switch. */
+  inboundWebhooks?: boolean;
+  /** One line per request and per problem; never bodies, tokens or secrets. */
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+/** What a person (or a test) needs to use a running sandbox. */
+export interface SandboxInfo {
+  url: string;
+  tokens: { contributor: string; viewer: string };
+  workflows: Workflow[];
+  api_keys: { id: string; name: string; in_vault: boolean; pat: string }[];
+}
+
+export interface RunningSandbox extends SandboxInfo {
+  store: SandboxStore;
+  server: Server;
+  close(): Promise<void>;
+}
+
+type Handler = (request: management.Request, id: string) => void | Promise<void>;
+
+function openStore(options: SandboxOptions, ingressBase: () => string): SandboxStore {
+  if (options.db === ":memory:") {
+    return new SandboxStore({ path: ":memory:", box: new SecretBox(randomBytes(32)), ingressBase });
+  }
+  mkdirSync(dirname(options.db), { recursive: true, mode: 0o700 });
+  // A key is made only together with a new database; an existing one must bring its own.
+  const key = loadKeyFile(`${options.db}.key`, !existsSync(options.db));
+  return new SandboxStore({ path: options.db, box: new SecretBox(key), ingressBase });
+}
+
+/**
+ * Starts the local AgentRuntime: the management API, public ingress and run starts, on
+ * SQLite. Resolves once it listens, with the tokens and demo PATs a person needs.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const enabled = options.inboundWebhooks ?? true;
+  let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
+
+  const store = openStore(options, () => base);
+  if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
+  const deps: management.ManagementDeps = { store, now };
+
+  const webhookRoutes = (handler: Handler): Handler => {
+    return (request, id) => {
+      if (!enabled) throw problems.disabled();
+      return handler(request, id);
+    };
+  };
+
+  const routes: { pattern: RegExp; methods: Record<string, Handler> }[] = [
+    {
+      pattern: /^\/v1\/inbound-webhooks$/,
+      methods: {
+        GET: webhookRoutes((r) => management.listSubscriptions(r, deps)),
+        POST: webhookRoutes((r) => management.createSubscription(r, deps)),
+      },
+    },
+    {
+      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/deliveries$/,
+      methods: { GET: webhookRoutes((r, id) => management.listDeliveries(r, deps, id)) },
+    },
+    {
+      pattern: /^\/v1\/workflows$/,
+      methods: { GET: (r) => management.listWorkflows(r, deps) },
+    },
+    {
+      pattern: /^\/v1\/workflows\/([^/]+)$/,
+      methods: { GET: (r, id) => management.getWorkflow(r, deps, id) },
+    },
+    { pattern: /^\/v1\/api-keys$/, methods: { GET: (r) => management.listApiKeys(r, deps) } },
+    { pattern: /^\/v1\/runs$/, methods: { GET: (r) => management.listRuns(r, deps) } },
+    {
+      pattern: /^\/v1\/runs\/([^/]+)$/,
+      methods: { GET: (r, id) => management.getRun(r, deps, id) },
+    },
+  ];
+
+  const ingressPath = /^\/v1\/inbound-webhooks\/([^/]+)$/;
+  const subscriptionMethods: Record<string, Handler> = {
+    GET: webhookRoutes((r, id) => management.getSubscription(r, deps, id)),
+    PATCH: webhookRoutes((r, id) => management.updateSubscription(r, deps, id)),
+    DELETE: webhookRoutes((r, id) => management.deleteSubscription(r, deps, id)),
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+    const method = req.method ?? "GET";
+    const request = { req, res, url };
+    const single = ingressPath.exec(url.pathname);
+    if (single) {
+      const id = decodeURIComponent(single[1] as string);
+      const manage = subscriptionMethods[method];
+      if (manage) {
+        await manage(request, id);
+        return res.statusCode;
+      }
+      // Every other method on this path is an ingress attempt (POST, or a wrong method to record).
+      if (!enabled) throw problems.disabled();
+      return handleIngress(req, res, id, { store, maxBodyBytes, now });
+    }
+    if (url.pathname === "/healthz" && method === "GET") {
+      sendJson(res, 200, { ok: true });
+      return 200;
+    }
+    for (const { pattern, methods } of routes) {
+      const match = pattern.exec(url.pathname);
+      if (!match) continue;
+      const handler = methods[method];
+      if (!handler) {
+        throw new ApiProblem(
+          405,
+          "method_not_allowed",
+          `${method} is not supported here; use ${Object.keys(methods).join(" or ")}.`,
+          { allow: Object.keys(methods).join(", ") },
+        );
+      }
+      await handler(request, decodeURIComponent(match[1] ?? ""));
+      return res.statusCode;
+    }
+    throw new ApiProblem(
+      404,
+      "not_found",
+      "There is no such endpoint; the API lives under /v1 (see the README for the list).",
+    );
+  }
+
+  const server = createServer(async (req, res) => {
+    const started = performance.now();
+    const requestId = `req_${randomBytes(8).toString("hex")}`;
+    res.setHeader("x-request-id", requestId);
+    let status: number;
+    try {
+      const url = new URL(req.url ?? "/", "http://sandbox.invalid");
+      status = await route(req, res, url);
+    } catch (error) {
+      const problem =
+        error instanceof ApiProblem
+          ? error
+          : new ApiProblem(
+              500,
+              "internal_error",
+              `The sandbox failed on this request (request id ${requestId}); its log has the details.`,
+            );
+      if (!(error instanceof ApiProblem)) {
+        log(`${requestId} internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+      if (!res.headersSent) sendProblem(res, problem);
+      else res.destroy();
+      status = problem.status;
+    }
+    // Only the path: query strings may carry cursors, never needed in a log line.
+    const path = (req.url ?? "/").split("?")[0];
+    log(
+      `${requestId} ${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`,
+    );
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8787, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  if (!base) base = url;
+
+  const info = sandboxInfo(store, url);
+  let closing: Promise<void> | undefined;
+  return {
+    ...info,
+    store,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function sandboxInfo(store: SandboxStore, url: string): SandboxInfo {
+  const credentials = store.credentials();
+  const projectId = (store.db.prepare("SELECT id FROM projects LIMIT 1").get() as { id: string })
+    .id;
+  return {
+    url,
+    tokens: {
+      contributor: credentials.get("token:contributor") ?? "",
+      viewer: credentials.get("token:viewer") ?? "",
+    },
+    workflows: store.listWorkflows(projectId, 200).items,
+    api_keys: store.listApiKeys(projectId, 200).items.map((key) => ({
+      id: key.id,
+      name: key.name,
+      in_vault: key.in_vault,
+      pat: credentials.get(`pat:${key.id}`) ?? "",
+    })),
+  };
+}

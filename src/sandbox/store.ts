@@ -1,0 +1,511 @@
+import Database from "better-sqlite3";
+import {
+  type ApiKey,
+  type Delivery,
+  type Extras,
+  type Run,
+  type Subscription,
+  type Workflow,
+  WorkflowStep,
+} from "../contract/schemas.js";
+import { migrate } from "./migrations.js";
+import { ApiProblem } from "./problems.js";
+import type { SecretBox } from "./secrets.js";
+
+export type Role = "project_viewer" | "project_contributor";
+export interface User {
+  id: string;
+  project_id: string;
+  name: string;
+  role: Role;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** What ingress needs to check a request, read in one query. */
+export interface IngressTarget {
+  subscription: Subscription;
+  project_id: string;
+  pat_hash: string;
+  signing_secret: string;
+  workflow: Workflow;
+}
+
+export interface NewSubscription {
+  id: string;
+  project_id: string;
+  workflow_id: string;
+  name: string;
+  automation_pat_id: string;
+  signing_secret: string;
+  signing_secret_hint: string;
+  extras: Extras;
+  now: string;
+}
+
+export interface NewDelivery {
+  id: string;
+  subscription_id: string;
+  received_at: string;
+  status: number;
+  outcome: Delivery["outcome"];
+  reason: string | null;
+  run_id: string | null;
+  body_sha256: string | null;
+  body_bytes: number;
+}
+
+interface SubscriptionRow {
+  id: string;
+  workflow_id: string;
+  name: string;
+  automation_pat_id: string;
+  pat_hint: string;
+  signing_secret_hint: string;
+  extras: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface WorkflowRow {
+  id: string;
+  name: string;
+  status: Workflow["status"];
+  run_setup_defaults: string;
+  steps: string;
+}
+
+interface RunRow {
+  id: string;
+  workflow_id: string;
+  subscription_id: string;
+  status: Run["status"];
+  start_params: string;
+  input: string;
+  steps: string;
+  error: string | null;
+  created_at: string;
+}
+
+const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.automation_pat_id, k.hint AS pat_hint,
+  s.signing_secret_hint, s.extras, s.created_at, s.updated_at`;
+const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
+
+/** Cursors are opaque to callers: the sequence number of the last row they saw. */
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return Number.MAX_SAFE_INTEGER;
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match) {
+    throw new ApiProblem(
+      400,
+      "validation_failed",
+      "cursor is not one this server issued; pass the next_cursor of the previous page, or leave it out to start again.",
+    );
+  }
+  return Number(match[1]);
+}
+
+/**
+ * The sandbox's SQLite store. Every method is synchronous, so a request's reads and
+ * writes inside one `transaction()` cannot interleave with another request's.
+ */
+export class SandboxStore {
+  readonly db: Database.Database;
+  readonly #box: SecretBox;
+  readonly #ingressBase: () => string;
+
+  constructor(options: { path: string; box: SecretBox; ingressBase: () => string }) {
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    migrate(this.db);
+    this.#box = options.box;
+    this.#ingressBase = options.ingressBase;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  seal(plaintext: string): string {
+    return this.#box.seal(plaintext);
+  }
+
+  open(sealed: string): string {
+    return this.#box.open(sealed);
+  }
+
+  #page<Row extends { seq: number }, T>(
+    sql: string,
+    params: Record<string, unknown>,
+    limit: number,
+    cursor: string | undefined,
+    map: (row: Row) => T,
+  ): Page<T> {
+    const rows = this.db
+      .prepare(sql)
+      .all({ ...params, before: decodeCursor(cursor), take: limit + 1 }) as Row[];
+    const more = rows.length > limit;
+    const shown = more ? rows.slice(0, limit) : rows;
+    const last = shown.at(-1);
+    return {
+      items: shown.map(map),
+      next_cursor: more && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  // ---- credentials and users ----
+
+  userByTokenHash(tokenHash: string): User | undefined {
+    return this.db
+      .prepare("SELECT id, project_id, name, role FROM users WHERE token_hash = ?")
+      .get(tokenHash) as User | undefined;
+  }
+
+  isEmpty(): boolean {
+    return this.db.prepare("SELECT 1 FROM projects LIMIT 1").get() === undefined;
+  }
+
+  putCredential(name: string, plaintext: string): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO sandbox_credentials (name, secret) VALUES (?, ?)")
+      .run(name, this.seal(plaintext));
+  }
+
+  credentials(): Map<string, string> {
+    const rows = this.db.prepare("SELECT name, secret FROM sandbox_credentials").all() as {
+      name: string;
+      secret: string;
+    }[];
+    return new Map(rows.map((row) => [row.name, this.open(row.secret)]));
+  }
+
+  // ---- workflows ----
+
+  #workflow(row: WorkflowRow): Workflow {
+    return {
+      id: row.id,
+      name: row.name,
+      status: row.status,
+      run_setup_defaults: JSON.parse(row.run_setup_defaults),
+      steps: WorkflowStep.array().parse(JSON.parse(row.steps)),
+    };
+  }
+
+  listWorkflows(projectId: string, limit: number, cursor?: string): Page<Workflow> {
+    return this.#page<WorkflowRow & { seq: number }, Workflow>(
+      `SELECT seq, id, name, status, run_setup_defaults, steps FROM workflows
+       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      { projectId },
+      limit,
+      cursor,
+      (row) => this.#workflow(row),
+    );
+  }
+
+  getWorkflow(projectId: string, id: string): Workflow | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT id, name, status, run_setup_defaults, steps FROM workflows WHERE project_id = ? AND id = ?",
+      )
+      .get(projectId, id) as WorkflowRow | undefined;
+    return row && this.#workflow(row);
+  }
+
+  // ---- API keys (PATs) ----
+
+  listApiKeys(projectId: string, limit: number, cursor?: string): Page<ApiKey> {
+    return this.#page<ApiKeyRow, ApiKey>(
+      `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at FROM api_keys
+       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      { projectId },
+      limit,
+      cursor,
+      apiKeyFromRow,
+    );
+  }
+
+  /** One PAT of the project with what a create needs: its digest and sealed vault secret. */
+  apiKeyForCreate(
+    projectId: string,
+    where: { id: string } | { tokenHash: string },
+  ): (ApiKey & { token_hash: string; vault_secret: string | null }) | undefined {
+    const [column, value] = "id" in where ? ["id", where.id] : ["token_hash", where.tokenHash];
+    const row = this.db
+      .prepare(
+        `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at, token_hash, vault_secret
+         FROM api_keys WHERE project_id = ? AND ${column} = ?`,
+      )
+      .get(projectId, value) as
+      | (ApiKeyRow & { token_hash: string; vault_secret: string | null })
+      | undefined;
+    return (
+      row && { ...apiKeyFromRow(row), token_hash: row.token_hash, vault_secret: row.vault_secret }
+    );
+  }
+
+  // ---- subscriptions ----
+
+  #subscription(row: SubscriptionRow): Subscription {
+    const ingressPath = `/v1/inbound-webhooks/${row.id}`;
+    return {
+      id: row.id,
+      workflow_id: row.workflow_id,
+      name: row.name,
+      ingress_path: ingressPath,
+      ingress_url: this.#ingressBase() + ingressPath,
+      automation_pat_id: row.automation_pat_id,
+      automation_pat_hint: row.pat_hint,
+      signing_secret_hint: row.signing_secret_hint,
+      extras: JSON.parse(row.extras),
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  }
+
+  nameTaken(workflowId: string, name: string, exceptId?: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM subscriptions WHERE workflow_id = ? AND name_key = ? AND id <> ?")
+        .get(workflowId, nameKey(name), exceptId ?? "") !== undefined
+    );
+  }
+
+  insertSubscription(input: NewSubscription): Subscription {
+    this.db
+      .prepare(
+        `INSERT INTO subscriptions (id, project_id, workflow_id, name, name_key, automation_pat_id,
+           signing_secret, signing_secret_hint, extras, created_at, updated_at)
+         VALUES (@id, @project_id, @workflow_id, @name, @name_key, @automation_pat_id,
+           @signing_secret, @signing_secret_hint, @extras, @now, @now)`,
+      )
+      .run({
+        ...input,
+        name_key: nameKey(input.name),
+        signing_secret: this.seal(input.signing_secret),
+        extras: JSON.stringify(input.extras),
+      });
+    return this.getSubscription(input.project_id, input.id) as Subscription;
+  }
+
+  listSubscriptions(
+    projectId: string,
+    filter: { workflowId?: string | undefined },
+    limit: number,
+    cursor?: string,
+  ): Page<Subscription> {
+    return this.#page<SubscriptionRow & { seq: number }, Subscription>(
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM}
+       WHERE s.project_id = @projectId AND (@workflowId IS NULL OR s.workflow_id = @workflowId)
+         AND s.seq < @before ORDER BY s.seq DESC LIMIT @take`,
+      { projectId, workflowId: filter.workflowId ?? null },
+      limit,
+      cursor,
+      (row) => this.#subscription(row),
+    );
+  }
+
+  getSubscription(projectId: string, id: string): Subscription | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM} WHERE s.project_id = ? AND s.id = ?`,
+      )
+      .get(projectId, id) as SubscriptionRow | undefined;
+    return row && this.#subscription(row);
+  }
+
+  updateSubscription(
+    projectId: string,
+    id: string,
+    change: { name: string; extras: Extras; now: string },
+  ): Subscription {
+    this.db
+      .prepare(
+        `UPDATE subscriptions SET name = @name, name_key = @name_key, extras = @extras, updated_at = @now
+         WHERE project_id = @projectId AND id = @id`,
+      )
+      .run({
+        projectId,
+        id,
+        name: change.name,
+        name_key: nameKey(change.name),
+        extras: JSON.stringify(change.extras),
+        now: change.now,
+      });
+    return this.getSubscription(projectId, id) as Subscription;
+  }
+
+  deleteSubscription(projectId: string, id: string): boolean {
+    return (
+      this.db
+        .prepare("DELETE FROM subscriptions WHERE project_id = ? AND id = ?")
+        .run(projectId, id).changes === 1
+    );
+  }
+
+  ingressTarget(id: string): IngressTarget | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT ${SUBSCRIPTION_COLUMNS}, s.project_id, s.signing_secret, k.token_hash AS pat_hash
+         FROM ${SUBSCRIPTION_FROM} WHERE s.id = ?`,
+      )
+      .get(id) as
+      | (SubscriptionRow & { project_id: string; signing_secret: string; pat_hash: string })
+      | undefined;
+    if (!row) return undefined;
+    const subscription = this.#subscription(row);
+    return {
+      subscription,
+      project_id: row.project_id,
+      pat_hash: row.pat_hash,
+      signing_secret: this.open(row.signing_secret),
+      workflow: this.getWorkflow(row.project_id, row.workflow_id) as Workflow,
+    };
+  }
+
+  // ---- runs and deliveries ----
+
+  insertRun(projectId: string, run: Run): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at)
+         VALUES (@id, @projectId, @workflow_id, @subscription_id, @status, @start_params, @input, @steps, @error, @created_at)`,
+      )
+      .run({
+        ...run,
+        projectId,
+        start_params: JSON.stringify(run.start_params),
+        input: JSON.stringify(run.input),
+        steps: JSON.stringify(run.steps),
+      });
+  }
+
+  #run(row: RunRow): Run {
+    return {
+      id: row.id,
+      workflow_id: row.workflow_id,
+      subscription_id: row.subscription_id,
+      status: row.status,
+      start_params: JSON.parse(row.start_params),
+      input: JSON.parse(row.input),
+      steps: JSON.parse(row.steps),
+      error: row.error,
+      created_at: row.created_at,
+    };
+  }
+
+  listRuns(
+    projectId: string,
+    filter: { subscriptionId?: string | undefined; workflowId?: string | undefined },
+    limit: number,
+    cursor?: string,
+  ): Page<Run> {
+    return this.#page<RunRow & { seq: number }, Run>(
+      `SELECT seq, id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at
+       FROM runs WHERE project_id = @projectId
+         AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
+         AND (@workflowId IS NULL OR workflow_id = @workflowId)
+         AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      {
+        projectId,
+        subscriptionId: filter.subscriptionId ?? null,
+        workflowId: filter.workflowId ?? null,
+      },
+      limit,
+      cursor,
+      (row) => this.#run(row),
+    );
+  }
+
+  getRun(projectId: string, id: string): Run | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at
+         FROM runs WHERE project_id = ? AND id = ?`,
+      )
+      .get(projectId, id) as RunRow | undefined;
+    return row && this.#run(row);
+  }
+
+  insertDelivery(delivery: NewDelivery): void {
+    this.db
+      .prepare(
+        `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
+         VALUES (@id, @subscription_id, @received_at, @status, @outcome, @reason, @run_id, @body_sha256, @body_bytes)`,
+      )
+      .run(delivery);
+  }
+
+  listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
+    return this.#page<Delivery & { seq: number }, Delivery>(
+      `SELECT seq, id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
+       FROM deliveries WHERE subscription_id = @subscriptionId AND seq < @before
+       ORDER BY seq DESC LIMIT @take`,
+      { subscriptionId },
+      limit,
+      cursor,
+      ({ seq: _seq, ...delivery }) => delivery,
+    );
+  }
+
+  // ---- idempotency ----
+
+  /** A remembered create answer, or undefined; entries older than 24 h are forgotten first. */
+  idempotentAnswer(
+    userId: string,
+    key: string,
+    now: Date,
+  ): { request_hash: string; response: unknown } | undefined {
+    const cutoff = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
+    this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").run(cutoff);
+    const row = this.db
+      .prepare("SELECT request_hash, response FROM idempotency_keys WHERE user_id = ? AND key = ?")
+      .get(userId, key) as { request_hash: string; response: string } | undefined;
+    return row && { request_hash: row.request_hash, response: JSON.parse(this.open(row.response)) };
+  }
+
+  rememberAnswer(userId: string, key: string, requestHash: string, response: unknown, now: string) {
+    this.db
+      .prepare(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)",
+      )
+      .run(userId, key, requestHash, this.seal(JSON.stringify(response)), now);
+  }
+}
+
+interface ApiKeyRow {
+  seq: number;
+  id: string;
+  name: string;
+  hint: string;
+  in_vault: number;
+  created_at: string;
+}
+
+function apiKeyFromRow(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    hint: row.hint,
+    in_vault: row.in_vault === 1,
+    created_at: row.created_at,
+  };
+}
+
+/** Names are unique per workflow regardless of letter case ("Shopify" and "shopify" clash). */
+function nameKey(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}

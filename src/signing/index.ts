@@ -1,0 +1,2 @@
+export * from "./curl.js";
+export * from "./signature.js";

@@ -1,0 +1,13 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** CLI tests run the built entry point as users do; build it when a bare `vitest` run finds none. */
+export default function setup(): void {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  if (!existsSync(`${root}/dist/src/cli/main.js`)) {
+    execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", root], {
+      stdio: "inherit",
+    });
+  }
+}
