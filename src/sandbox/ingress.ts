@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
 import {
+  bearerToken,
   closeAfterAnswer,
   isJsonRequest,
   parseJson,
