@@ -80,10 +80,11 @@ export async function runSandboxCommand(
       command,
     );
   }
+  const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8787;
   const sandbox = await startSandbox({
     db,
     host: values.host ?? "127.0.0.1",
-    port: integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8787,
+    port,
     publicUrl,
     maxBodyBytes: integerFlag(command, "max-body", values["max-body"], {
       min: 1,
@@ -96,6 +97,13 @@ export async function runSandboxCommand(
         "off",
       ] as const) ?? "on") === "on",
     log: values.quiet ? undefined : (line) => io.stderr.write(`${line}\n`),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE") {
+      throw new Error(
+        `port ${port} is already in use (EADDRINUSE); stop what uses it, or pick another with --port (0 picks a free one)`,
+      );
+    }
+    throw error;
   });
   const info: SandboxInfo = {
     url: sandbox.url,
