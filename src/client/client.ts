@@ -10,7 +10,7 @@ import {
   RunPage,
   SubscriptionAnswer,
   SubscriptionPage,
-  UpdateSubscriptionRequest,
+  type UpdateSubscriptionRequest,
   WorkflowAnswer,
   WorkflowPage,
 } from "../contract/schemas.js";
@@ -179,7 +179,11 @@ export function createClient(options: ClientOptions) {
   return {
     inboundWebhooks: {
       list: (query: PageOptions & { workflow_id?: string } = {}) =>
-        call("GET", "/v1/inbound-webhooks", { query: { ...query }, schema: SubscriptionPage, retry: true }),
+        call("GET", "/v1/inbound-webhooks", {
+          query: { ...query },
+          schema: SubscriptionPage,
+          retry: true,
+        }),
       get: async (subscriptionId: string) =>
         (
           await call("GET", `/v1/inbound-webhooks/${id(subscriptionId)}`, {
@@ -218,8 +222,12 @@ export function createClient(options: ClientOptions) {
       list: (query: PageOptions = {}) =>
         call("GET", "/v1/workflows", { query: { ...query }, schema: WorkflowPage, retry: true }),
       get: async (workflowId: string) =>
-        (await call("GET", `/v1/workflows/${id(workflowId)}`, { schema: WorkflowAnswer, retry: true }))
-          .workflow,
+        (
+          await call("GET", `/v1/workflows/${id(workflowId)}`, {
+            schema: WorkflowAnswer,
+            retry: true,
+          })
+        ).workflow,
     },
     apiKeys: {
       list: (query: PageOptions = {}) =>

@@ -11,6 +11,7 @@ import {
   sendJson,
   sendProblem,
 } from "./http.js";
+import { type IngressWriter, runRecord } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
 import { hashToken, newId, sameDigest } from "./secrets.js";
@@ -25,7 +26,8 @@ const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = 
     "The signature does not match the body: sign the exact bytes you send with the signing secret shown when the webhook was created.",
 };
 
-const isUuid = (value: string) => z.uuid().safeParse(value).success;
+const Uuid = z.uuid();
+const isUuid = (value: string) => Uuid.safeParse(value).success;
 
 /**
  * Public ingress, `POST /v1/inbound-webhooks/{id}`: the contract's checks in the
@@ -35,24 +37,27 @@ export async function handleIngress(
   req: IncomingMessage,
   res: ServerResponse,
   subscriptionId: string,
-  deps: { store: SandboxStore; maxBodyBytes: number; now: () => Date },
+  deps: { store: SandboxStore; writes: IngressWriter; maxBodyBytes: number; now: () => Date },
 ): Promise<number> {
-  const { store } = deps;
+  const { store, writes } = deps;
   const receivedAt = deps.now().toISOString();
   let bodySha: string | null = null;
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
 
-  const reject = (problem: ApiProblem): number => {
-    store.insertDelivery({
-      id: newId(),
-      subscription_id: subscriptionId,
-      received_at: receivedAt,
-      status: problem.status,
-      outcome: "rejected",
-      reason: problem.code,
-      run_id: null,
-      body_sha256: bodySha,
-      body_bytes: bodyBytes,
+  const reject = async (problem: ApiProblem): Promise<number> => {
+    await writes.write({
+      run: null,
+      delivery: {
+        id: newId(),
+        subscription_id: subscriptionId,
+        received_at: receivedAt,
+        status: problem.status,
+        outcome: "rejected",
+        reason: problem.code,
+        run_id: null,
+        body_sha256: bodySha,
+        body_bytes: bodyBytes,
+      },
     });
     sendProblem(res, problem);
     return problem.status;
@@ -135,9 +140,9 @@ export async function handleIngress(
     now: receivedAt,
   });
   const deliveryId = newId();
-  store.transaction(() => {
-    store.insertRun(target.project_id, run);
-    store.insertDelivery({
+  await writes.write({
+    run: runRecord(target.project_id, run),
+    delivery: {
       id: deliveryId,
       subscription_id: subscriptionId,
       received_at: receivedAt,
@@ -147,7 +152,7 @@ export async function handleIngress(
       run_id: run.id,
       body_sha256: bodySha,
       body_bytes: bodyBytes,
-    });
+    },
   });
   sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId });
   return 202;

@@ -54,7 +54,8 @@ const RunQuery = PageQuery.extend({
   subscription_id: optionalId("subscription_id"),
 });
 
-const isUuid = (value: string) => z.uuid().safeParse(value).success;
+const Uuid = z.uuid();
+const isUuid = (value: string) => Uuid.safeParse(value).success;
 
 function pageAnswer<T>(name: string, page: Page<T>) {
   return { [name]: page.items, next_cursor: page.next_cursor };

@@ -59,7 +59,6 @@ const MIGRATIONS: readonly string[] = [
     subscription_id TEXT NOT NULL,
     status TEXT NOT NULL,
     start_params TEXT NOT NULL,
-    input TEXT NOT NULL,
     steps TEXT NOT NULL,
     error TEXT,
     created_at TEXT NOT NULL

@@ -7,6 +7,7 @@ import type { Workflow } from "../contract/schemas.js";
 import { seedDatabase } from "./demo-data.js";
 import { sendJson, sendProblem } from "./http.js";
 import { handleIngress } from "./ingress.js";
+import { IngressWriter, workerIngressWriter } from "./ingress-writer.js";
 import * as management from "./management.js";
 import { ApiProblem, problems } from "./problems.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
@@ -72,6 +73,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const store = openStore(options, () => base);
   if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
   const deps: management.ManagementDeps = { store, now };
+  const writes =
+    options.db === ":memory:"
+      ? new IngressWriter(async (records) => store.writeIngressRecords(records))
+      : workerIngressWriter(options.db);
 
   const webhookRoutes = (handler: Handler): Handler => {
     return (request, id) => {
@@ -128,7 +133,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       }
       // Every other method on this path is an ingress attempt (POST, or a wrong method to record).
       if (!enabled) throw problems.disabled();
-      return handleIngress(req, res, id, { store, maxBodyBytes, now });
+      return handleIngress(req, res, id, { store, writes, maxBodyBytes, now });
     }
     if (url.pathname === "/healthz" && method === "GET") {
       sendJson(res, 200, { ok: true });
@@ -156,9 +161,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     );
   }
 
+  // Unique per process start and cheap per request: a random prefix and a counter.
+  const requestPrefix = randomBytes(4).toString("hex");
+  let requestCount = 0;
   const server = createServer(async (req, res) => {
     const started = performance.now();
-    const requestId = `req_${randomBytes(8).toString("hex")}`;
+    requestCount += 1;
+    const requestId = `req_${requestPrefix}${requestCount.toString(16).padStart(8, "0")}`;
     res.setHeader("x-request-id", requestId);
     let status: number;
     try {
@@ -188,13 +197,19 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
   server.keepAliveTimeout = 5000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 8787, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 8787, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await writes.close();
+    store.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   if (!base) base = url;
@@ -208,8 +223,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
-          store.close();
-          resolve();
+          writes.close().then(() => {
+            store.close();
+            resolve();
+          });
         });
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();

@@ -8,6 +8,7 @@ import {
   type Workflow,
   WorkflowStep,
 } from "../contract/schemas.js";
+import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-writer.js";
 import { migrate } from "./migrations.js";
 import { ApiProblem } from "./problems.js";
 import type { SecretBox } from "./secrets.js";
@@ -84,7 +85,6 @@ interface RunRow {
   subscription_id: string;
   status: Run["status"];
   start_params: string;
-  input: string;
   steps: string;
   error: string | null;
   created_at: string;
@@ -128,16 +128,36 @@ export class SandboxStore {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
+    // A file database is checkpointed by the ingress writer's thread, off the request path.
+    if (options.path !== ":memory:") this.db.pragma("wal_autocheckpoint = 0");
     this.#box = options.box;
     this.#ingressBase = options.ingressBase;
   }
 
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: preparing is a large share of a request's cost otherwise. */
+  #sql(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Closing the last connection checkpoints the WAL into the database file. */
   close(): void {
     if (this.db.open) this.db.close();
   }
 
+  // One wrapper for every transaction: building a new one per call costs as much as a small insert.
+  readonly #transaction = (work: () => unknown) => work();
+  #inTransaction: Database.Transaction<(work: () => unknown) => unknown> | undefined;
+
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    this.#inTransaction ??= this.db.transaction(this.#transaction);
+    return this.#inTransaction(work) as T;
   }
 
   seal(plaintext: string): string {
@@ -155,9 +175,11 @@ export class SandboxStore {
     cursor: string | undefined,
     map: (row: Row) => T,
   ): Page<T> {
-    const rows = this.db
-      .prepare(sql)
-      .all({ ...params, before: decodeCursor(cursor), take: limit + 1 }) as Row[];
+    const rows = this.#sql(sql).all({
+      ...params,
+      before: decodeCursor(cursor),
+      take: limit + 1,
+    }) as Row[];
     const more = rows.length > limit;
     const shown = more ? rows.slice(0, limit) : rows;
     const last = shown.at(-1);
@@ -170,23 +192,24 @@ export class SandboxStore {
   // ---- credentials and users ----
 
   userByTokenHash(tokenHash: string): User | undefined {
-    return this.db
-      .prepare("SELECT id, project_id, name, role FROM users WHERE token_hash = ?")
-      .get(tokenHash) as User | undefined;
+    return this.#sql("SELECT id, project_id, name, role FROM users WHERE token_hash = ?").get(
+      tokenHash,
+    ) as User | undefined;
   }
 
   isEmpty(): boolean {
-    return this.db.prepare("SELECT 1 FROM projects LIMIT 1").get() === undefined;
+    return this.#sql("SELECT 1 FROM projects LIMIT 1").get() === undefined;
   }
 
   putCredential(name: string, plaintext: string): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO sandbox_credentials (name, secret) VALUES (?, ?)")
-      .run(name, this.seal(plaintext));
+    this.#sql("INSERT OR REPLACE INTO sandbox_credentials (name, secret) VALUES (?, ?)").run(
+      name,
+      this.seal(plaintext),
+    );
   }
 
   credentials(): Map<string, string> {
-    const rows = this.db.prepare("SELECT name, secret FROM sandbox_credentials").all() as {
+    const rows = this.#sql("SELECT name, secret FROM sandbox_credentials").all() as {
       name: string;
       secret: string;
     }[];
@@ -217,11 +240,9 @@ export class SandboxStore {
   }
 
   getWorkflow(projectId: string, id: string): Workflow | undefined {
-    const row = this.db
-      .prepare(
-        "SELECT id, name, status, run_setup_defaults, steps FROM workflows WHERE project_id = ? AND id = ?",
-      )
-      .get(projectId, id) as WorkflowRow | undefined;
+    const row = this.#sql(
+      "SELECT id, name, status, run_setup_defaults, steps FROM workflows WHERE project_id = ? AND id = ?",
+    ).get(projectId, id) as WorkflowRow | undefined;
     return row && this.#workflow(row);
   }
 
@@ -244,12 +265,10 @@ export class SandboxStore {
     where: { id: string } | { tokenHash: string },
   ): (ApiKey & { token_hash: string; vault_secret: string | null }) | undefined {
     const [column, value] = "id" in where ? ["id", where.id] : ["token_hash", where.tokenHash];
-    const row = this.db
-      .prepare(
-        `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at, token_hash, vault_secret
+    const row = this.#sql(
+      `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at, token_hash, vault_secret
          FROM api_keys WHERE project_id = ? AND ${column} = ?`,
-      )
-      .get(projectId, value) as
+    ).get(projectId, value) as
       | (ApiKeyRow & { token_hash: string; vault_secret: string | null })
       | undefined;
     return (
@@ -278,26 +297,24 @@ export class SandboxStore {
 
   nameTaken(workflowId: string, name: string, exceptId?: string): boolean {
     return (
-      this.db
-        .prepare("SELECT 1 FROM subscriptions WHERE workflow_id = ? AND name_key = ? AND id <> ?")
-        .get(workflowId, nameKey(name), exceptId ?? "") !== undefined
+      this.#sql(
+        "SELECT 1 FROM subscriptions WHERE workflow_id = ? AND name_key = ? AND id <> ?",
+      ).get(workflowId, nameKey(name), exceptId ?? "") !== undefined
     );
   }
 
   insertSubscription(input: NewSubscription): Subscription {
-    this.db
-      .prepare(
-        `INSERT INTO subscriptions (id, project_id, workflow_id, name, name_key, automation_pat_id,
+    this.#sql(
+      `INSERT INTO subscriptions (id, project_id, workflow_id, name, name_key, automation_pat_id,
            signing_secret, signing_secret_hint, extras, created_at, updated_at)
          VALUES (@id, @project_id, @workflow_id, @name, @name_key, @automation_pat_id,
            @signing_secret, @signing_secret_hint, @extras, @now, @now)`,
-      )
-      .run({
-        ...input,
-        name_key: nameKey(input.name),
-        signing_secret: this.seal(input.signing_secret),
-        extras: JSON.stringify(input.extras),
-      });
+    ).run({
+      ...input,
+      name_key: nameKey(input.name),
+      signing_secret: this.seal(input.signing_secret),
+      extras: JSON.stringify(input.extras),
+    });
     return this.getSubscription(input.project_id, input.id) as Subscription;
   }
 
@@ -319,11 +336,9 @@ export class SandboxStore {
   }
 
   getSubscription(projectId: string, id: string): Subscription | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM} WHERE s.project_id = ? AND s.id = ?`,
-      )
-      .get(projectId, id) as SubscriptionRow | undefined;
+    const row = this.#sql(
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM} WHERE s.project_id = ? AND s.id = ?`,
+    ).get(projectId, id) as SubscriptionRow | undefined;
     return row && this.#subscription(row);
   }
 
@@ -332,37 +347,48 @@ export class SandboxStore {
     id: string,
     change: { name: string; extras: Extras; now: string },
   ): Subscription {
-    this.db
-      .prepare(
-        `UPDATE subscriptions SET name = @name, name_key = @name_key, extras = @extras, updated_at = @now
+    this.#targets.delete(id);
+    this.#sql(
+      `UPDATE subscriptions SET name = @name, name_key = @name_key, extras = @extras, updated_at = @now
          WHERE project_id = @projectId AND id = @id`,
-      )
-      .run({
-        projectId,
-        id,
-        name: change.name,
-        name_key: nameKey(change.name),
-        extras: JSON.stringify(change.extras),
-        now: change.now,
-      });
+    ).run({
+      projectId,
+      id,
+      name: change.name,
+      name_key: nameKey(change.name),
+      extras: JSON.stringify(change.extras),
+      now: change.now,
+    });
     return this.getSubscription(projectId, id) as Subscription;
   }
 
   deleteSubscription(projectId: string, id: string): boolean {
+    this.#targets.delete(id);
     return (
-      this.db
-        .prepare("DELETE FROM subscriptions WHERE project_id = ? AND id = ?")
-        .run(projectId, id).changes === 1
+      this.#sql("DELETE FROM subscriptions WHERE project_id = ? AND id = ?").run(projectId, id)
+        .changes === 1
     );
   }
 
+  readonly #targets = new Map<string, IngressTarget>();
+
+  /** Ingress reads this on every request, so it is cached until the subscription changes. */
   ingressTarget(id: string): IngressTarget | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT ${SUBSCRIPTION_COLUMNS}, s.project_id, s.signing_secret, k.token_hash AS pat_hash
+    const cached = this.#targets.get(id);
+    if (cached) return cached;
+    const target = this.#readIngressTarget(id);
+    if (target) {
+      if (this.#targets.size >= 10_000) this.#targets.clear();
+      this.#targets.set(id, target);
+    }
+    return target;
+  }
+
+  #readIngressTarget(id: string): IngressTarget | undefined {
+    const row = this.#sql(
+      `SELECT ${SUBSCRIPTION_COLUMNS}, s.project_id, s.signing_secret, k.token_hash AS pat_hash
          FROM ${SUBSCRIPTION_FROM} WHERE s.id = ?`,
-      )
-      .get(id) as
+    ).get(id) as
       | (SubscriptionRow & { project_id: string; signing_secret: string; pat_hash: string })
       | undefined;
     if (!row) return undefined;
@@ -378,29 +404,35 @@ export class SandboxStore {
 
   // ---- runs and deliveries ----
 
-  insertRun(projectId: string, run: Run): void {
-    this.db
-      .prepare(
-        `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at)
-         VALUES (@id, @projectId, @workflow_id, @subscription_id, @status, @start_params, @input, @steps, @error, @created_at)`,
-      )
-      .run({
-        ...run,
-        projectId,
-        start_params: JSON.stringify(run.start_params),
-        input: JSON.stringify(run.input),
-        steps: JSON.stringify(run.steps),
-      });
+  /** Writes ingress records on this connection, each in its own savepoint. */
+  writeIngressRecords(records: IngressRecord[]): (string | null)[] {
+    const insertRun = this.#sql(INSERT_RUN);
+    const insertDelivery = this.#sql(INSERT_DELIVERY);
+    return this.transaction(() =>
+      records.map((record) => {
+        try {
+          this.transaction(() => {
+            if (record.run) insertRun.run(record.run);
+            insertDelivery.run(record.delivery);
+          });
+          return null;
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        }
+      }),
+    );
   }
 
   #run(row: RunRow): Run {
+    const startParams = JSON.parse(row.start_params);
     return {
       id: row.id,
       workflow_id: row.workflow_id,
       subscription_id: row.subscription_id,
       status: row.status,
-      start_params: JSON.parse(row.start_params),
-      input: JSON.parse(row.input),
+      start_params: startParams,
+      // The input is the trigger payload; it is stored once.
+      input: startParams.trigger_payload,
       steps: JSON.parse(row.steps),
       error: row.error,
       created_at: row.created_at,
@@ -414,7 +446,7 @@ export class SandboxStore {
     cursor?: string,
   ): Page<Run> {
     return this.#page<RunRow & { seq: number }, Run>(
-      `SELECT seq, id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at
+      `SELECT seq, id, workflow_id, subscription_id, status, start_params, steps, error, created_at
        FROM runs WHERE project_id = @projectId
          AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
          AND (@workflowId IS NULL OR workflow_id = @workflowId)
@@ -431,22 +463,11 @@ export class SandboxStore {
   }
 
   getRun(projectId: string, id: string): Run | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT id, workflow_id, subscription_id, status, start_params, input, steps, error, created_at
+    const row = this.#sql(
+      `SELECT id, workflow_id, subscription_id, status, start_params, steps, error, created_at
          FROM runs WHERE project_id = ? AND id = ?`,
-      )
-      .get(projectId, id) as RunRow | undefined;
+    ).get(projectId, id) as RunRow | undefined;
     return row && this.#run(row);
-  }
-
-  insertDelivery(delivery: NewDelivery): void {
-    this.db
-      .prepare(
-        `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
-         VALUES (@id, @subscription_id, @received_at, @status, @outcome, @reason, @run_id, @body_sha256, @body_bytes)`,
-      )
-      .run(delivery);
   }
 
   listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
@@ -470,19 +491,17 @@ export class SandboxStore {
     now: Date,
   ): { request_hash: string; response: unknown } | undefined {
     const cutoff = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
-    this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").run(cutoff);
-    const row = this.db
-      .prepare("SELECT request_hash, response FROM idempotency_keys WHERE user_id = ? AND key = ?")
-      .get(userId, key) as { request_hash: string; response: string } | undefined;
+    this.#sql("DELETE FROM idempotency_keys WHERE created_at < ?").run(cutoff);
+    const row = this.#sql(
+      "SELECT request_hash, response FROM idempotency_keys WHERE user_id = ? AND key = ?",
+    ).get(userId, key) as { request_hash: string; response: string } | undefined;
     return row && { request_hash: row.request_hash, response: JSON.parse(this.open(row.response)) };
   }
 
   rememberAnswer(userId: string, key: string, requestHash: string, response: unknown, now: string) {
-    this.db
-      .prepare(
-        "INSERT INTO idempotency_keys (user_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)",
-      )
-      .run(userId, key, requestHash, this.seal(JSON.stringify(response)), now);
+    this.#sql(
+      "INSERT INTO idempotency_keys (user_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)",
+    ).run(userId, key, requestHash, this.seal(JSON.stringify(response)), now);
   }
 }
 

@@ -7,8 +7,8 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from "../../src/client/index.js";
-import { json, startScriptedServer } from "../helpers/scripted-server.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { json, startScriptedServer } from "../helpers/scripted-server.js";
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -36,7 +36,9 @@ describe("against a real sandbox", () => {
     expect((await client.inboundWebhooks.get(id)).name).toBe("client-made");
     const page = await client.inboundWebhooks.list({ workflow_id: sandbox.shopify.id });
     expect(page.subscriptions.map((s) => s.id)).toContain(id);
-    const updated = await client.inboundWebhooks.update(id, { extras: { trigger_payload: { a: 1 } } });
+    const updated = await client.inboundWebhooks.update(id, {
+      extras: { trigger_payload: { a: 1 } },
+    });
     expect(updated.extras.trigger_payload).toEqual({ a: 1 });
     expect((await client.deliveries.list(id)).deliveries).toEqual([]);
     expect((await client.runs.list({ subscription_id: id })).runs).toEqual([]);
@@ -90,18 +92,31 @@ describe("against a real sandbox", () => {
       upstream.end(seen.body);
     });
     try {
-      const client = createClient({ baseUrl: proxy.url, token: sandbox.tokens.contributor, ...fast });
+      const client = createClient({
+        baseUrl: proxy.url,
+        token: sandbox.tokens.contributor,
+        ...fast,
+      });
       const created = await client.inboundWebhooks.create(
-        { workflow_id: sandbox.weekly.id, name: "lost-answer", automation_pat_id: sandbox.vaultKey.id },
+        {
+          workflow_id: sandbox.weekly.id,
+          name: "lost-answer",
+          automation_pat_id: sandbox.vaultKey.id,
+        },
         { idempotencyKey: "lost-answer-1" },
       );
       expect(dropped).toBe(true);
       const posts = proxy.requests.filter((r) => r.method === "POST");
       expect(posts).toHaveLength(2);
-      expect(posts.map((p) => p.headers["idempotency-key"])).toEqual(["lost-answer-1", "lost-answer-1"]);
+      expect(posts.map((p) => p.headers["idempotency-key"])).toEqual([
+        "lost-answer-1",
+        "lost-answer-1",
+      ]);
       const all = await client.inboundWebhooks.list({ workflow_id: sandbox.weekly.id, limit: 200 });
       expect(all.subscriptions.filter((s) => s.name === "lost-answer")).toHaveLength(1);
-      expect(all.subscriptions.find((s) => s.name === "lost-answer")?.id).toBe(created.subscription.id);
+      expect(all.subscriptions.find((s) => s.name === "lost-answer")?.id).toBe(
+        created.subscription.id,
+      );
     } finally {
       await proxy.close();
     }
@@ -123,7 +138,13 @@ describe("against a failing server", () => {
   it("raises TimeoutError for a server that never answers, after the retries", async () => {
     const slow = await startScriptedServer(() => {});
     try {
-      const client = createClient({ baseUrl: slow.url, token: "usr_x", timeoutMs: 150, retryBaseMs: 1, maxRetries: 2 });
+      const client = createClient({
+        baseUrl: slow.url,
+        token: "usr_x",
+        timeoutMs: 150,
+        retryBaseMs: 1,
+        maxRetries: 2,
+      });
       const error = await client.workflows.list().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error).toMatchObject({ code: "timeout" });
@@ -161,7 +182,13 @@ describe("against a failing server", () => {
 
   it("honours Retry-After on 429, and gives up at once when it asks too much", async () => {
     const throttled = await startScriptedServer((_req, res, _seen, index) => {
-      if (index === 0) json(res, 429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "1" });
+      if (index === 0)
+        json(
+          res,
+          429,
+          { error: { code: "rate_limited", message: "slow down" } },
+          { "retry-after": "1" },
+        );
       else json(res, 200, emptyPage);
     });
     try {
@@ -174,11 +201,19 @@ describe("against a failing server", () => {
       await throttled.close();
     }
     const patient = await startScriptedServer((_req, res) =>
-      json(res, 429, { error: { code: "rate_limited", message: "come back tomorrow" } }, { "retry-after": "86400" }),
+      json(
+        res,
+        429,
+        { error: { code: "rate_limited", message: "come back tomorrow" } },
+        { "retry-after": "86400" },
+      ),
     );
     try {
       const client = createClient({ baseUrl: patient.url, token: "usr_x", ...fast });
-      await expect(client.inboundWebhooks.list()).rejects.toMatchObject({ status: 429, code: "rate_limited" });
+      await expect(client.inboundWebhooks.list()).rejects.toMatchObject({
+        status: 429,
+        code: "rate_limited",
+      });
       expect(patient.requests).toHaveLength(1);
     } finally {
       await patient.close();
@@ -186,7 +221,9 @@ describe("against a failing server", () => {
   });
 
   it("never retries a create without an Idempotency-Key, and retries one with it", async () => {
-    const failing = await startScriptedServer((_req, res) => json(res, 503, { error: { code: "unavailable", message: "down" } }));
+    const failing = await startScriptedServer((_req, res) =>
+      json(res, 503, { error: { code: "unavailable", message: "down" } }),
+    );
     try {
       const client = createClient({ baseUrl: failing.url, token: "usr_x", ...fast });
       const body = {
@@ -196,9 +233,13 @@ describe("against a failing server", () => {
       };
       await expect(client.inboundWebhooks.create(body)).rejects.toMatchObject({ status: 503 });
       expect(failing.requests).toHaveLength(1);
-      await expect(client.inboundWebhooks.create(body, { idempotencyKey: "k-1" })).rejects.toMatchObject({ status: 503 });
+      await expect(
+        client.inboundWebhooks.create(body, { idempotencyKey: "k-1" }),
+      ).rejects.toMatchObject({ status: 503 });
       expect(failing.requests).toHaveLength(4);
-      expect(failing.requests.slice(1).every((r) => r.headers["idempotency-key"] === "k-1")).toBe(true);
+      expect(failing.requests.slice(1).every((r) => r.headers["idempotency-key"] === "k-1")).toBe(
+        true,
+      );
     } finally {
       await failing.close();
     }

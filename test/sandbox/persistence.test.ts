@@ -147,3 +147,32 @@ describe("storage", () => {
     expect(existsSync(join(sandbox.dir, "sandbox.db"))).toBe(false);
   });
 });
+
+describe("a failing write", () => {
+  it("answers 500 internal_error with the request id, logs it, and keeps serving", async () => {
+    const sandbox = await startTestSandbox({ db: ":memory:" });
+    opened.push(sandbox);
+    const created = await sandbox.api("/v1/inbound-webhooks", {
+      body: {
+        workflow_id: sandbox.weekly.id,
+        name: "doomed",
+        automation_pat_id: sandbox.vaultKey.id,
+      },
+    });
+    sandbox.store.db.exec("DROP TABLE deliveries");
+    const answer = await sendSigned(created.body.ingress_url, JSON.stringify({ week: 1 }), {
+      secret: created.body.signing_secret,
+      pat: sandbox.vaultKey.pat,
+    });
+    expect(answer.status).toBe(500);
+    expect(answer.body.error.code).toBe("internal_error");
+    const requestId = answer.headers.get("x-request-id") as string;
+    expect(answer.body.error.message).toContain(requestId);
+    expect(answer.text).not.toContain("no such table");
+    expect(sandbox.logs.some((line) => line.startsWith(`${requestId} internal error`))).toBe(true);
+    // the run was not half-written either: runs and deliveries commit together
+    const runs = await sandbox.api(`/v1/runs?subscription_id=${created.body.subscription.id}`);
+    expect(runs.body.runs).toEqual([]);
+    expect((await sandbox.api("/v1/workflows")).status).toBe(200);
+  });
+});

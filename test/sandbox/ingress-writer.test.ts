@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { type IngressRecord, IngressWriter } from "../../src/sandbox/ingress-writer.js";
+
+const record = (id: string): IngressRecord => ({
+  run: null,
+  delivery: {
+    id,
+    subscription_id: "s",
+    received_at: "2026-11-27T00:00:00.000Z",
+    status: 401,
+    outcome: "rejected",
+    reason: "invalid_signature",
+    run_id: null,
+    body_sha256: null,
+    body_bytes: 0,
+  },
+});
+
+describe("IngressWriter", () => {
+  it("writes records queued in one turn as one batch", async () => {
+    const batches: string[][] = [];
+    const writer = new IngressWriter(async (records) => {
+      batches.push(records.map((r) => r.delivery.id));
+      return records.map(() => null);
+    });
+    await Promise.all([
+      writer.write(record("a")),
+      writer.write(record("b")),
+      writer.write(record("c")),
+    ]);
+    await writer.write(record("d"));
+    expect(batches).toEqual([["a", "b", "c"], ["d"]]);
+  });
+
+  it("rejects only the record that failed", async () => {
+    const writer = new IngressWriter(async (records) =>
+      records.map((r) => (r.delivery.id === "bad" ? "UNIQUE constraint failed" : null)),
+    );
+    const results = await Promise.allSettled([
+      writer.write(record("ok")),
+      writer.write(record("bad")),
+    ]);
+    expect(results[0]).toEqual({ status: "fulfilled", value: undefined });
+    expect(results[1]).toMatchObject({
+      status: "rejected",
+      reason: { message: /UNIQUE constraint failed/ },
+    });
+  });
+
+  it("rejects the whole batch when the sink fails", async () => {
+    const writer = new IngressWriter(async () => {
+      throw new Error("disk full");
+    });
+    const results = await Promise.allSettled([
+      writer.write(record("a")),
+      writer.write(record("b")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+  });
+
+  it("close writes what is queued and waits for it before closing the sink", async () => {
+    const events: string[] = [];
+    let release: () => void = () => {};
+    const writer = new IngressWriter(
+      (records) =>
+        new Promise((resolve) => {
+          events.push(`write ${records.length}`);
+          release = () => resolve(records.map(() => null));
+        }),
+      async () => {
+        events.push("sink closed");
+      },
+    );
+    const written = writer.write(record("a"));
+    const closing = writer.close();
+    expect(events).toEqual(["write 1"]);
+    release();
+    await closing;
+    await written;
+    expect(events).toEqual(["write 1", "sink closed"]);
+  });
+});
