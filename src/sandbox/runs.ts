@@ -1,4 +1,5 @@
 import type { Extras, Run, RunStepResult, Workflow } from "../contract/schemas.js";
+import { INPUT_REFERENCE } from "../contract/workflow-input.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -19,8 +20,6 @@ export function buildTriggerPayload(
   };
 }
 
-const INPUT_REFERENCE = /\{\{\s*input\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
-
 function lookup(input: JsonObject, path: string): unknown {
   let value: unknown = input;
   for (const part of path.split(".")) {
@@ -33,16 +32,6 @@ function lookup(input: JsonObject, path: string): unknown {
 function display(value: unknown): string {
   if (value === undefined || value === null) return "";
   return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** The `{{input.*}}` fields a workflow's steps read, in order of first use. */
-export function inputFieldsOf(workflow: Pick<Workflow, "steps">): string[] {
-  const fields = new Set<string>();
-  for (const step of workflow.steps) {
-    for (const match of step.template.matchAll(INPUT_REFERENCE)) fields.add(match[1] as string);
-    for (const field of step.required_input) fields.add(field);
-  }
-  return [...fields];
 }
 
 /**

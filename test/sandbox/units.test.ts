@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { inputFieldsOf, sampleBody } from "../../src/contract/workflow-input.js";
 import { applyMergePatch } from "../../src/sandbox/merge-patch.js";
-import { buildTriggerPayload, executeRun, inputFieldsOf } from "../../src/sandbox/runs.js";
+import { buildTriggerPayload, executeRun } from "../../src/sandbox/runs.js";
 import { hintOf, SecretBox } from "../../src/sandbox/secrets.js";
 
 describe("applyMergePatch (RFC 7396)", () => {
@@ -75,6 +76,15 @@ describe("run input", () => {
 
   it("lists the fields the steps read", () => {
     expect(inputFieldsOf(workflow)).toEqual(["a", "n.deep", "x", "list", "must"]);
+  });
+
+  it("builds a sample body from those fields, leaving out what the subscription fixes", () => {
+    expect(
+      sampleBody(["order_id", "customer.email", "customer.name", "source"], ["source"]),
+    ).toEqual({
+      order_id: "example-order-id",
+      customer: { email: "example-email", name: "example-name" },
+    });
   });
 
   it("renders values, nested paths and non-strings, and fails on missing required input", () => {

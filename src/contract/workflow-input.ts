@@ -1,0 +1,41 @@
+import type { Workflow } from "./schemas.js";
+
+/** `{{input.field}}` or `{{ input.a.b }}`: how a workflow step reads its run input. */
+export const INPUT_REFERENCE = /\{\{\s*input\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
+
+/** The `{{input.*}}` fields a workflow's steps read (and require), in order of first use. */
+export function inputFieldsOf(workflow: Pick<Workflow, "steps">): string[] {
+  const fields = new Set<string>();
+  for (const step of workflow.steps) {
+    for (const match of step.template.matchAll(INPUT_REFERENCE)) fields.add(match[1] as string);
+    for (const field of step.required_input) fields.add(field);
+  }
+  return [...fields];
+}
+
+/**
+ * A sample webhook body with a placeholder for every field the workflow reads, nested
+ * where the field is a path (`customer.email` → `{"customer": {"email": …}}`), minus the
+ * fields the subscription fixes itself.
+ */
+export function sampleBody(
+  fields: readonly string[],
+  fixed: readonly string[] = [],
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (fixed.includes(field.split(".")[0] as string)) continue;
+    const parts = field.split(".");
+    let node = body;
+    parts.forEach((part, index) => {
+      if (index === parts.length - 1) {
+        node[part] ??= `example-${part.replaceAll("_", "-")}`;
+        return;
+      }
+      const next = node[part];
+      node[part] = next !== null && typeof next === "object" ? next : {};
+      node = node[part] as Record<string, unknown>;
+    });
+  }
+  return body;
+}

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { defineTool } from "../src/mcp/tool.js";
+import { cleanLine } from "../src/mcp/untrusted.js";
+
+export const deleteInboundWebhook = defineTool({
+  name: "delete_inbound_webhook",
+  title: "Delete inbound webhook",
+  description:
+    "Deletes an inbound webhook for good: its ingress URL answers 404 from then on and senders' requests fail. Confirm with the person first.",
+  input: { id: z.string().describe("The webhook id (list_inbound_webhooks)") },
+  output: { deleted_id: z.string(), name: z.string() },
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const subscription = await client.inboundWebhooks.get(args.id);
+    await client.inboundWebhooks.delete(args.id);
+    return { structured: { deleted_id: subscription.id, name: cleanLine(subscription.name) } };
+  },
+});

@@ -1,0 +1,21 @@
+import type { ToolDefinition } from "../src/mcp/tool.js";
+import { createInboundWebhook } from "./create-inbound-webhook.js";
+import { deleteInboundWebhook } from "./delete-inbound-webhook.js";
+import { listApiKeys } from "./list-api-keys.js";
+import { listInboundWebhooks } from "./list-inbound-webhooks.js";
+import { listWorkflows } from "./list-workflows.js";
+import { updateInboundWebhook } from "./update-inbound-webhook.js";
+
+/**
+ * Every MCP tool, in the order hosts list them: the reads an agent calls first, then the
+ * writes. Adding a tool: one file exporting a `defineTool(...)`, one line here, then update
+ * the catalogue snapshot (`npx vitest run test/mcp/catalogue.test.ts -u`) and the README.
+ */
+export const TOOLS: readonly ToolDefinition[] = [
+  listWorkflows,
+  listApiKeys,
+  listInboundWebhooks,
+  createInboundWebhook,
+  updateInboundWebhook,
+  deleteInboundWebhook,
+];

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { defineTool } from "../src/mcp/tool.js";
+import { ApiKeyView, apiKeyView, nextCursor, pageArguments } from "../src/mcp/views.js";
+
+export const listApiKeys = defineTool({
+  name: "list_api_keys",
+  title: "List API keys",
+  description:
+    "Lists the project's API keys (PATs) with hints, never secrets. Senders authenticate with the key a webhook is created with. Prefer in_vault: true; other keys must be pasted by the person in the guided setup.",
+  input: pageArguments,
+  output: { api_keys: z.array(ApiKeyView), next_cursor: nextCursor },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const page = await client.apiKeys.list(args);
+    return {
+      structured: { api_keys: page.api_keys.map(apiKeyView), next_cursor: page.next_cursor },
+    };
+  },
+});

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { defineTool } from "../src/mcp/tool.js";
+import { nextCursor, pageArguments, SubscriptionView, subscriptionView } from "../src/mcp/views.js";
+
+export const listInboundWebhooks = defineTool({
+  name: "list_inbound_webhooks",
+  title: "List inbound webhooks",
+  description:
+    "Lists inbound webhooks (subscriptions), newest first, optionally of one workflow. Shows secret hints only.",
+  input: {
+    workflow_id: z.string().optional().describe("Only this workflow's webhooks"),
+    ...pageArguments,
+  },
+  output: { subscriptions: z.array(SubscriptionView), next_cursor: nextCursor },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const page = await client.inboundWebhooks.list(args);
+    return {
+      structured: {
+        subscriptions: page.subscriptions.map(subscriptionView),
+        next_cursor: page.next_cursor,
+      },
+    };
+  },
+});

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { defineTool } from "../src/mcp/tool.js";
+import { nextCursor, pageArguments, WorkflowView, workflowView } from "../src/mcp/views.js";
+
+export const listWorkflows = defineTool({
+  name: "list_workflows",
+  title: "List workflows",
+  description:
+    "Lists the project's workflows, newest first, with the input fields their steps read. Only saved ones can get an inbound webhook.",
+  input: pageArguments,
+  output: { workflows: z.array(WorkflowView), next_cursor: nextCursor },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const page = await client.workflows.list(args);
+    return {
+      structured: { workflows: page.workflows.map(workflowView), next_cursor: page.next_cursor },
+    };
+  },
+});

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { SubscriptionName } from "../src/contract/schemas.js";
+import { defineTool } from "../src/mcp/tool.js";
+import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
+import { ExtrasArgument } from "./create-inbound-webhook.js";
+
+export const updateInboundWebhook = defineTool({
+  name: "update_inbound_webhook",
+  title: "Update inbound webhook",
+  description:
+    "Renames an inbound webhook and/or changes its extras, as a JSON merge patch (null removes a key). Its ingress URL and secret stay.",
+  input: {
+    id: z.string().describe("The webhook id (list_inbound_webhooks)"),
+    name: SubscriptionName.optional().describe("New label, unique per workflow"),
+    extras: ExtrasArgument.optional(),
+  },
+  output: { subscription: SubscriptionView },
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const subscription = await client.inboundWebhooks.update(args.id, {
+      ...(args.name !== undefined ? { name: args.name } : {}),
+      ...(args.extras !== undefined ? { extras: args.extras } : {}),
+    });
+    return { structured: { subscription: subscriptionView(subscription) } };
+  },
+});
