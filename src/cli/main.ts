@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { UsageError } from "./args.js";
+import { runMcpCommand } from "./mcp-command.js";
 import { runSandboxCommand } from "./sandbox-command.js";
+import { packageVersion } from "./version.js";
 
 const HELP = `Usage: agentruntime-webhooks <command> [options]
 
 Inbound webhooks for AgentRuntime workflows.
 
 Commands:
+  mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
   sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
 
 Run 'agentruntime-webhooks <command> --help' for a command's options.
@@ -19,13 +21,9 @@ Options:
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<void>> = {
+  mcp: runMcpCommand,
   sandbox: runSandboxCommand,
 };
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
-  return pkg.version as string;
-}
 
 async function main(argv: string[]): Promise<number> {
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -35,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "-v" || name === "--version") {
-    io.stdout.write(`${version()}\n`);
+    io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const command = COMMANDS[name];

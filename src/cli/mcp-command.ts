@@ -1,0 +1,136 @@
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { TOOLS } from "../../tools/index.js";
+import { startMcpHttp } from "../mcp/http-transport.js";
+import { OneTimePages } from "../mcp/one-time-pages.js";
+import { createMcpServer } from "../mcp/server.js";
+import type { SecretDelivery } from "../mcp/tool.js";
+import { choiceFlag, integerFlag, parseCommandArgs } from "./args.js";
+import { openBackend } from "./backend.js";
+import { packageVersion } from "./version.js";
+
+export const MCP_HELP = `Usage: agentruntime-webhooks mcp [options]
+
+Serves the inbound-webhook MCP tools, over stdio (default) or Streamable HTTP.
+
+Options:
+  --transport <stdio|http>   how MCP clients connect (default stdio)
+  --host <address>           HTTP: address to listen on (default 127.0.0.1)
+  --port <n>                 HTTP: port, 0 for any free port (default 8808)
+  --http-token <token>       HTTP: bearer token clients must send; required beyond loopback
+                             (default $AGENTRUNTIME_MCP_HTTP_TOKEN)
+  --allowed-host <host:port> HTTP: another Host header to accept (repeatable)
+  --read-only                register only the tools that read
+  --secret-delivery <page|inline>
+                             page: new signing secrets are shown once on a loopback page
+                             (default); inline: returned in the tool result. UNSAFE with
+                             hosted models: the secret then passes through the model.
+  --page-port <n>            port of the one-time pages on 127.0.0.1 (default: any free)
+  --api-url <url>            AgentRuntime API (default $AGENTRUNTIME_API_URL; without
+                             one, an embedded sandbox is started)
+  --token <token>            AgentRuntime user token (default $AGENTRUNTIME_TOKEN;
+                             prefer the variable: flags show in the process list)
+  --sandbox-db <path>        database of the embedded sandbox
+                             (default <data folder>/sandbox.db)
+  --json                     HTTP: print {"url"} as one JSON line on stdout once listening
+  -h, --help                 show this help
+`;
+
+export async function runMcpCommand(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+): Promise<void> {
+  const command = "mcp";
+  const { values } = parseCommandArgs(command, argv, {
+    transport: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    "http-token": { type: "string" },
+    "allowed-host": { type: "string", multiple: true },
+    "read-only": { type: "boolean" },
+    "secret-delivery": { type: "string" },
+    "page-port": { type: "string" },
+    "api-url": { type: "string" },
+    token: { type: "string" },
+    "sandbox-db": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout.write(MCP_HELP);
+    return;
+  }
+  const transport =
+    choiceFlag(command, "transport", values.transport, ["stdio", "http"] as const) ?? "stdio";
+  const secretDelivery: SecretDelivery =
+    choiceFlag(command, "secret-delivery", values["secret-delivery"], [
+      "page",
+      "inline",
+    ] as const) ?? "page";
+  const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8808;
+  const pagePort =
+    integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
+  // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
+  const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
+
+  const backend = await openBackend(
+    command,
+    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
+    io.env,
+    say,
+  );
+  const pages = new OneTimePages({ port: pagePort });
+  if (secretDelivery === "inline") {
+    say(
+      "secret delivery is inline: new signing secrets are returned in tool results, so they pass through the model.",
+    );
+  }
+  const makeServer = () =>
+    createMcpServer({
+      client: backend.client,
+      tools: TOOLS,
+      pages,
+      secretDelivery,
+      readOnly: values["read-only"] ?? false,
+      version: packageVersion(),
+      log: say,
+    });
+
+  let closeTransport: () => Promise<void>;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (transport === "stdio") process.stdin.once("end", stop);
+  });
+
+  if (transport === "stdio") {
+    const server = makeServer();
+    const stdio = new StdioServerTransport();
+    await server.connect(stdio);
+    closeTransport = () => server.close();
+  } else {
+    const bearerToken = values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN;
+    const http = await startMcpHttp({
+      createServer: makeServer,
+      host: values.host ?? "127.0.0.1",
+      port,
+      bearerToken,
+      allowedHosts: values["allowed-host"],
+      log: say,
+    });
+    io.stdout.write(
+      values.json
+        ? `${JSON.stringify({ url: http.url })}\n`
+        : `MCP server listening on ${http.url}\n`,
+    );
+    closeTransport = () => http.close();
+  }
+  await stopped;
+  await closeTransport();
+  await pages.close();
+  await backend.close();
+}
