@@ -175,7 +175,7 @@ export class OneTimePages {
   }
 
   #revealBody(content: RevealContent): string {
-    return `<p><strong>Copy the ${escapeHtml(content.secretLabel)} now: it will not be shown again.</strong></p>
+    return `<p><strong>Copy the ${escapeHtml(content.secretLabel.toLowerCase())} now: it will not be shown again.</strong></p>
 <p><label>${escapeHtml(content.secretLabel)}<br><code id="secret">${escapeHtml(content.secret)}</code></label></p>
 <p><label>Ingress URL<br><code id="ingress-url">${escapeHtml(content.ingressUrl)}</code></label></p>
 ${content.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join("\n")}
@@ -186,8 +186,8 @@ ${content.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join("\n")}
 
   #send(res: ServerResponse, status: number, title: string, body: string): void {
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code,pre{background:#f3f3f3;padding:.2rem .4rem;word-break:break-all;white-space:pre-wrap}button{font-size:1rem;padding:.5rem 1rem}</style>
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="same-origin">
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code,pre{background:#f3f3f3;padding:.2rem .4rem}code{word-break:break-all}pre{white-space:pre;overflow-x:auto;padding:.6rem}button{font-size:1rem;padding:.5rem 1rem}</style>
 </head><body><h1>${escapeHtml(title)}</h1>
 ${body}
 </body></html>`;
@@ -196,7 +196,7 @@ ${body}
       "cache-control": "no-store",
       "content-security-policy":
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-      "referrer-policy": "no-referrer",
+      "referrer-policy": "same-origin",
       "x-content-type-options": "nosniff",
       "x-frame-options": "DENY",
     });
