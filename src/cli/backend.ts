@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { type AgentRuntimeClient, createClient } from "../client/client.js";
-import { startSandbox } from "../sandbox/server.js";
+import type { RunningSandbox } from "../sandbox/server.js";
 import { defaultDataDir, UsageError } from "./args.js";
 
 export interface Backend {
   client: AgentRuntimeClient;
   baseUrl: string;
   /** Set when the backend is the sandbox this process started. */
-  embedded?: Awaited<ReturnType<typeof startSandbox>>;
+  embedded?: RunningSandbox;
   close(): Promise<void>;
 }
 
@@ -43,6 +43,8 @@ export async function openBackend(
     };
   }
   const db = options.sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
+  // Loaded only here: a server pointed at a real AgentRuntime never loads SQLite.
+  const { startSandbox } = await import("../sandbox/server.js");
   const sandbox = await startSandbox({ db, host: "127.0.0.1", port: 0 });
   say(
     `No AGENTRUNTIME_API_URL is set, so this uses the embedded AgentRuntime sandbox at ${sandbox.url} (data: ${db}).`,

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import { UsageError } from "./args.js";
-import { runMcpCommand } from "./mcp-command.js";
-import { runSandboxCommand } from "./sandbox-command.js";
 import { packageVersion } from "./version.js";
 
 const HELP = `Usage: agentruntime-webhooks <command> [options]
@@ -20,9 +18,10 @@ Options:
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
-const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<void>> = {
-  mcp: runMcpCommand,
-  sandbox: runSandboxCommand,
+// Each command is loaded when it runs, so `mcp` starts without the SQLite sandbox's code.
+const COMMANDS: Record<string, () => Promise<(argv: string[], io: Io) => Promise<void>>> = {
+  mcp: async () => (await import("./mcp-command.js")).runMcpCommand,
+  sandbox: async () => (await import("./sandbox-command.js")).runSandboxCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -36,12 +35,13 @@ async function main(argv: string[]): Promise<number> {
     io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.stderr.write(`agentruntime-webhooks: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
   try {
+    const command = await load();
     await command(rest, io);
     return 0;
   } catch (error) {
