@@ -1,0 +1,43 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../helpers/sandbox.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
+describe("the README's mcpServers snippet", () => {
+  it("starts a working server with nothing else set up", async () => {
+    const readme = readFileSync(`${root}/README.md`, "utf8");
+    const block = /```json\n(\{\n\s+"mcpServers"[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, "the README has an mcpServers JSON block").toBeDefined();
+    const config = JSON.parse(
+      (block as string).replaceAll("/path/to/agentruntime-webhooks", root),
+    ) as {
+      mcpServers: Record<string, { command: string; args: string[] }>;
+    };
+    const server = config.mcpServers["agentruntime-webhooks"];
+    expect(server).toBeDefined();
+    const transport = new StdioClientTransport({
+      command: server?.command === "node" ? process.execPath : (server?.command as string),
+      args: server?.args ?? [],
+      // a host passes its own environment; the data folder keeps this test's sandbox apart
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+      },
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "readme-host", version: "1" });
+    await client.connect(transport);
+    try {
+      const result = await client.callTool({ name: "list_workflows", arguments: {} });
+      expect(result.isError).toBeFalsy();
+      expect(JSON.stringify(result.structuredContent)).toContain("Fulfil Shopify order");
+    } finally {
+      await client.close();
+    }
+  });
+});
