@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../src/mcp/tool.js";
-import { cleanLine } from "../src/mcp/untrusted.js";
+import { cleanLine } from "../src/text/untrusted.js";
 
 export const deleteInboundWebhook = defineTool({
   name: "delete_inbound_webhook",

@@ -1,6 +1,5 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLS } from "../../tools/index.js";
-import { startMcpHttp } from "../mcp/http-transport.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
@@ -114,6 +113,8 @@ export async function runMcpCommand(
     closeTransport = () => server.close();
   } else {
     const bearerToken = values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN;
+    // Loaded only for HTTP: stdio hosts start the server often, and this costs ~90 ms.
+    const { startMcpHttp } = await import("../mcp/http-transport.js");
     const http = await startMcpHttp({
       createServer: makeServer,
       host: values.host ?? "127.0.0.1",

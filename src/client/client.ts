@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import {
   ApiKeyPage,
@@ -50,6 +50,14 @@ interface CallOptions<S extends z.ZodType> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// undici is loaded on the first request: an MCP server answers initialize and tools/list
+// without it, and loading it costs ~150 ms of every cold start.
+let undici: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => {
+  undici ??= import("undici");
+  return undici;
+};
+
 function retryAfterMs(value: string | string[] | undefined): number | undefined {
   const header = Array.isArray(value) ? value[0] : value;
   if (header === undefined) return undefined;
@@ -95,6 +103,7 @@ export function createClient(options: ClientOptions) {
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
+      const { request } = await loadUndici();
       response = await request(url, {
         method,
         headers,

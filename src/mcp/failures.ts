@@ -5,8 +5,8 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from "../client/errors.js";
+import { cleanLine, MAX_MESSAGE_CHARS } from "../text/untrusted.js";
 import { ToolFailure } from "./tool.js";
-import { cleanLine, MAX_MESSAGE_CHARS } from "./untrusted.js";
 
 /** What the failed call was doing: it decides what can be said about side effects. */
 export type Operation = "read" | "create" | "change";

@@ -9,10 +9,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AgentRuntimeClient } from "../client/client.js";
+import { secretPaths } from "../text/untrusted.js";
 import { toToolFailure } from "./failures.js";
 import type { OneTimePages } from "./one-time-pages.js";
 import { type SecretDelivery, type ToolDefinition, ToolFailure } from "./tool.js";
-import { secretPaths } from "./untrusted.js";
 
 export interface McpServerDeps {
   client: AgentRuntimeClient;

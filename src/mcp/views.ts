@@ -7,7 +7,7 @@ import {
   WorkflowStatus,
 } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { cleanJson, cleanLine } from "./untrusted.js";
+import { cleanJson, cleanLine } from "../text/untrusted.js";
 
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {

@@ -1,0 +1,272 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
+import type { WizardContext, WizardEvent } from "./machine.js";
+import { stepOf, type WizardSnapshot } from "./service.js";
+
+/** The answers a person (or a model on their behalf) can give, by name. */
+export const WIZARD_ACTIONS = [
+  "pick_workflow",
+  "set_name",
+  "choose_api_key",
+  "paste_instead",
+  "set_extras",
+  "skip_extras",
+  "confirm",
+  "retry",
+  "back",
+  "cancel",
+  "continue",
+  "finish",
+] as const;
+export type WizardAction = (typeof WIZARD_ACTIONS)[number];
+
+export interface AnswerOption {
+  value: string;
+  label: string;
+  detail?: string;
+}
+
+export interface StepAnswer {
+  action: WizardAction;
+  label: string;
+  /** The ids to pass as `value`, when the answer picks one. */
+  options?: AnswerOption[];
+  /** What a typed `value` (or extras) must satisfy. */
+  rules?: string;
+}
+
+export interface StepView {
+  wizard_id: string;
+  step: string;
+  status: "active" | "done" | "cancelled";
+  /** Exactly what to say or ask next. */
+  say: string;
+  answers: StepAnswer[];
+  /** What a chat UI needs to draw this step's card. */
+  card: {
+    title: string;
+    fields: Record<string, string | number | boolean | null>;
+    curl_test?: string;
+  };
+  paste_url: string | null;
+  reveal_url: string | null;
+}
+
+const NAME_RULES =
+  "1 to 64 characters after trimming, no control characters, not already used on this workflow (letter case ignored)";
+
+const prompts = new Map<string, string>();
+
+/** The text of a step, from prompts/wizard/<step>.md. */
+export function promptFor(step: string): string {
+  let text = prompts.get(step);
+  if (text === undefined) {
+    text = readFileSync(join(packageRoot(), "prompts", "wizard", `${step}.md`), "utf8").trim();
+    prompts.set(step, text);
+  }
+  return text;
+}
+
+function render(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_all, key: string) => values[key] ?? "");
+}
+
+/** Turns an answer into the machine's event; `continue` only re-reads the step. */
+export function eventFor(
+  action: WizardAction,
+  args: {
+    value?: string | undefined;
+    use_run_setup_defaults?: boolean | undefined;
+    trigger_payload?: Record<string, string | number | boolean | null> | undefined;
+  },
+): WizardEvent | "continue" {
+  const value = args.value ?? "";
+  switch (action) {
+    case "pick_workflow":
+      return { type: "PICK_WORKFLOW", workflowId: value };
+    case "set_name":
+      return { type: "SET_NAME", name: value };
+    case "choose_api_key":
+      return { type: "CHOOSE_KEY", apiKeyId: value };
+    case "paste_instead":
+      return { type: "PASTE_INSTEAD", apiKeyId: value };
+    case "set_extras":
+      return {
+        type: "SET_EXTRAS",
+        extras: {
+          use_run_setup_defaults: args.use_run_setup_defaults ?? false,
+          trigger_payload: args.trigger_payload ?? {},
+        },
+      };
+    case "skip_extras":
+      return { type: "SKIP_EXTRAS" };
+    case "confirm":
+      return { type: "CONFIRM" };
+    case "retry":
+      return { type: "RETRY" };
+    case "back":
+      return { type: "BACK" };
+    case "cancel":
+      return { type: "CANCEL" };
+    case "finish":
+      return { type: "FINISH" };
+    case "continue":
+      return "continue";
+  }
+}
+
+function answersFor(step: string, context: WizardContext, snapshot: WizardSnapshot): StepAnswer[] {
+  const simple = (action: WizardAction, label: string, event: WizardEvent): StepAnswer[] =>
+    snapshot.can(event) ? [{ action, label }] : [];
+  const back = simple("back", "Go back one step", { type: "BACK" });
+  const cancel = simple("cancel", "Stop the setup", { type: "CANCEL" });
+  switch (step) {
+    case "choosingWorkflow":
+      return [
+        {
+          action: "pick_workflow",
+          label: "The workflow external events should start",
+          options: context.workflowOptions
+            .filter((w) => w.status === "saved")
+            .map((w) => ({ value: w.id, label: w.name })),
+        },
+        ...cancel,
+      ];
+    case "naming":
+      return [
+        {
+          action: "set_name",
+          label: "Name of the inbound webhook",
+          rules: NAME_RULES,
+          options: context.nameSuggestions.map((name) => ({
+            value: name,
+            label: name,
+            detail: "suggested",
+          })),
+        },
+        ...back,
+        ...cancel,
+      ];
+    case "noKeys":
+      return [{ action: "retry", label: "Look for API keys again" }, ...back, ...cancel];
+    case "choosingKey": {
+      const options = context.apiKeyOptions.map((key) => ({
+        value: key.id,
+        label: key.name,
+        detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
+      }));
+      return [
+        { action: "choose_api_key", label: "The API key senders will use", options },
+        {
+          action: "paste_instead",
+          label: "Paste this key's PAT once instead of using Vault",
+          options,
+        },
+        ...back,
+        ...cancel,
+      ];
+    }
+    case "pastingPat":
+      return [
+        { action: "continue", label: "The person has pasted the PAT on the page" },
+        ...back,
+        ...cancel,
+      ];
+    case "extras":
+      return [
+        {
+          action: "set_extras",
+          label: "Set extras",
+          rules:
+            "use_run_setup_defaults: boolean; trigger_payload: up to 64-character keys with string (≤500), number, boolean or null values",
+        },
+        { action: "skip_extras", label: "No extras" },
+        ...back,
+        ...cancel,
+      ];
+    case "confirming":
+      return [{ action: "confirm", label: "Create the inbound webhook" }, ...back, ...cancel];
+    case "createFailed":
+      return [{ action: "retry", label: "Try creating again (safe)" }, ...back, ...cancel];
+    case "unavailable":
+      return [{ action: "retry", label: "Try again" }, ...cancel];
+    case "awaitingReveal":
+      return [
+        { action: "finish", label: "Finish: accepted once the person has opened reveal_url" },
+        { action: "continue", label: "Check whether the secret page was opened" },
+      ];
+    case "handingOver":
+      return [{ action: "finish", label: "Finish" }];
+    default:
+      return [];
+  }
+}
+
+function tail(hint: string | undefined): string {
+  return (hint ?? "").replace(/^…/, "");
+}
+
+/**
+ * What a host shows for the current step: the text to say, the legal answers, and the
+ * card data. Built from the snapshot (answers and hints only), so it never holds a secret.
+ */
+export function describeStep(
+  wizardId: string,
+  snapshot: WizardSnapshot,
+  links: { pasteUrl?: string | undefined } = {},
+): StepView {
+  const context = snapshot.context as WizardContext;
+  const step = stepOf(snapshot);
+  const problem = context.problem ? `${context.problem.message} ` : "";
+  const reveal = context.reveal?.kind === "page" ? context.reveal : null;
+  const subscription = context.subscription;
+  const say = render(promptFor(step), {
+    problem,
+    problem_text: context.problem?.message ?? "unknown error.",
+    workflow_name: context.workflow?.name ?? "",
+    name: context.name ?? subscription?.name ?? "",
+    suggestions: context.nameSuggestions.join(", ") || "(none)",
+    api_key_name: context.apiKey?.name ?? "",
+    api_key_hint: context.apiKey?.hint ?? "",
+    pasted: context.pastePat ? ", pasted once" : "",
+    use_run_setup_defaults: context.extras.use_run_setup_defaults ? "on" : "off",
+    trigger_payload: Object.keys(context.extras.trigger_payload).length
+      ? JSON.stringify(context.extras.trigger_payload)
+      : "none",
+    reveal_expires_at: reveal?.expires_at ?? "",
+    ingress_url: subscription?.ingress_url ?? "",
+    signing_secret_hint_tail: tail(subscription?.signing_secret_hint),
+    automation_pat_hint: subscription?.automation_pat_hint ?? "",
+    lost: context.secretLost
+      ? "The signing secret could not be shown and is lost: delete this webhook and create it again, or rotate its secret. "
+      : "",
+  });
+  const fields: StepView["card"]["fields"] = {
+    workflow: context.workflow?.name ?? null,
+    name: context.name,
+    api_key: context.apiKey ? `${context.apiKey.name} (${context.apiKey.hint})` : null,
+    paste_pat: context.pastePat,
+    use_run_setup_defaults: context.extras.use_run_setup_defaults,
+    trigger_payload: Object.keys(context.extras.trigger_payload).length
+      ? JSON.stringify(context.extras.trigger_payload)
+      : null,
+    ingress_url: subscription?.ingress_url ?? null,
+    signing_secret_hint: subscription?.signing_secret_hint ?? null,
+    secret_revealed: context.secretRevealed,
+  };
+  return {
+    wizard_id: wizardId,
+    step,
+    status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
+    say,
+    answers: snapshot.status === "active" ? answersFor(step, context, snapshot) : [],
+    card: {
+      title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
+      fields,
+      ...(context.curlTest ? { curl_test: context.curlTest } : {}),
+    },
+    paste_url: step === "pastingPat" ? (links.pasteUrl ?? null) : null,
+    reveal_url: step === "awaitingReveal" ? (reveal?.url ?? null) : null,
+  };
+}

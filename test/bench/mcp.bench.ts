@@ -1,0 +1,790 @@
+/**
+ * On-demand benchmark (not part of `npm test`) of our MCP server, each figure measured beside
+ * a baseline in the same run and reported as a ratio:
+ *
+ *   1. cold start: spawn → first `tools/list` answer over stdio, ours vs the smallest SDK server
+ *      (`minimal-mcp-server.ts`), alternated; plus ours with its embedded sandbox (no ratio);
+ *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET;
+ *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base).
+ *
+ *   npx tsc -p . && node dist/test/bench/mcp.bench.js [--runs 15] [--calls 300] [--json]
+ *
+ * The servers and the sandbox they call run in their own child processes, and all traffic
+ * stays on 127.0.0.1. Exit code 0 whatever the ratios; 1 when a server fails to start or a
+ * call fails or answers something other than the subscriptions created.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
+import { encode } from "gpt-tokenizer";
+
+const TOOL = "list_inbound_webhooks";
+const SUBSCRIPTIONS = 20;
+const WARMUP_CALLS = 20;
+const COLD_START_TARGET = 1.3;
+const CATALOGUE_TARGET_TOKENS = 1500;
+const STARTUP_TIMEOUT_MS = 20_000;
+const CALL_TIMEOUT_MS = 10_000;
+const SUBSCRIBED_WORKFLOW = "Fulfil Shopify order";
+
+interface BenchOptions {
+  runs: number;
+  calls: number;
+  embeddedRuns: number;
+  json: boolean;
+  profile: string | undefined;
+}
+
+const HELP = `Usage: node dist/test/bench/mcp.bench.js [options]
+
+Our MCP server vs the smallest MCP SDK server and a direct HTTP call (127.0.0.1 only):
+cold start (spawn → first tools/list answer over stdio), round trip of ${TOOL}
+against a sandbox holding ${SUBSCRIPTIONS} subscriptions, and the catalogue's size in tokens.
+
+Options:
+  --runs <n>           cold starts of each server, alternated (default 15)
+  --calls <n>          measured calls of each kind, after ${WARMUP_CALLS} warm-up calls (default 300)
+  --embedded-runs <n>  cold starts of ours with its embedded sandbox, informational (default 3)
+  --json               print one JSON result line instead of the tables
+  --profile <dir>      write a V8 CPU profile of each MCP server into <dir> (node --cpu-prof);
+                       profiling slows the servers, so the figures of such a run are skewed
+  -h, --help           show this help
+`;
+
+/** The sandbox, started with `spawn`. */
+const live = new Set<ChildProcess>();
+/** MCP servers started by the SDK's transport, by pid, until their transport is closed. */
+const livePids = new Set<number>();
+let profileDir: string | undefined;
+let tempDir: string | undefined;
+
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string" },
+      calls: { type: "string" },
+      "embedded-runs": { type: "string" },
+      json: { type: "boolean" },
+      profile: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  return {
+    runs: integerOption("runs", values.runs, 15, 1, 500),
+    calls: integerOption("calls", values.calls, 300, 1, 100_000),
+    embeddedRuns: integerOption("embedded-runs", values["embedded-runs"], 3, 0, 50),
+    json: values.json ?? false,
+    profile: values.profile,
+  };
+}
+
+function integerOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringField(value: unknown, key: string, what: string): string {
+  const field = isRecord(value) ? value[key] : undefined;
+  if (typeof field !== "string") throw new Error(`${what} has no string "${key}"`);
+  return field;
+}
+
+function loopbackUrl(url: string, what: string): string {
+  if (new URL(url).hostname !== "127.0.0.1") {
+    throw new Error(`${what} ${url} is not on 127.0.0.1; the benchmark only sends to loopback`);
+  }
+  return url;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children
+
+interface Sandbox {
+  child: ChildProcess;
+  url: string;
+  contributor: string;
+  workflowId: string;
+  automationKeyId: string;
+}
+
+/** Starts the sandbox and resolves with what it prints as its one JSON line. */
+async function startSandbox(dir: string): Promise<Sandbox> {
+  const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const args = [cli, "sandbox", "--port", "0", "--json", "--quiet", "--db", join(dir, "s.db")];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text: string) => {
+    stderr = (stderr + text).slice(-4000);
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new Error(`the sandbox printed nothing within ${STARTUP_TIMEOUT_MS / 1000} s`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    child.once("error", fail);
+    child.once("exit", (code, signal) =>
+      fail(new Error(`the sandbox exited (${code ?? signal}) before it listened:\n${stderr}`)),
+    );
+    // The reader keeps draining stdout after the first line so the child never blocks on it.
+    createInterface({ input: child.stdout }).once("line", (first) => {
+      clearTimeout(timer);
+      resolve(first);
+    });
+  });
+  const info: unknown = JSON.parse(line);
+  const workflows: unknown[] =
+    isRecord(info) && Array.isArray(info.workflows) ? info.workflows : [];
+  const workflow = workflows.find((item) => isRecord(item) && item.name === SUBSCRIBED_WORKFLOW);
+  const keys: unknown[] = isRecord(info) && Array.isArray(info.api_keys) ? info.api_keys : [];
+  const key = keys.find((item) => isRecord(item) && item.in_vault === true);
+  return {
+    child,
+    url: loopbackUrl(stringField(info, "url", "sandbox output"), "sandbox URL"),
+    contributor: stringField(isRecord(info) ? info.tokens : undefined, "contributor", "tokens"),
+    workflowId: stringField(workflow, "id", `workflow "${SUBSCRIBED_WORKFLOW}"`),
+    automationKeyId: stringField(key, "id", "vaulted API key"),
+  };
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited within 5 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The SDK's stdio transport, remembering its child's pid so an interrupted run can kill it. */
+class TrackedStdioTransport extends StdioClientTransport {
+  #pid: number | null = null;
+
+  override async start(): Promise<void> {
+    await super.start();
+    this.#pid = this.pid;
+    if (this.#pid !== null) livePids.add(this.#pid);
+  }
+
+  /** Ends the child's stdin, then SIGTERM after 2 s and SIGKILL after 2 s more (the SDK's). */
+  override async close(): Promise<void> {
+    await super.close();
+    if (this.#pid !== null) livePids.delete(this.#pid);
+  }
+}
+
+interface Connection {
+  client: Client;
+  close(): Promise<void>;
+}
+
+type ServerKind = "ours" | "minimal" | "ours-embedded";
+
+function serverArgs(kind: ServerKind): string[] {
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const script =
+    kind === "minimal"
+      ? fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))
+      : fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  return kind === "minimal" ? [...profile, script] : [...profile, script, "mcp"];
+}
+
+/**
+ * Spawns an MCP server and completes the initialize handshake. The child's environment is the
+ * SDK's default (HOME, PATH, …) plus `env`, so no AGENTRUNTIME_* variable leaks in from here.
+ */
+async function connect(
+  label: string,
+  kind: ServerKind,
+  env: Record<string, string>,
+): Promise<Connection> {
+  const transport = new TrackedStdioTransport({
+    command: process.execPath,
+    args: serverArgs(kind),
+    env,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+  });
+  const client = new Client({ name: "mcp-bench", version: "0.0.0" });
+  const close = async () => {
+    await client.close();
+    await transport.close();
+  };
+  try {
+    await client.connect(transport, { timeout: STARTUP_TIMEOUT_MS });
+  } catch (error) {
+    await close();
+    throw new Error(`${label} did not start: ${message(error)}\n${stderr}`);
+  }
+  return { client, close };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+interface Summary {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function summarize(samples: number[]): Summary {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+/** Spawn → initialize → first `tools/list` answer, in ms; the child is stopped afterwards. */
+async function coldStart(
+  label: string,
+  kind: ServerKind,
+  env: Record<string, string>,
+): Promise<{ ms: number; tools: ListToolsResult }> {
+  const started = performance.now();
+  const connection = await connect(label, kind, env);
+  try {
+    const tools = await connection.client.listTools(undefined, { timeout: STARTUP_TIMEOUT_MS });
+    const ms = performance.now() - started;
+    if (!tools.tools.some((tool) => tool.name === TOOL)) {
+      throw new Error(`${label} does not list ${TOOL}`);
+    }
+    return { ms, tools };
+  } finally {
+    await connection.close();
+  }
+}
+
+interface ColdStartResult {
+  ours: Summary;
+  minimal: Summary;
+  embedded: { samples: number[]; summary: Summary };
+  ratioP50: number;
+  ratioP90: number;
+}
+
+async function benchColdStart(
+  sandbox: Sandbox,
+  options: BenchOptions,
+  dir: string,
+): Promise<ColdStartResult> {
+  const env = { AGENTRUNTIME_API_URL: sandbox.url, AGENTRUNTIME_TOKEN: sandbox.contributor };
+  const ours = () => coldStart("our MCP server", "ours", env);
+  const minimal = () => coldStart("the minimal MCP server", "minimal", env);
+  // One unmeasured start of each first, so both find the OS file cache equally warm.
+  await ours();
+  await minimal();
+  const oursMs: number[] = [];
+  const minimalMs: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    // Alternated, and which goes first alternates too, so drift hits both alike.
+    if (run % 2 === 0) {
+      oursMs.push((await ours()).ms);
+      minimalMs.push((await minimal()).ms);
+    } else {
+      minimalMs.push((await minimal()).ms);
+      oursMs.push((await ours()).ms);
+    }
+  }
+  // No API URL: ours starts its embedded sandbox (SQLite) before it answers. One data folder
+  // for all runs, so the first run creates and seeds the database and the others reopen it.
+  const embeddedEnv = { AGENTRUNTIME_SANDBOX_DIR: join(dir, "embedded") };
+  const embedded: number[] = [];
+  for (let run = 0; run < options.embeddedRuns; run++) {
+    embedded.push((await coldStart("our MCP server (embedded)", "ours-embedded", embeddedEnv)).ms);
+  }
+  const oursSummary = summarize(oursMs);
+  const minimalSummary = summarize(minimalMs);
+  return {
+    ours: oursSummary,
+    minimal: minimalSummary,
+    embedded: { samples: embedded, summary: summarize(embedded) },
+    ratioP50: oursSummary.p50 / minimalSummary.p50,
+    ratioP90: oursSummary.p90 / minimalSummary.p90,
+  };
+}
+
+async function createSubscriptions(sandbox: Sandbox): Promise<void> {
+  for (let n = 1; n <= SUBSCRIPTIONS; n++) {
+    const response = await fetch(`${sandbox.url}/v1/inbound-webhooks`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${sandbox.contributor}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        workflow_id: sandbox.workflowId,
+        name: `bench-${n}`,
+        automation_pat_id: sandbox.automationKeyId,
+      }),
+    });
+    const text = await response.text();
+    if (response.status !== 201) {
+      throw new Error(`creating subscription bench-${n} answered ${response.status}: ${text}`);
+    }
+  }
+}
+
+function subscriptionCount(body: unknown, what: string): number {
+  const list = isRecord(body) ? body.subscriptions : undefined;
+  if (!Array.isArray(list)) throw new Error(`${what} holds no "subscriptions" array`);
+  return list.length;
+}
+
+type PathName = "ours" | "minimal" | "direct";
+
+interface CallPath {
+  name: PathName;
+  /** The timed part: the call until its answer is parsed. */
+  call(): Promise<unknown>;
+  /** Untimed: throws unless the answer lists the expected subscriptions; returns its bytes. */
+  check(answer: unknown, expected: number): number;
+}
+
+function toolText(answer: unknown, what: string): string {
+  if (!isRecord(answer)) throw new Error(`${what} answered no object`);
+  const content = Array.isArray(answer.content) ? answer.content[0] : undefined;
+  if (answer.isError === true) {
+    throw new Error(`${what} answered an error: ${isRecord(content) ? content.text : "?"}`);
+  }
+  return stringField(content, "text", `${what}'s first content`);
+}
+
+function callPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
+  const url = `${sandbox.url}/v1/inbound-webhooks`;
+  const headers = { authorization: `Bearer ${sandbox.contributor}` };
+  const timeout = { timeout: CALL_TIMEOUT_MS };
+  return [
+    {
+      name: "ours",
+      // Ours also returns structuredContent, which the SDK client checks against the tool's
+      // outputSchema (cached by the tools/list before): a cost every host pays too.
+      call: () => ours.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
+      check(answer, expected) {
+        toolText(answer, "our server");
+        const structured = isRecord(answer) ? answer.structuredContent : undefined;
+        const count = subscriptionCount(structured, "our structuredContent");
+        if (count !== expected) throw new Error(`ours listed ${count}, expected ${expected}`);
+        return Buffer.byteLength(JSON.stringify(answer));
+      },
+    },
+    {
+      name: "minimal",
+      call: () => minimal.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
+      check(answer, expected) {
+        const count = subscriptionCount(JSON.parse(toolText(answer, "minimal")), "minimal text");
+        if (count !== expected) throw new Error(`minimal listed ${count}, expected ${expected}`);
+        return Buffer.byteLength(JSON.stringify(answer));
+      },
+    },
+    {
+      name: "direct",
+      call: async () => {
+        const response = await fetch(url, {
+          headers,
+          signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+        });
+        return { status: response.status, body: (await response.json()) as unknown };
+      },
+      check(answer, expected) {
+        const status = isRecord(answer) ? answer.status : undefined;
+        const body = isRecord(answer) ? answer.body : undefined;
+        if (status !== 200) throw new Error(`GET ${url} answered ${String(status)}`);
+        const count = subscriptionCount(body, "the GET answer");
+        if (count !== expected) throw new Error(`GET listed ${count}, expected ${expected}`);
+        return Buffer.byteLength(JSON.stringify(body));
+      },
+    },
+  ];
+}
+
+interface RoundTripResult {
+  subscriptions: number;
+  paths: Record<PathName, Summary & { answerBytes: number }>;
+  ratios: {
+    oursMinimalP50: number;
+    oursMinimalP99: number;
+    oursDirectP50: number;
+    oursDirectP99: number;
+  };
+}
+
+async function benchRoundTrip(
+  sandbox: Sandbox,
+  options: BenchOptions,
+): Promise<{ roundTrip: RoundTripResult; catalogue: ListToolsResult; instructions: string }> {
+  const preflight = await fetch(`${sandbox.url}/v1/inbound-webhooks`, {
+    headers: { authorization: `Bearer ${sandbox.contributor}` },
+  });
+  const expected = subscriptionCount(await preflight.json(), "the pre-flight GET");
+  if (expected < SUBSCRIPTIONS) {
+    throw new Error(`the sandbox lists ${expected} subscriptions, expected ${SUBSCRIPTIONS}+`);
+  }
+  const env = { AGENTRUNTIME_API_URL: sandbox.url, AGENTRUNTIME_TOKEN: sandbox.contributor };
+  const connections: Connection[] = [];
+  try {
+    const ours = await connect("our MCP server", "ours", env);
+    connections.push(ours);
+    const minimal = await connect("the minimal MCP server", "minimal", env);
+    connections.push(minimal);
+    // A host lists the tools before it calls one; for ours that caches the output validator.
+    const catalogue = await ours.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
+    await minimal.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
+
+    const paths = callPaths(ours.client, minimal.client, sandbox);
+    const samples: Record<PathName, number[]> = { ours: [], minimal: [], direct: [] };
+    const bytes: Record<PathName, number> = { ours: 0, minimal: 0, direct: 0 };
+    // Sequential rounds of one call each, the order rotating per round so no path always
+    // follows the same other one.
+    for (let round = 0; round < WARMUP_CALLS + options.calls; round++) {
+      for (let i = 0; i < paths.length; i++) {
+        const path = paths[(round + i) % paths.length];
+        if (!path) continue;
+        const started = performance.now();
+        let answer: unknown;
+        try {
+          answer = await path.call();
+        } catch (error) {
+          throw new Error(`${path.name} call ${round + 1} failed: ${message(error)}`);
+        }
+        const ms = performance.now() - started;
+        bytes[path.name] = path.check(answer, expected);
+        if (round >= WARMUP_CALLS) samples[path.name].push(ms);
+      }
+    }
+    const summary = (name: PathName) => ({ ...summarize(samples[name]), answerBytes: bytes[name] });
+    const result = {
+      ours: summary("ours"),
+      minimal: summary("minimal"),
+      direct: summary("direct"),
+    };
+    return {
+      roundTrip: {
+        subscriptions: expected,
+        paths: result,
+        ratios: {
+          oursMinimalP50: result.ours.p50 / result.minimal.p50,
+          oursMinimalP99: result.ours.p99 / result.minimal.p99,
+          oursDirectP50: result.ours.p50 / result.direct.p50,
+          oursDirectP99: result.ours.p99 / result.direct.p99,
+        },
+      },
+      catalogue,
+      instructions: ours.client.getInstructions() ?? "",
+    };
+  } finally {
+    await Promise.all(connections.map((connection) => connection.close()));
+  }
+}
+
+interface Size {
+  bytes: number;
+  tokens: number;
+}
+
+interface CatalogueResult {
+  tools: Size & { count: number };
+  result: Size;
+  instructions: Size;
+  perTool: Array<{ name: string } & Size>;
+}
+
+function size(text: string): Size {
+  return { bytes: Buffer.byteLength(text), tokens: encode(text).length };
+}
+
+function measureCatalogue(listed: ListToolsResult, instructions: string): CatalogueResult {
+  return {
+    tools: { count: listed.tools.length, ...size(JSON.stringify(listed.tools)) },
+    result: size(JSON.stringify(listed)),
+    instructions: size(instructions),
+    perTool: listed.tools.map((tool) => ({ name: tool.name, ...size(JSON.stringify(tool)) })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "-";
+}
+
+function table(rows: string[][]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+        )
+        .join("  "),
+    )
+    .join("\n");
+}
+
+interface Report {
+  sandboxUrl: string;
+  cold: ColdStartResult;
+  roundTrip: RoundTripResult;
+  catalogue: CatalogueResult;
+}
+
+function printTable(report: Report, options: BenchOptions): void {
+  const { cold, roundTrip, catalogue } = report;
+  const within = (ok: boolean) => (ok ? "within target" : "OVER target");
+  const embedded = cold.embedded.samples.map((ms) => fixed(ms, 0)).join(", ");
+  const out: string[] = [
+    `MCP server benchmark, node ${process.version}, sandbox ${report.sandboxUrl} (127.0.0.1)`,
+    "",
+    `1. Cold start: spawn → first tools/list answer over stdio, ${options.runs} runs each, ` +
+      "alternated, after 1 unmeasured start of each",
+    "",
+    table([
+      ["server", "median ms", "p90 ms", "min ms", "max ms"],
+      ...(
+        [
+          ["ours (API URL set)", cold.ours],
+          ["minimal SDK server", cold.minimal],
+        ] as const
+      ).map(([name, s]) => [
+        name,
+        fixed(s.p50, 1),
+        fixed(s.p90, 1),
+        fixed(s.min, 1),
+        fixed(s.max, 1),
+      ]),
+    ]),
+    "",
+    `ratio ours/minimal: median ${fixed(cold.ratioP50, 2)} (target ≤ ${COLD_START_TARGET.toFixed(2)}, ` +
+      `${within(cold.ratioP50 <= COLD_START_TARGET)}), p90 ${fixed(cold.ratioP90, 2)}`,
+    options.embeddedRuns > 0
+      ? `ours with its embedded sandbox (no API URL; informational): median ` +
+        `${fixed(cold.embedded.summary.p50, 1)} ms over ${options.embeddedRuns} run(s): ` +
+        `${embedded} ms (the first creates and seeds the database)`
+      : "ours with its embedded sandbox: not measured (--embedded-runs 0)",
+    "",
+    `2. Round trip of ${TOOL}, ${roundTrip.subscriptions} subscriptions, ${options.calls} ` +
+      `sequential calls each after ${WARMUP_CALLS} warm-up calls, interleaved`,
+    "",
+    table([
+      ["path", "p50 ms", "p99 ms", "min ms", "max ms", "answer bytes"],
+      ...(
+        [
+          ["ours (MCP stdio)", roundTrip.paths.ours],
+          ["minimal (MCP stdio)", roundTrip.paths.minimal],
+          ["direct HTTP GET", roundTrip.paths.direct],
+        ] as const
+      ).map(([name, s]) => [
+        name,
+        fixed(s.p50, 3),
+        fixed(s.p99, 3),
+        fixed(s.min, 3),
+        fixed(s.max, 3),
+        String(s.answerBytes),
+      ]),
+    ]),
+    "",
+    `ratio ours/minimal: p50 ${fixed(roundTrip.ratios.oursMinimalP50, 2)}, ` +
+      `p99 ${fixed(roundTrip.ratios.oursMinimalP99, 2)}`,
+    `ratio ours/direct:  p50 ${fixed(roundTrip.ratios.oursDirectP50, 2)}, ` +
+      `p99 ${fixed(roundTrip.ratios.oursDirectP99, 2)}`,
+    "",
+    "3. Catalogue: our tools/list result, tokens by gpt-tokenizer (o200k_base)",
+    "",
+    table([
+      ["tool", "bytes", "tokens"],
+      ...catalogue.perTool.map((t) => [t.name, String(t.bytes), String(t.tokens)]),
+      ["", "", ""],
+      [
+        `all ${catalogue.tools.count} tools (result.tools)`,
+        String(catalogue.tools.bytes),
+        String(catalogue.tools.tokens),
+      ],
+      ["whole tools/list result", String(catalogue.result.bytes), String(catalogue.result.tokens)],
+      [
+        "server instructions (informational)",
+        String(catalogue.instructions.bytes),
+        String(catalogue.instructions.tokens),
+      ],
+    ]),
+    "",
+    `all tools together: ${catalogue.tools.tokens} tokens (target < ${CATALOGUE_TARGET_TOKENS}, ` +
+      `${within(catalogue.tools.tokens < CATALOGUE_TARGET_TOKENS)})`,
+  ];
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function printJson(report: Report, options: BenchOptions): void {
+  const round = (value: number) =>
+    Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
+  const ms = (s: Summary, keys: readonly (keyof Summary)[]) =>
+    Object.fromEntries(keys.map((key) => [key === "n" ? "n" : `${key}_ms`, round(s[key])]));
+  const coldKeys = ["n", "p50", "p90", "min", "max"] as const;
+  const tripKeys = ["n", "p50", "p99", "min", "max"] as const;
+  const { cold, roundTrip, catalogue } = report;
+  const path = (name: PathName) => ({
+    ...ms(roundTrip.paths[name], tripKeys),
+    answer_bytes: roundTrip.paths[name].answerBytes,
+  });
+  process.stdout.write(
+    `${JSON.stringify({
+      node: process.version,
+      cold_start: {
+        runs: options.runs,
+        ours: ms(cold.ours, coldKeys),
+        minimal: ms(cold.minimal, coldKeys),
+        ratio_p50: round(cold.ratioP50),
+        ratio_p90: round(cold.ratioP90),
+        target_ratio: COLD_START_TARGET,
+        embedded_ms: cold.embedded.samples.map(round),
+      },
+      round_trip: {
+        tool: TOOL,
+        subscriptions: roundTrip.subscriptions,
+        warmup_calls: WARMUP_CALLS,
+        calls: options.calls,
+        ours: path("ours"),
+        minimal: path("minimal"),
+        direct: path("direct"),
+        ratio_ours_minimal_p50: round(roundTrip.ratios.oursMinimalP50),
+        ratio_ours_minimal_p99: round(roundTrip.ratios.oursMinimalP99),
+        ratio_ours_direct_p50: round(roundTrip.ratios.oursDirectP50),
+        ratio_ours_direct_p99: round(roundTrip.ratios.oursDirectP99),
+      },
+      catalogue: {
+        encoding: "o200k_base",
+        tool_count: catalogue.tools.count,
+        tools_bytes: catalogue.tools.bytes,
+        tools_tokens: catalogue.tools.tokens,
+        result_bytes: catalogue.result.bytes,
+        result_tokens: catalogue.result.tokens,
+        instructions_bytes: catalogue.instructions.bytes,
+        instructions_tokens: catalogue.instructions.tokens,
+        target_tokens: CATALOGUE_TARGET_TOKENS,
+        per_tool: catalogue.perTool,
+      },
+    })}\n`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (!options) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  profileDir = options.profile;
+  const dir = mkdtempSync(join(tmpdir(), "arw-mcp-bench-"));
+  tempDir = dir;
+  let report: Report;
+  try {
+    const sandbox = await startSandbox(dir);
+    try {
+      await createSubscriptions(sandbox);
+      const cold = await benchColdStart(sandbox, options, dir);
+      const { roundTrip, catalogue, instructions } = await benchRoundTrip(sandbox, options);
+      report = {
+        sandboxUrl: sandbox.url,
+        cold,
+        roundTrip,
+        catalogue: measureCatalogue(catalogue, instructions),
+      };
+    } finally {
+      await stopChild(sandbox.child);
+    }
+  } finally {
+    await Promise.all([...live].map(stopChild));
+    killChildrenNow();
+    rmSync(dir, { recursive: true, force: true });
+    tempDir = undefined;
+  }
+  if (options.json) printJson(report, options);
+  else printTable(report, options);
+  return 0;
+}
+
+// Children die with the benchmark even when it is interrupted or crashes.
+function killChildrenNow(): void {
+  for (const child of live) child.kill("SIGKILL");
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  livePids.clear();
+}
+process.on("exit", killChildrenNow);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killChildrenNow();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`mcp bench: ${message(error)}\n`);
+    process.exitCode = 1;
+  },
+);

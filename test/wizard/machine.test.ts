@@ -1,0 +1,281 @@
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createActor, waitFor } from "xstate";
+import { OPEN_SAVED_WORKFLOW, suggestNames, wizardMachine } from "../../src/wizard/machine.js";
+import { stepOf } from "../../src/wizard/service.js";
+import { describeStep } from "../../src/wizard/steps.js";
+import { WizardActorError } from "../../src/wizard/types.js";
+import {
+  CREATED,
+  DRAFT,
+  LEGACY_KEY,
+  machineWith,
+  PLANTED_PAT,
+  PLANTED_SECRET,
+  SAVED,
+  VAULT_KEY,
+} from "./fixtures.js";
+
+const BUSY = [
+  "loadingWorkflow",
+  "loadingWorkflows",
+  "loadingNames",
+  "loadingKeys",
+  "creating",
+  "revealing",
+];
+
+async function settle(actor: ReturnType<typeof start>) {
+  return waitFor(actor, (s) => !BUSY.includes(stepOf(s)));
+}
+
+function start(
+  machine = machineWith(),
+  input: { workflowId?: string; sender?: string; allowPick?: boolean } = {},
+) {
+  const actor = createActor(machine, {
+    input: { wizardId: "w-1", workflowId: SAVED.id, allowPick: true, ...input },
+  });
+  actor.start();
+  return actor;
+}
+
+async function walkTo(step: string, machine = machineWith()) {
+  const actor = start(machine, { sender: "Shopify" });
+  const plan: Record<string, () => void> = {
+    naming: () => {},
+    choosingKey: () => actor.send({ type: "SET_NAME", name: "shopify-orders" }),
+    extras: () => actor.send({ type: "CHOOSE_KEY", apiKeyId: VAULT_KEY.id }),
+    confirming: () => actor.send({ type: "SKIP_EXTRAS" }),
+    awaitingReveal: () => actor.send({ type: "CONFIRM" }),
+    handingOver: () => actor.send({ type: "SECRET_REVEALED" }),
+    done: () => actor.send({ type: "FINISH" }),
+  };
+  for (const [name, go] of Object.entries(plan)) {
+    go();
+    await settle(actor);
+    if (name === step) break;
+  }
+  expect(stepOf(actor.getSnapshot())).toBe(step);
+  return actor;
+}
+
+describe("taking the workflow context", () => {
+  it("goes straight to naming for a saved workflow", async () => {
+    const actor = start();
+    const snapshot = await settle(actor);
+    expect(stepOf(snapshot)).toBe("naming");
+    expect(snapshot.context.workflow).toEqual(SAVED);
+  });
+
+  it("answers a draft with the documentation's sentence and offers saved workflows", async () => {
+    const snapshot = await settle(start(machineWith(), { workflowId: DRAFT.id }));
+    expect(stepOf(snapshot)).toBe("choosingWorkflow");
+    expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+    expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: DRAFT.id })).toBe(false);
+    expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: "nope" })).toBe(false);
+    expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: SAVED.id })).toBe(true);
+  });
+
+  it("answers a missing workflow the same way", async () => {
+    const snapshot = await settle(
+      start(machineWith(), { workflowId: "99999999-9999-4999-8999-999999999999" }),
+    );
+    expect(stepOf(snapshot)).toBe("choosingWorkflow");
+    expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+  });
+
+  it("ends with the sentence when the host allows no pick", async () => {
+    for (const workflowId of [DRAFT.id, undefined]) {
+      const snapshot = await settle(start(machineWith(), { workflowId, allowPick: false }));
+      expect(snapshot.value).toBe("cancelled");
+      expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+      expect(describeStep("w-1", snapshot).say).toContain(OPEN_SAVED_WORKFLOW);
+    }
+  });
+
+  it("offers retry when AgentRuntime is unreachable, and retries the same step", async () => {
+    let calls = 0;
+    const machine = machineWith({
+      loadWorkflow: async () => {
+        calls += 1;
+        if (calls === 1)
+          throw new WizardActorError("connection_failed", "AgentRuntime could not be reached.");
+        return SAVED;
+      },
+    });
+    const actor = start(machine);
+    expect(stepOf(await settle(actor))).toBe("unavailable");
+    actor.send({ type: "RETRY" });
+    expect(stepOf(await settle(actor))).toBe("naming");
+    expect(calls).toBe(2);
+  });
+});
+
+describe("naming", () => {
+  it("suggests free names from the sender and the workflow", () => {
+    expect(suggestNames("Fulfil Shopify order", "Shopify", [])).toEqual([
+      "shopify-events",
+      "shopify-fulfil-shopify-order",
+      "fulfil-shopify-order-webhook",
+    ]);
+    expect(suggestNames("Weekly", null, ["weekly-webhook"])).toEqual(["weekly-inbound"]);
+  });
+
+  it("accepts a valid free name and refuses taken, empty, long, control and secret-shaped names", async () => {
+    const snapshot = await settle(start(machineWith({ taken: ["Existing-Hook"] })));
+    for (const name of ["existing-hook", "  ", "x".repeat(65), "bad\u0007", PLANTED_PAT]) {
+      expect(snapshot.can({ type: "SET_NAME", name }), name).toBe(false);
+    }
+    expect(snapshot.can({ type: "SET_NAME", name: "shopify-orders" })).toBe(true);
+  });
+});
+
+describe("choosing the API key and pasting a PAT", () => {
+  it("goes to extras for a key in the vault, and to the paste step for one that is not", async () => {
+    const actor = await walkTo("choosingKey");
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: LEGACY_KEY.id });
+    expect(stepOf(actor.getSnapshot())).toBe("pastingPat");
+    expect(actor.getSnapshot().context.pastePat).toBe(true);
+    actor.send({ type: "BACK" });
+    actor.send({ type: "PASTE_INSTEAD", apiKeyId: VAULT_KEY.id });
+    expect(stepOf(actor.getSnapshot())).toBe("pastingPat");
+    expect(actor.getSnapshot().context.apiKey?.id).toBe(VAULT_KEY.id);
+  });
+
+  it("moves on from the paste step only when the host holds a pasted PAT", async () => {
+    let held = false;
+    const actor = await walkTo("choosingKey", machineWith({ patHeld: () => held }));
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: LEGACY_KEY.id });
+    expect(actor.getSnapshot().can({ type: "PAT_PASTED" })).toBe(false);
+    held = true;
+    actor.send({ type: "PAT_PASTED" });
+    expect(stepOf(actor.getSnapshot())).toBe("extras");
+  });
+
+  it("says how to create a key when there is none", async () => {
+    const actor = start(machineWith({ keys: [] }));
+    await settle(actor);
+    actor.send({ type: "SET_NAME", name: "hook" });
+    const snapshot = await settle(actor);
+    expect(stepOf(snapshot)).toBe("noKeys");
+    expect(describeStep("w-1", snapshot).say).toMatch(/Settings → API keys/);
+  });
+});
+
+describe("extras and confirm", () => {
+  it("takes valid extras and refuses bad ones", async () => {
+    const actor = await walkTo("extras");
+    const bad = { use_run_setup_defaults: true, trigger_payload: { ["k".repeat(65)]: 1 } };
+    expect(actor.getSnapshot().can({ type: "SET_EXTRAS", extras: bad })).toBe(false);
+    actor.send({
+      type: "SET_EXTRAS",
+      extras: { use_run_setup_defaults: true, trigger_payload: { source: "shopify" } },
+    });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    expect(describeStep("w-1", actor.getSnapshot()).say).toContain(
+      'fixed input {"source":"shopify"}',
+    );
+  });
+
+  it("creates once confirmed, keeping hints only", async () => {
+    const actor = await walkTo("awaitingReveal");
+    const context = actor.getSnapshot().context;
+    expect(context.subscription).toEqual({
+      id: CREATED.id,
+      name: CREATED.name,
+      workflow_id: CREATED.workflow_id,
+      ingress_url: CREATED.ingress_url,
+      signing_secret_hint: CREATED.signing_secret_hint,
+      automation_pat_hint: CREATED.automation_pat_hint,
+    });
+    expect(context.curlTest).toContain("AGENTRUNTIME_SIGNING_SECRET");
+    expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_SECRET);
+    expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_PAT);
+  });
+
+  it("routes create failures: paste for vault trouble, naming for a taken name, retry otherwise", async () => {
+    const cases: [string, string][] = [
+      ["pat_secret_not_in_vault", "pastingPat"],
+      ["pat_mismatch", "pastingPat"],
+      ["name_taken", "naming"],
+      ["workflow_is_draft", "choosingWorkflow"],
+      ["timeout", "createFailed"],
+    ];
+    for (const [code, step] of cases) {
+      const actor = await walkTo(
+        "confirming",
+        machineWith({
+          create: async () => {
+            throw new WizardActorError(code, `failed with ${code}`);
+          },
+        }),
+      );
+      actor.send({ type: "CONFIRM" });
+      const snapshot = await settle(actor);
+      expect(stepOf(snapshot), code).toBe(step);
+      expect(snapshot.context.problem?.code).toBe(code);
+    }
+  });
+
+  it("after a paste that create asked for, returns to the summary, not to extras", async () => {
+    let held = false;
+    let first = true;
+    const actor = await walkTo(
+      "confirming",
+      machineWith({
+        patHeld: () => held,
+        create: async () => {
+          if (first) {
+            first = false;
+            throw new WizardActorError("pat_secret_not_in_vault", "paste it");
+          }
+          return CREATED;
+        },
+      }),
+    );
+    actor.send({ type: "CONFIRM" });
+    expect(stepOf(await settle(actor))).toBe("pastingPat");
+    held = true;
+    actor.send({ type: "PAT_PASTED" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    actor.send({ type: "CONFIRM" });
+    expect(stepOf(await settle(actor))).toBe("awaitingReveal");
+  });
+});
+
+describe("reveal and hand-over", () => {
+  it("reveals once, then hands over the curl test and finishes", async () => {
+    const actor = await walkTo("handingOver");
+    expect(actor.getSnapshot().context.secretRevealed).toBe(true);
+    expect(actor.getSnapshot().can({ type: "SECRET_REVEALED" })).toBe(false);
+    actor.send({ type: "FINISH" });
+    expect(actor.getSnapshot().value).toBe("done");
+    const view = describeStep("w-1", actor.getSnapshot());
+    expect(view.status).toBe("done");
+    expect(view.card.curl_test).toContain("X-Agentruntime-Signature");
+  });
+
+  it("cannot be cancelled or sent back once the webhook exists", async () => {
+    const actor = await walkTo("awaitingReveal");
+    for (const type of ["CANCEL", "BACK", "CONFIRM", "RETRY"] as const) {
+      expect(actor.getSnapshot().can({ type }), type).toBe(false);
+    }
+  });
+});
+
+describe("prompts", () => {
+  it("has one prompt file per state, and no file for a state that does not exist", () => {
+    const leaves: string[] = [];
+    const visit = (node: { key: string; states: Record<string, unknown> }) => {
+      const children = Object.values(node.states) as (typeof node)[];
+      if (children.length === 0) leaves.push(node.key);
+      for (const child of children) visit(child);
+    };
+    visit(wizardMachine.root as never);
+    const files = readdirSync(new URL("../../prompts/wizard", import.meta.url)).map((f) =>
+      f.replace(/\.md$/, ""),
+    );
+    expect(files.sort()).toEqual(leaves.sort());
+  });
+});
