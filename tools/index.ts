@@ -1,17 +1,23 @@
 import type { ToolDefinition } from "../src/mcp/tool.js";
+import { answerInboundWebhookWizard } from "./answer-inbound-webhook-wizard.js";
 import { createInboundWebhook } from "./create-inbound-webhook.js";
 import { deleteInboundWebhook } from "./delete-inbound-webhook.js";
+import { getInboundWebhookWizard } from "./get-inbound-webhook-wizard.js";
 import { listApiKeys } from "./list-api-keys.js";
 import { listInboundWebhooks } from "./list-inbound-webhooks.js";
 import { listWorkflows } from "./list-workflows.js";
+import { startInboundWebhookWizard } from "./start-inbound-webhook-wizard.js";
 import { updateInboundWebhook } from "./update-inbound-webhook.js";
 
 /**
- * Every MCP tool, in the order hosts list them: the reads an agent calls first, then the
- * writes. Adding a tool: one file exporting a `defineTool(...)`, one line here, then update
+ * Every MCP tool, in the order hosts list them: the guided setup first (what a person asking
+ * in chat needs), then the reads an agent calls first, then the writes. Adding a tool: one file exporting a `defineTool(...)`, one line here, then update
  * the catalogue snapshot (`npx vitest run test/mcp/catalogue.test.ts -u`) and the README.
  */
 export const TOOLS: readonly ToolDefinition[] = [
+  startInboundWebhookWizard,
+  answerInboundWebhookWizard,
+  getInboundWebhookWizard,
   listWorkflows,
   listApiKeys,
   listInboundWebhooks,

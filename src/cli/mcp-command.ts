@@ -1,9 +1,12 @@
+import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLS } from "../../tools/index.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
-import { choiceFlag, integerFlag, parseCommandArgs } from "./args.js";
+import { McpWizards } from "../mcp/wizards.js";
+import { WizardStore } from "../wizard/store.js";
+import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs } from "./args.js";
 import { openBackend } from "./backend.js";
 import { packageVersion } from "./version.js";
 
@@ -30,6 +33,8 @@ Options:
                              prefer the variable: flags show in the process list)
   --sandbox-db <path>        database of the embedded sandbox
                              (default <data folder>/sandbox.db)
+  --wizard-db <path>         where guided setups are kept between restarts
+                             (default <data folder>/wizards.db; :memory: keeps none)
   --json                     HTTP: print {"url"} as one JSON line on stdout once listening
   -h, --help                 show this help
 `;
@@ -51,6 +56,7 @@ export async function runMcpCommand(
     "api-url": { type: "string" },
     token: { type: "string" },
     "sandbox-db": { type: "string" },
+    "wizard-db": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -78,6 +84,10 @@ export async function runMcpCommand(
     say,
   );
   const pages = new OneTimePages({ port: pagePort });
+  const wizardStore = new WizardStore({
+    path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
+  });
+  const wizards = new McpWizards({ client: backend.client, pages, store: wizardStore });
   if (secretDelivery === "inline") {
     say(
       "secret delivery is inline: new signing secrets are returned in tool results, so they pass through the model.",
@@ -88,6 +98,7 @@ export async function runMcpCommand(
       client: backend.client,
       tools: TOOLS,
       pages,
+      wizards,
       secretDelivery,
       readOnly: values["read-only"] ?? false,
       version: packageVersion(),
@@ -132,6 +143,8 @@ export async function runMcpCommand(
   }
   await stopped;
   await closeTransport();
+  wizards.close();
+  wizardStore.close();
   await pages.close();
   await backend.close();
 }

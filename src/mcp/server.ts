@@ -13,11 +13,13 @@ import { secretPaths } from "../text/untrusted.js";
 import { toToolFailure } from "./failures.js";
 import type { OneTimePages } from "./one-time-pages.js";
 import { type SecretDelivery, type ToolDefinition, ToolFailure } from "./tool.js";
+import type { McpWizards } from "./wizards.js";
 
 export interface McpServerDeps {
   client: AgentRuntimeClient;
   tools: readonly ToolDefinition[];
   pages: OneTimePages;
+  wizards?: McpWizards;
   secretDelivery?: SecretDelivery;
   /** Register only the tools that read. */
   readOnly?: boolean;
@@ -31,25 +33,36 @@ export const SERVER_INSTRUCTIONS =
 
 /** Keywords a model does not need to call a tool well; each costs tokens in every prompt. */
 const UNLISTED_KEYWORDS = new Set(["$schema", "pattern", "format", "propertyNames"]);
-// A result's shape is what a model needs from its schema; which keys are always there is not.
+// A result's shape is what a model needs from its schema; which keys are always there, and
+// the enums it will see in the result itself, are not.
 const UNLISTED_OUTPUT_KEYWORDS = new Set([
   ...UNLISTED_KEYWORDS,
   "required",
   "additionalProperties",
   "description",
+  "enum",
 ]);
 
-function compact(node: unknown, unlisted: ReadonlySet<string>): unknown {
-  if (Array.isArray(node)) return node.map((item) => compact(item, unlisted));
+/** Result schemas are listed two levels deep; deeper objects show as `{"type": "object"}`. */
+const OUTPUT_DEPTH = 2;
+
+function compact(
+  node: unknown,
+  unlisted: ReadonlySet<string>,
+  depth = Number.NEGATIVE_INFINITY,
+): unknown {
+  if (Array.isArray(node)) return node.map((item) => compact(item, unlisted, depth));
   if (node === null || typeof node !== "object") return node;
+  const record = node as Record<string, unknown>;
+  if (depth > OUTPUT_DEPTH && record.type === "object") return { type: "object" };
   return Object.fromEntries(
-    Object.entries(node)
+    Object.entries(record)
       .filter(([key]) => !unlisted.has(key))
       .map(([key, value]) => [
         key,
         key === "properties"
-          ? mapValues(value, (item) => compact(item, unlisted))
-          : compact(value, unlisted),
+          ? mapValues(value, (item) => compact(item, unlisted, depth + 1))
+          : compact(value, unlisted, key === "items" ? depth + 1 : depth),
       ]),
   );
 }
@@ -69,9 +82,10 @@ function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSc
     io,
     unrepresentable: "any",
   });
-  return compact(
-    schema,
-    io === "input" ? UNLISTED_KEYWORDS : UNLISTED_OUTPUT_KEYWORDS,
+  return (
+    io === "input"
+      ? compact(schema, UNLISTED_KEYWORDS)
+      : compact(schema, UNLISTED_OUTPUT_KEYWORDS, 0)
   ) as Tool["inputSchema"];
 }
 
@@ -159,6 +173,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       const answer = await tool.run(parsed.data, {
         client: deps.client,
         pages: deps.pages,
+        wizards: deps.wizards,
         secretDelivery: deps.secretDelivery ?? "page",
         signal: extra.signal,
         openUrl: async ({ url, message, elicitationId }) => {

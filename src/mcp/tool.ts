@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { AgentRuntimeClient } from "../client/client.js";
 import type { OneTimePages } from "./one-time-pages.js";
+import type { McpWizards } from "./wizards.js";
 
 /** How a new signing secret reaches the person: a one-time page (default) or the tool result. */
 export type SecretDelivery = "page" | "inline";
@@ -9,6 +10,8 @@ export type SecretDelivery = "page" | "inline";
 export interface ToolContext {
   client: AgentRuntimeClient;
   pages: OneTimePages;
+  /** The guided setup; absent where a host runs the CRUD tools only. */
+  wizards: McpWizards | undefined;
   secretDelivery: SecretDelivery;
   /** Sends the person to a URL through the client's URL-mode elicitation; false when it cannot. */
   openUrl(request: { url: string; message: string; elicitationId: string }): Promise<boolean>;

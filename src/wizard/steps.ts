@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { packageRoot } from "../package-root.js";
 import type { WizardContext, WizardEvent } from "./machine.js";
 import { stepOf, type WizardSnapshot } from "./service.js";
@@ -21,37 +22,41 @@ export const WIZARD_ACTIONS = [
 ] as const;
 export type WizardAction = (typeof WIZARD_ACTIONS)[number];
 
-export interface AnswerOption {
-  value: string;
-  label: string;
-  detail?: string;
-}
+const AnswerOption = z.object({
+  value: z.string(),
+  label: z.string(),
+  detail: z.string().optional(),
+});
+export type AnswerOption = z.infer<typeof AnswerOption>;
 
-export interface StepAnswer {
-  action: WizardAction;
-  label: string;
+export const StepAnswer = z.object({
+  action: z.enum(WIZARD_ACTIONS),
+  label: z.string(),
   /** The ids to pass as `value`, when the answer picks one. */
-  options?: AnswerOption[];
+  options: z.array(AnswerOption).optional(),
   /** What a typed `value` (or extras) must satisfy. */
-  rules?: string;
-}
+  rules: z.string().optional(),
+});
+export type StepAnswer = z.infer<typeof StepAnswer>;
 
-export interface StepView {
-  wizard_id: string;
-  step: string;
-  status: "active" | "done" | "cancelled";
+/** What a host shows for a step; the MCP wizard tools return exactly this. */
+export const StepView = z.object({
+  wizard_id: z.string(),
+  step: z.string(),
+  status: z.enum(["active", "done", "cancelled"]),
   /** Exactly what to say or ask next. */
-  say: string;
-  answers: StepAnswer[];
+  say: z.string(),
+  answers: z.array(StepAnswer),
   /** What a chat UI needs to draw this step's card. */
-  card: {
-    title: string;
-    fields: Record<string, string | number | boolean | null>;
-    curl_test?: string;
-  };
-  paste_url: string | null;
-  reveal_url: string | null;
-}
+  card: z.object({
+    title: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    curl_test: z.string().optional(),
+  }),
+  paste_url: z.string().nullable(),
+  reveal_url: z.string().nullable(),
+});
+export type StepView = z.infer<typeof StepView>;
 
 const NAME_RULES =
   "1 to 64 characters after trimming, no control characters, not already used on this workflow (letter case ignored)";

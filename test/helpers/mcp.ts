@@ -9,12 +9,16 @@ import {
 import { createClient } from "../../src/client/client.js";
 import { OneTimePages } from "../../src/mcp/one-time-pages.js";
 import { createMcpServer, type McpServerDeps } from "../../src/mcp/server.js";
+import { McpWizards } from "../../src/mcp/wizards.js";
+import { WizardStore } from "../../src/wizard/store.js";
 import { TOOLS } from "../../tools/index.js";
 import type { TestSandbox } from "./sandbox.js";
 
 export interface ConnectedMcp {
   client: Client;
   pages: OneTimePages;
+  wizards: McpWizards;
+  wizardStore: WizardStore;
   logs: string[];
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
@@ -26,17 +30,25 @@ export async function connectMcp(
   options: Partial<Pick<McpServerDeps, "secretDelivery" | "readOnly" | "tools">> & {
     token?: string;
     onElicit?: (request: ElicitRequest["params"]) => Promise<ElicitResult>;
+    /** A wizard database to share with a later connection (a "restart"). */
+    wizardDb?: string;
+    baseUrl?: string;
   } = {},
 ): Promise<ConnectedMcp> {
   const pages = new OneTimePages();
   const logs: string[] = [];
+  const apiClient = createClient({
+    baseUrl: options.baseUrl ?? sandbox.url,
+    token: options.token ?? sandbox.tokens.contributor,
+    retryBaseMs: 1,
+  });
+  const wizardStore = new WizardStore({ path: options.wizardDb ?? ":memory:" });
+  const wizards = new McpWizards({ client: apiClient, pages, store: wizardStore });
   const server = createMcpServer({
-    client: createClient({
-      baseUrl: sandbox.url,
-      token: options.token ?? sandbox.tokens.contributor,
-    }),
+    client: apiClient,
     tools: options.tools ?? TOOLS,
     pages,
+    wizards,
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: "0.0.0-test",
@@ -55,12 +67,16 @@ export async function connectMcp(
   return {
     client,
     pages,
+    wizards,
+    wizardStore,
     logs,
     call: (name, args = {}) =>
       client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
     async close() {
       await client.close();
       await server.close();
+      wizards.close();
+      wizardStore.close();
       await pages.close();
     },
   };

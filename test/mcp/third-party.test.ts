@@ -53,6 +53,9 @@ describe("the MCP inspector CLI against the stdio server", () => {
       (tool) => tool.name,
     );
     expect(names).toEqual([
+      "start_inbound_webhook_wizard",
+      "answer_inbound_webhook_wizard",
+      "get_inbound_webhook_wizard",
       "list_workflows",
       "list_api_keys",
       "list_inbound_webhooks",

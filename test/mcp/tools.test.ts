@@ -278,6 +278,7 @@ describe("modes", () => {
     try {
       const { tools } = await readOnly.client.listTools();
       expect(tools.map((t) => t.name)).toEqual([
+        "get_inbound_webhook_wizard",
         "list_workflows",
         "list_api_keys",
         "list_inbound_webhooks",

@@ -118,7 +118,7 @@ describe("Streamable HTTP", () => {
         arguments: {},
       })) as CallToolResult;
       expect((result.structuredContent as { api_keys: unknown[] }).api_keys).toHaveLength(2);
-      expect((await second.listTools()).tools).toHaveLength(6);
+      expect((await second.listTools()).tools).toHaveLength(9);
     } finally {
       await first.close();
       await second.close();

@@ -1,0 +1,88 @@
+import { SubscriptionName } from "../contract/schemas.js";
+import { looksLikeSecret } from "../text/untrusted.js";
+import type { StepView, WizardAction } from "../wizard/steps.js";
+import type { ToolContext } from "./tool.js";
+import { ToolFailure } from "./tool.js";
+import type { WizardOutcome } from "./wizards.js";
+
+/** The wizard tools need the guided setup; a host without it gets a clear failure. */
+export function wizardsOf(context: ToolContext) {
+  if (!context.wizards) {
+    throw new ToolFailure(
+      "wizard_unavailable",
+      "This server runs without the guided setup; use create_inbound_webhook with an API key that is in Vault.",
+    );
+  }
+  return context.wizards;
+}
+
+function legalAnswers(view: StepView): string {
+  if (view.answers.length === 0) return `none: the wizard is ${view.status}`;
+  return view.answers
+    .map((answer) => {
+      const options = answer.options?.length
+        ? ` (value: ${answer.options.map((option) => option.value).join(" | ")})`
+        : "";
+      return `${answer.action}${options}`;
+    })
+    .join(", ");
+}
+
+/** Why a refused answer was refused, as precisely as the step allows. */
+function refusalReason(view: StepView, action: WizardAction, value: string | undefined): string {
+  const offered = view.answers.find((answer) => answer.action === action);
+  if (!offered) {
+    if (view.step === "awaitingReveal" && action === "finish") {
+      return "The person has not opened reveal_url yet, so the signing secret has not been shown; ask them to open it first.";
+    }
+    return `${action} is not an answer at step ${view.step}.`;
+  }
+  if (action === "set_name") {
+    const parsed = SubscriptionName.safeParse(value ?? "");
+    if (!parsed.success) return `value: ${parsed.error.issues[0]?.message ?? "invalid name"}.`;
+    if (value && looksLikeSecret(value)) return "value looks like a secret and cannot be a name.";
+    return "value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored).";
+  }
+  if (offered.options && !offered.options.some((option) => option.value === value)) {
+    return "value must be one of the listed option values.";
+  }
+  if (action === "set_extras") return `the extras break the rules: ${offered.rules ?? ""}.`;
+  return `${action} cannot be answered right now.`;
+}
+
+/** A wizard outcome as a tool answer: the step view, or a failure that lists the legal answers. */
+export async function answerOf(
+  outcome: WizardOutcome,
+  context: ToolContext,
+  attempted?: { action: WizardAction; value: string | undefined },
+) {
+  if (outcome.kind === "missing" || outcome.kind === "expired") {
+    throw new ToolFailure(
+      outcome.kind === "expired" ? "wizard_expired" : "wizard_not_found",
+      `${outcome.kind === "expired" ? "This wizard expired after two idle hours" : "No wizard has this wizard_id"}; start again with start_inbound_webhook_wizard.`,
+    );
+  }
+  const { view } = outcome;
+  if (outcome.kind === "refused" && attempted) {
+    throw new ToolFailure(
+      "answer_not_accepted",
+      `${refusalReason(view, attempted.action, attempted.value)} The wizard stays at step ${view.step}. Legal answers: ${legalAnswers(view)}.`,
+    );
+  }
+  const link = view.paste_url ?? view.reveal_url;
+  if (link) {
+    const opened = await context.openUrl({
+      url: link,
+      elicitationId: link.slice(link.lastIndexOf("/") + 1),
+      message:
+        view.paste_url !== null
+          ? "Open this private page to paste the PAT once. Never paste it into the chat."
+          : "Open this private page to copy the signing secret. It is shown once.",
+    });
+    if (opened)
+      return {
+        structured: { ...view, say: `The person's client has opened the page. ${view.say}` },
+      };
+  }
+  return { structured: view };
+}

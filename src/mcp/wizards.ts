@@ -1,0 +1,132 @@
+import type { AgentRuntimeClient } from "../client/client.js";
+import { provideWizard } from "../wizard/host.js";
+import { type SendOutcome, stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
+import { describeStep, type StepView } from "../wizard/steps.js";
+import type { WizardStore } from "../wizard/store.js";
+import { MemoryVault } from "../wizard/vaults.js";
+import type { OneTimePages } from "./one-time-pages.js";
+
+/** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */
+const VAULT_TTL_MS = 15 * 60 * 1000;
+const PAT_SHAPE = /^pat_[A-Za-z0-9_-]{16,256}$/;
+
+export type WizardOutcome =
+  | { kind: "view"; view: StepView }
+  | { kind: "refused"; view: StepView }
+  | { kind: "missing" }
+  | { kind: "expired" };
+
+/**
+ * The wizard as the MCP server runs it: PAT pastes and secret reveals go through one-time
+ * pages on loopback, and the pages tell the wizard when the person has used them.
+ */
+export class McpWizards {
+  readonly service: WizardService;
+  readonly #pages: OneTimePages;
+  readonly #pasteLinks = new Map<string, { id: string; url: string }>();
+  readonly #pats = new MemoryVault(VAULT_TTL_MS);
+  readonly #secrets = new MemoryVault(VAULT_TTL_MS);
+
+  constructor(deps: { client: AgentRuntimeClient; pages: OneTimePages; store: WizardStore }) {
+    this.#pages = deps.pages;
+    const machine = provideWizard({
+      client: deps.client,
+      pats: this.#pats,
+      secrets: this.#secrets,
+      reveal: async (input, secret) => {
+        const page = await deps.pages.createReveal(
+          {
+            title: `Signing secret of the inbound webhook "${input.subscription.name}"`,
+            secret,
+            secretLabel: "Signing secret",
+            ingressUrl: input.subscription.ingress_url,
+            curl: input.curlTest,
+            notes: [
+              "Keep it in a secrets manager: senders sign every request body with it (X-Agentruntime-Signature).",
+              `Senders also send the automation PAT (${input.subscription.automation_pat_hint}) as "Authorization: Bearer pat_…".`,
+            ],
+          },
+          () => this.service.notify(input.wizardId, { type: "SECRET_REVEALED" }),
+        );
+        return { kind: "page", url: page.url, expires_at: page.expires_at };
+      },
+    });
+    this.service = new WizardService({
+      machine,
+      store: deps.store,
+      onStep: (id, snapshot) => {
+        if (stepOf(snapshot) === "pastingPat") void this.#ensurePastePage(id, snapshot);
+      },
+    });
+  }
+
+  async #ensurePastePage(
+    id: string,
+    snapshot: WizardSnapshot,
+  ): Promise<{ id: string; url: string }> {
+    const existing = this.#pasteLinks.get(id);
+    if (existing && this.#pages.isLive(existing.id)) return existing;
+    const key = snapshot.context.apiKey;
+    const tail = key?.hint.slice(-4) ?? "";
+    const page = await this.#pages.createPaste({
+      title: `Paste the PAT of "${key?.name ?? "the API key"}"`,
+      label: `PAT (pat_…${tail})`,
+      notes: [
+        `AgentRuntime cannot read this API key's secret from Vault, so the webhook needs it once. Paste the pat_… token of "${key?.name ?? ""}" (it ends in ${tail}).`,
+        "It is used for this one setup request and never stored or shown again.",
+      ],
+      check: (value) => {
+        if (!PAT_SHAPE.test(value))
+          return "That is not a PAT: it should start with pat_ and have no spaces.";
+        if (tail && !value.endsWith(tail))
+          return `That is not the PAT of "${key?.name}": its token ends in ${tail}.`;
+        return undefined;
+      },
+      accept: (value) => {
+        this.#pats.put(id, value);
+        this.service.notify(id, { type: "PAT_PASTED" });
+      },
+    });
+    const link = { id: page.id, url: page.url };
+    this.#pasteLinks.set(id, link);
+    return link;
+  }
+
+  async #view(id: string, outcome: SendOutcome): Promise<WizardOutcome> {
+    if (outcome.kind === "missing" || outcome.kind === "expired") return { kind: outcome.kind };
+    let snapshot = outcome.snapshot;
+    const reveal = snapshot.context.reveal;
+    if (
+      stepOf(snapshot) === "awaitingReveal" &&
+      reveal?.kind === "page" &&
+      Date.parse(reveal.expires_at) <= Date.now()
+    ) {
+      this.service.notify(id, { type: "SECRET_LOST" });
+      const again = await this.service.get(id);
+      if (again.kind === "accepted") snapshot = again.snapshot;
+    }
+    const paste =
+      stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
+    const view = describeStep(id, snapshot, { pasteUrl: paste?.url });
+    return { kind: outcome.kind === "refused" ? "refused" : "view", view };
+  }
+
+  async start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
+    const { id, snapshot } = await this.service.start({ ...input, allowPick: true });
+    return this.#view(id, { kind: "accepted", snapshot });
+  }
+
+  async get(id: string): Promise<WizardOutcome> {
+    return this.#view(id, await this.service.get(id));
+  }
+
+  async send(id: string, event: Parameters<WizardService["send"]>[1]): Promise<WizardOutcome> {
+    return this.#view(id, await this.service.send(id, event));
+  }
+
+  close(): void {
+    this.service.stopAll();
+    this.#pats.clear();
+    this.#secrets.clear();
+  }
+}

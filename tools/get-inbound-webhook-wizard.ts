@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { defineTool } from "../src/mcp/tool.js";
+import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
+import { StepView } from "../src/wizard/steps.js";
+
+export const getInboundWebhookWizard = defineTool({
+  name: "get_inbound_webhook_wizard",
+  title: "Get inbound webhook setup",
+  description: "Shows the current step of a setup by wizard_id, for example after a restart.",
+  input: { wizard_id: z.string() },
+  output: StepView.shape,
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, context) {
+    return answerOf(await wizardsOf(context).get(args.wizard_id), context);
+  },
+});
