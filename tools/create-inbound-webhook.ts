@@ -61,7 +61,13 @@ export const createInboundWebhook = defineTool({
       { idempotencyKey: randomUUID() },
     );
     const subscription = subscriptionView(created.subscription);
-    const fixed = Object.keys(created.subscription.extras.trigger_payload);
+    // The sample body leaves out what the sender need not send: fixed input and saved defaults.
+    const fixed = [
+      ...Object.keys(created.subscription.extras.trigger_payload),
+      ...(created.subscription.extras.use_run_setup_defaults
+        ? Object.keys(workflow.run_setup_defaults)
+        : []),
+    ];
     const curl = buildCurlTemplate({
       ingressUrl: created.ingress_url,
       body: JSON.stringify(sampleBody(inputFieldsOf(workflow), fixed)),

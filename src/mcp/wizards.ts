@@ -96,14 +96,17 @@ export class McpWizards {
     if (outcome.kind === "missing" || outcome.kind === "expired") return { kind: outcome.kind };
     let snapshot = outcome.snapshot;
     const reveal = snapshot.context.reveal;
-    if (
-      stepOf(snapshot) === "awaitingReveal" &&
-      reveal?.kind === "page" &&
-      Date.parse(reveal.expires_at) <= Date.now()
-    ) {
-      this.service.notify(id, { type: "SECRET_LOST" });
-      const again = await this.service.get(id);
-      if (again.kind === "accepted") snapshot = again.snapshot;
+    if (stepOf(snapshot) === "awaitingReveal" && reveal?.kind === "page") {
+      const expired = Date.parse(reveal.expires_at) <= Date.now();
+      const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
+      // An expired page lost the secret; a page this process never served (a restart) is made again.
+      if (expired || !this.#pages.isLive(pageId)) {
+        const again = await this.service.send(
+          id,
+          expired ? { type: "SECRET_LOST" } : { type: "REVEAL_AGAIN" },
+        );
+        if (again.kind === "accepted") snapshot = again.snapshot;
+      }
     }
     const paste =
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;

@@ -41,6 +41,7 @@ function workflowChoice(workflow: Workflow): WorkflowChoice {
     name: cleanLine(workflow.name),
     status: workflow.status,
     input_fields: inputFieldsOf(workflow),
+    default_fields: Object.keys(workflow.run_setup_defaults),
   };
 }
 

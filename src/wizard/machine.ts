@@ -65,6 +65,8 @@ export type WizardEvent =
   | { type: "CANCEL" }
   | { type: "SECRET_REVEALED" }
   | { type: "SECRET_LOST" }
+  /** The host lost the page or handle (a restart): prepare the reveal again, still once. */
+  | { type: "REVEAL_AGAIN" }
   | { type: "FINISH" };
 
 export interface CreateInput {
@@ -489,10 +491,7 @@ export const wizardMachine = setup({
               buildCurlTemplate({
                 ingressUrl: event.output.ingress_url,
                 body: JSON.stringify(
-                  sampleBody(
-                    context.workflow?.input_fields ?? [],
-                    Object.keys(context.extras.trigger_payload),
-                  ),
+                  sampleBody(context.workflow?.input_fields ?? [], suppliedFields(context)),
                 ),
               }),
             problem: null,
@@ -550,6 +549,11 @@ export const wizardMachine = setup({
           actions: assign({ secretRevealed: true, reveal: null }),
         },
         SECRET_LOST: { target: "handingOver", actions: assign({ secretLost: true, reveal: null }) },
+        REVEAL_AGAIN: {
+          guard: "notYetRevealed",
+          target: "revealing",
+          actions: assign({ reveal: null }),
+        },
       },
     },
     handingOver: {
@@ -566,7 +570,16 @@ function workflowOf(workflow: WorkflowChoice): WorkflowChoice {
     name: workflow.name,
     status: workflow.status,
     input_fields: [...workflow.input_fields],
+    default_fields: [...workflow.default_fields],
   };
+}
+
+/** Input the sender need not send: fixed by the subscription, or filled by run setup defaults. */
+function suppliedFields(context: WizardContext): string[] {
+  return [
+    ...Object.keys(context.extras.trigger_payload),
+    ...(context.extras.use_run_setup_defaults ? (context.workflow?.default_fields ?? []) : []),
+  ];
 }
 
 function apiKeyOf(key: ApiKeyChoice): ApiKeyChoice {

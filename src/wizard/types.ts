@@ -7,6 +7,8 @@ export interface WorkflowChoice {
   name: string;
   status: "saved" | "draft";
   input_fields: string[];
+  /** Fields the workflow's saved run setup defaults fill in. */
+  default_fields: string[];
 }
 
 /** An API key (PAT) as the wizard offers it: never its secret. */

@@ -12,7 +12,8 @@ export const SAVED: WorkflowChoice = {
   id: "11111111-1111-4111-8111-111111111111",
   name: "Fulfil Shopify order",
   status: "saved",
-  input_fields: ["order_id", "customer.email"],
+  input_fields: ["order_id", "customer.email", "warehouse"],
+  default_fields: ["warehouse"],
 };
 export const DRAFT: WorkflowChoice = {
   ...SAVED,

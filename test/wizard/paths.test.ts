@@ -105,7 +105,13 @@ function eventsAt(snapshot: Snapshot): AnyEvent[] {
         ...answers,
       ];
     case "awaitingReveal":
-      return [{ type: "SECRET_REVEALED" }, { type: "SECRET_LOST" }, { type: "FINISH" }, ...answers];
+      return [
+        { type: "SECRET_REVEALED" },
+        { type: "SECRET_LOST" },
+        { type: "REVEAL_AGAIN" },
+        { type: "FINISH" },
+        ...answers,
+      ];
     case "handingOver":
       return [{ type: "FINISH" }, { type: "SECRET_REVEALED" }, ...answers];
     default:
@@ -142,7 +148,9 @@ function checkPath(path: { state: Snapshot; steps: { state: Snapshot; event: Any
       (s) => s.event.type === "SECRET_REVEALED" && stepOf(s.state as never) === "handingOver",
     ).length,
   ).toBeLessThanOrEqual(1);
-  expect(steps.filter((step) => step === "awaitingReveal").length).toBeLessThanOrEqual(1);
+  // a reveal prepared again (after a restart) never follows a reveal that happened
+  const revealedAt = steps.indexOf("handingOver");
+  if (revealedAt >= 0) expect(steps.slice(revealedAt)).not.toContain("awaitingReveal");
   // create runs only with a saved workflow, a valid name and a key
   for (const step of path.steps) {
     if (stepOf(step.state as never) === "creating") {
