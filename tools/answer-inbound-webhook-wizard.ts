@@ -23,7 +23,7 @@ export const answerInboundWebhookWizard = defineTool({
     openWorldHint: false,
   },
   async run(args, context) {
-    const wizards = wizardsOf(context);
+    const wizards = await wizardsOf(context);
     const event = eventFor(args.action, args);
     const outcome =
       event === "continue"

@@ -16,6 +16,6 @@ export const getInboundWebhookWizard = defineTool({
     openWorldHint: false,
   },
   async run(args, context) {
-    return answerOf(await wizardsOf(context).get(args.wizard_id), context);
+    return answerOf(await (await wizardsOf(context)).get(args.wizard_id), context);
   },
 });

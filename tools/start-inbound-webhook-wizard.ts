@@ -20,7 +20,7 @@ export const startInboundWebhookWizard = defineTool({
     openWorldHint: false,
   },
   async run(args, context) {
-    const outcome = await wizardsOf(context).start({
+    const outcome = await (await wizardsOf(context)).start({
       ...(args.workflow_id ? { workflowId: args.workflow_id } : {}),
       ...(args.sender ? { sender: args.sender } : {}),
     });

@@ -9,6 +9,7 @@ Inbound webhooks for AgentRuntime workflows.
 Commands:
   mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
   sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
+  wizard      create an inbound webhook step by step, in the terminal or from flags
 
 Run 'agentruntime-webhooks <command> --help' for a command's options.
 Options:
@@ -19,9 +20,13 @@ Options:
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
 // Each command is loaded when it runs, so `mcp` starts without the SQLite sandbox's code.
-const COMMANDS: Record<string, () => Promise<(argv: string[], io: Io) => Promise<void>>> = {
+/** A command resolves with its exit code, or nothing for success. */
+type Command = (argv: string[], io: Io) => Promise<number | undefined | void>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
   mcp: async () => (await import("./mcp-command.js")).runMcpCommand,
   sandbox: async () => (await import("./sandbox-command.js")).runSandboxCommand,
+  wizard: async () => (await import("./wizard-command.js")).runWizardCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -42,8 +47,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const command = await load();
-    await command(rest, io);
-    return 0;
+    return (await command(rest, io)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(

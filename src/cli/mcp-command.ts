@@ -4,8 +4,8 @@ import { TOOLS } from "../../tools/index.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
-import { McpWizards } from "../mcp/wizards.js";
-import { WizardStore } from "../wizard/store.js";
+import type { McpWizards } from "../mcp/wizards.js";
+import type { WizardStore } from "../wizard/store.js";
 import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs } from "./args.js";
 import { openBackend } from "./backend.js";
 import { packageVersion } from "./version.js";
@@ -84,10 +84,21 @@ export async function runMcpCommand(
     say,
   );
   const pages = new OneTimePages({ port: pagePort });
-  const wizardStore = new WizardStore({
-    path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
-  });
-  const wizards = new McpWizards({ client: backend.client, pages, store: wizardStore });
+  // The wizard (XState and its store) loads on the first wizard call, not at start-up.
+  let loaded: Promise<{ wizards: McpWizards; store: WizardStore }> | undefined;
+  const loadWizards = () => {
+    loaded ??= (async () => {
+      const [{ McpWizards }, { WizardStore }] = await Promise.all([
+        import("../mcp/wizards.js"),
+        import("../wizard/store.js"),
+      ]);
+      const store = new WizardStore({
+        path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
+      });
+      return { store, wizards: new McpWizards({ client: backend.client, pages, store }) };
+    })();
+    return loaded;
+  };
   if (secretDelivery === "inline") {
     say(
       "secret delivery is inline: new signing secrets are returned in tool results, so they pass through the model.",
@@ -98,7 +109,7 @@ export async function runMcpCommand(
       client: backend.client,
       tools: TOOLS,
       pages,
-      wizards,
+      wizards: async () => (await loadWizards()).wizards,
       secretDelivery,
       readOnly: values["read-only"] ?? false,
       version: packageVersion(),
@@ -143,8 +154,11 @@ export async function runMcpCommand(
   }
   await stopped;
   await closeTransport();
-  wizards.close();
-  wizardStore.close();
+  if (loaded) {
+    const { wizards, store } = await loaded;
+    wizards.close();
+    store.close();
+  }
   await pages.close();
   await backend.close();
 }

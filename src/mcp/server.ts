@@ -19,7 +19,8 @@ export interface McpServerDeps {
   client: AgentRuntimeClient;
   tools: readonly ToolDefinition[];
   pages: OneTimePages;
-  wizards?: McpWizards;
+  /** Loads the guided setup on first use: its state machine is not needed to list tools. */
+  wizards?: () => Promise<McpWizards>;
   secretDelivery?: SecretDelivery;
   /** Register only the tools that read. */
   readOnly?: boolean;

@@ -10,8 +10,8 @@ export type SecretDelivery = "page" | "inline";
 export interface ToolContext {
   client: AgentRuntimeClient;
   pages: OneTimePages;
-  /** The guided setup; absent where a host runs the CRUD tools only. */
-  wizards: McpWizards | undefined;
+  /** The guided setup, loaded on first use; absent where a host runs the CRUD tools only. */
+  wizards: (() => Promise<McpWizards>) | undefined;
   secretDelivery: SecretDelivery;
   /** Sends the person to a URL through the client's URL-mode elicitation; false when it cannot. */
   openUrl(request: { url: string; message: string; elicitationId: string }): Promise<boolean>;

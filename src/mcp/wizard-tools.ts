@@ -6,14 +6,14 @@ import { ToolFailure } from "./tool.js";
 import type { WizardOutcome } from "./wizards.js";
 
 /** The wizard tools need the guided setup; a host without it gets a clear failure. */
-export function wizardsOf(context: ToolContext) {
+export async function wizardsOf(context: ToolContext) {
   if (!context.wizards) {
     throw new ToolFailure(
       "wizard_unavailable",
       "This server runs without the guided setup; use create_inbound_webhook with an API key that is in Vault.",
     );
   }
-  return context.wizards;
+  return context.wizards();
 }
 
 function legalAnswers(view: StepView): string {

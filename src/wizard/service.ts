@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
 import type { ProvidedWizard } from "./host.js";
 import type { WizardEvent, WizardInput } from "./machine.js";
+import { stepOf } from "./steps.js";
 import type { WizardStore } from "./store.js";
+
+export { stepOf };
 
 export type WizardSnapshot = SnapshotFrom<ProvidedWizard>;
 
@@ -15,13 +18,6 @@ export const BUSY_STATES = [
   "creating",
   "revealing",
 ] as const;
-
-/** The name of the step a snapshot is at: its innermost state. */
-export function stepOf(snapshot: WizardSnapshot): string {
-  let value: unknown = snapshot.value;
-  while (value !== null && typeof value === "object") value = Object.values(value)[0];
-  return String(value);
-}
 
 export const isBusy = (snapshot: WizardSnapshot) =>
   (BUSY_STATES as readonly string[]).includes(stepOf(snapshot));

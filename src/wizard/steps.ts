@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../package-root.js";
 import type { WizardContext, WizardEvent } from "./machine.js";
-import { stepOf, type WizardSnapshot } from "./service.js";
+import type { WizardSnapshot } from "./service.js";
+
+/** The name of the step a snapshot is at: its innermost state. */
+export function stepOf(snapshot: Pick<WizardSnapshot, "value">): string {
+  let value: unknown = snapshot.value;
+  while (value !== null && typeof value === "object") value = Object.values(value)[0];
+  return String(value);
+}
 
 /** The answers a person (or a model on their behalf) can give, by name. */
 export const WIZARD_ACTIONS = [

@@ -48,7 +48,7 @@ export async function connectMcp(
     client: apiClient,
     tools: options.tools ?? TOOLS,
     pages,
-    wizards,
+    wizards: async () => wizards,
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: "0.0.0-test",

@@ -1,0 +1,67 @@
+"""Drives a command in a pseudo-terminal, as a person at a keyboard would.
+
+Usage: python3 pty-driver.py '<json script>' -- command args...
+The script is a list of steps: {"expect": "<regex>"} waits until the screen text
+(ANSI codes removed) matches after the previous match; {"send": "<text>"} types
+text ("\\r" is Enter, "\\x1b[B" is arrow down, "\\x03" is Ctrl+C).
+Prints the whole transcript; exits 1 if an expectation times out.
+"""
+import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\r")
+
+def main():
+    script = json.loads(sys.argv[1])
+    command = sys.argv[sys.argv.index("--") + 1:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(command[0], command)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+    raw = b""
+    seen = 0
+    def pump(timeout):
+        nonlocal raw
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            raw += chunk
+        return True
+    failed = None
+    for step in script:
+        if "send" in step:
+            time.sleep(0.15)
+            os.write(fd, step["send"].encode())
+            continue
+        pattern = re.compile(step["expect"], re.S)
+        deadline = time.time() + step.get("timeout", 20)
+        while True:
+            text = ANSI.sub("", raw.decode("utf-8", "replace"))
+            match = pattern.search(text, seen)
+            if match:
+                seen = match.end()
+                break
+            if time.time() > deadline or not pump(0.2) and time.time() > deadline:
+                failed = step["expect"]
+                break
+        if failed:
+            break
+    end = time.time() + 5
+    while time.time() < end and pump(0.2):
+        pass
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    _, status = os.waitpid(pid, 0)
+    sys.stdout.write(ANSI.sub("", raw.decode("utf-8", "replace")))
+    if failed:
+        sys.stdout.write(f"\n[pty-driver] timed out waiting for: {failed}\n")
+        sys.exit(1)
+    sys.exit(0)
+
+main()
