@@ -7,6 +7,7 @@ const HELP = `Usage: agentruntime-webhooks <command> [options]
 Inbound webhooks for AgentRuntime workflows.
 
 Commands:
+  chat        chat with Autopilot (any OpenAI-compatible model), which drives the guided setup
   mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
   sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
   wizard      create an inbound webhook step by step, in the terminal or from flags
@@ -21,9 +22,10 @@ type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: N
 
 // Each command is loaded when it runs, so `mcp` starts without the SQLite sandbox's code.
 /** A command resolves with its exit code, or nothing for success. */
-type Command = (argv: string[], io: Io) => Promise<number | undefined | void>;
+type Command = (argv: string[], io: Io) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  chat: async () => (await import("./chat-command.js")).runChatCommand,
   mcp: async () => (await import("./mcp-command.js")).runMcpCommand,
   sandbox: async () => (await import("./sandbox-command.js")).runSandboxCommand,
   wizard: async () => (await import("./wizard-command.js")).runWizardCommand,

@@ -42,7 +42,7 @@ Options:
 export async function runMcpCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
-): Promise<void> {
+): Promise<undefined> {
   const command = "mcp";
   const { values } = parseCommandArgs(command, argv, {
     transport: { type: "string" },

@@ -54,7 +54,7 @@ export function describeSandbox(info: SandboxInfo, db: string): string {
 export async function runSandboxCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
-): Promise<void> {
+): Promise<undefined> {
   const command = "sandbox";
   const { values } = parseCommandArgs(command, argv, {
     host: { type: "string" },

@@ -56,6 +56,7 @@ export async function answerOf(
   context: ToolContext,
   attempted?: { action: WizardAction; value: string | undefined },
 ) {
+  const wizards = await wizardsOf(context);
   if (outcome.kind === "missing" || outcome.kind === "expired") {
     throw new ToolFailure(
       outcome.kind === "expired" ? "wizard_expired" : "wizard_not_found",
@@ -71,9 +72,11 @@ export async function answerOf(
   }
   const link = view.paste_url ?? view.reveal_url;
   if (link) {
+    const pageId = link.slice(link.lastIndexOf("/") + 1);
+    wizards.watchPage(pageId, () => context.completeElicitation(pageId));
     const opened = await context.openUrl({
       url: link,
-      elicitationId: link.slice(link.lastIndexOf("/") + 1),
+      elicitationId: pageId,
       message:
         view.paste_url !== null
           ? "Open this private page to paste the PAT once. Never paste it into the chat."

@@ -24,6 +24,8 @@ export class McpWizards {
   readonly service: WizardService;
   readonly #pages: OneTimePages;
   readonly #pasteLinks = new Map<string, { id: string; url: string }>();
+  /** Called once when the person has used a page (to end a URL elicitation), by page id. */
+  readonly #pageWatchers = new Map<string, () => void>();
   readonly #pats = new MemoryVault(VAULT_TTL_MS);
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
 
@@ -46,7 +48,10 @@ export class McpWizards {
               `Senders also send the automation PAT (${input.subscription.automation_pat_hint}) as "Authorization: Bearer pat_…".`,
             ],
           },
-          () => this.service.notify(input.wizardId, { type: "SECRET_REVEALED" }),
+          () => {
+            this.service.notify(input.wizardId, { type: "SECRET_REVEALED" });
+            this.#pageUsed(page.id);
+          },
         );
         return { kind: "page", url: page.url, expires_at: page.expires_at };
       },
@@ -85,6 +90,7 @@ export class McpWizards {
       accept: (value) => {
         this.#pats.put(id, value);
         this.service.notify(id, { type: "PAT_PASTED" });
+        this.#pageUsed(page.id);
       },
     });
     const link = { id: page.id, url: page.url };
@@ -114,6 +120,17 @@ export class McpWizards {
     return { kind: outcome.kind === "refused" ? "refused" : "view", view };
   }
 
+  /** Runs `onUsed` once the page with this id has been used. */
+  watchPage(pageId: string, onUsed: () => void): void {
+    this.#pageWatchers.set(pageId, onUsed);
+  }
+
+  #pageUsed(pageId: string): void {
+    const watcher = this.#pageWatchers.get(pageId);
+    this.#pageWatchers.delete(pageId);
+    watcher?.();
+  }
+
   async start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
     const { id, snapshot } = await this.service.start({ ...input, allowPick: true });
     return this.#view(id, { kind: "accepted", snapshot });
@@ -131,5 +148,6 @@ export class McpWizards {
     this.service.stopAll();
     this.#pats.clear();
     this.#secrets.clear();
+    this.#pageWatchers.clear();
   }
 }

@@ -1,0 +1,207 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface, type Interface } from "node:readline/promises";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import {
+  ElicitationCompleteNotificationSchema,
+  ElicitRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { TOOLS } from "../../tools/index.js";
+import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/autopilot.js";
+import { openAiProvider } from "../autopilot/provider.js";
+import { OneTimePages } from "../mcp/one-time-pages.js";
+import { createMcpServer } from "../mcp/server.js";
+import { McpWizards } from "../mcp/wizards.js";
+import { WizardStore } from "../wizard/store.js";
+import { defaultDataDir, integerFlag, parseCommandArgs } from "./args.js";
+import { openBackend } from "./backend.js";
+import { packageVersion } from "./version.js";
+
+export const CHAT_HELP = `Usage: agentruntime-webhooks chat [options]
+
+Chat with Autopilot, which sets up inbound webhooks through the guided setup. Works with
+OpenAI or any OpenAI-compatible server (Ollama, vLLM, LM Studio).
+
+Model:
+  --model <name>             model name (default $OPENAI_MODEL)
+  --base-url <url>           an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1 for
+                             Ollama (default $OPENAI_BASE_URL, else OpenAI)
+                             The API key is read from $OPENAI_API_KEY only.
+  --max-tool-rounds <n>      tool rounds the model may take per message (default ${DEFAULT_MAX_TOOL_ROUNDS})
+
+Context and connection:
+  --workflow <id>            the workflow open in Workflow Studio, if any
+  --no-browser               never offer to open one-time pages in a browser
+  --api-url <url>, --token <t>  AgentRuntime to use (default $AGENTRUNTIME_API_URL and
+                             $AGENTRUNTIME_TOKEN; without them, the embedded sandbox)
+  --sandbox-db <path>, --wizard-db <path>
+  -h, --help                 show this help
+
+Type /exit (or press Ctrl+D) to leave.
+`;
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+
+function openInBrowser(url: string): void {
+  const opener =
+    process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
+  const child = spawn(opener, [url], { stdio: "ignore", detached: true });
+  child.on("error", () => {});
+  child.unref();
+}
+
+/**
+ * `agentruntime-webhooks chat`: Autopilot in the terminal. The loop is an in-process MCP
+ * client of our own server; secrets reach the person through one-time pages it links to.
+ */
+export async function runChatCommand(argv: string[], io: Io): Promise<number | undefined> {
+  const command = "chat";
+  const { values } = parseCommandArgs(command, argv, {
+    model: { type: "string" },
+    "base-url": { type: "string" },
+    "max-tool-rounds": { type: "string" },
+    workflow: { type: "string" },
+    "no-browser": { type: "boolean" },
+    "api-url": { type: "string" },
+    token: { type: "string" },
+    "sandbox-db": { type: "string" },
+    "wizard-db": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout.write(CHAT_HELP);
+    return 0;
+  }
+  const interactive = Boolean(
+    (process.stdin as { isTTY?: boolean }).isTTY && (io.stdout as { isTTY?: boolean }).isTTY,
+  );
+  const model = values.model ?? io.env.OPENAI_MODEL;
+  const baseUrl = values["base-url"] ?? io.env.OPENAI_BASE_URL;
+  const maxToolRounds =
+    integerFlag(command, "max-tool-rounds", values["max-tool-rounds"], { min: 1, max: 50 }) ??
+    DEFAULT_MAX_TOOL_ROUNDS;
+
+  if (!model) {
+    io.stderr.write(
+      "No model is configured, so Autopilot cannot chat.\n" +
+        "  With OpenAI:        export OPENAI_API_KEY=sk-… OPENAI_MODEL=gpt-4o-mini\n" +
+        "  With a local model: export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen2.5:7b\n" +
+        "Or use the guided setup without a model: agentruntime-webhooks wizard\n",
+    );
+    if (!interactive) return 2;
+    const rl = createInterface({ input: process.stdin, output: io.stdout });
+    const reply = (await rl.question("Start the guided setup now? [Y/n] ")).trim().toLowerCase();
+    rl.close();
+    if (reply === "" || reply === "y" || reply === "yes") {
+      const { runWizardCommand } = await import("./wizard-command.js");
+      return runWizardCommand(
+        [
+          ...(values["api-url"] ? ["--api-url", values["api-url"]] : []),
+          ...(values["sandbox-db"] ? ["--sandbox-db", values["sandbox-db"]] : []),
+        ],
+        io,
+      );
+    }
+    return 2;
+  }
+
+  const note = (line: string) => io.stderr.write(`${line}\n`);
+  const backend = await openBackend(
+    command,
+    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
+    io.env,
+    note,
+  );
+  const pages = new OneTimePages();
+  const store = new WizardStore({
+    path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
+  });
+  const wizards = new McpWizards({ client: backend.client, pages, store });
+  const server = createMcpServer({
+    client: backend.client,
+    tools: TOOLS,
+    pages,
+    wizards: async () => wizards,
+    version: packageVersion(),
+    log: note,
+  });
+  const mcp = new Client(
+    { name: "autopilot", version: packageVersion() },
+    { capabilities: { elicitation: { url: {} } } },
+  );
+  let rl: Interface | undefined;
+  // The person is sent to one-time pages through URL elicitation: shown here, never to the model.
+  mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
+    const params = request.params as { mode?: string; url?: string; message: string };
+    if (params.mode !== "url" || !params.url) return { action: "decline" };
+    io.stdout.write(`\n🔒 ${params.message}\n   ${params.url}\n`);
+    if (interactive && !values["no-browser"] && rl) {
+      const reply = (await rl.question("   Open it in your browser? [Y/n] ")).trim().toLowerCase();
+      if (reply === "" || reply.startsWith("y")) openInBrowser(params.url);
+    }
+    return { action: "accept" };
+  });
+  mcp.setNotificationHandler(ElicitationCompleteNotificationSchema, () => {
+    io.stdout.write("\n✓ The private page has been used. Tell Autopilot when you are ready.\n");
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), mcp.connect(clientSide)]);
+  const autopilot = new Autopilot({
+    provider: openAiProvider({ model, baseUrl, apiKey: io.env.OPENAI_API_KEY }),
+    mcp,
+    systemPrompt: systemPrompt({ workflowId: values.workflow }),
+    maxToolRounds,
+  });
+
+  io.stdout.write(
+    `Autopilot (${model}${baseUrl ? ` at ${baseUrl}` : ""}). Ask me to start a workflow from another system. /exit to leave.\n`,
+  );
+  rl = createInterface({ input: process.stdin, output: io.stdout, terminal: interactive });
+  const closed = new Promise<undefined>((resolve) => rl?.once("close", () => resolve(undefined)));
+  // Piped input is read line by line; a terminal is asked, so prompts and pages can interleave.
+  const lines = interactive ? undefined : rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => {
+    if (lines) {
+      const next = await lines.next();
+      return next.done ? undefined : String(next.value);
+    }
+    return Promise.race([(rl as Interface).question("\nyou › "), closed]);
+  };
+  let exitCode = 0;
+  try {
+    for (;;) {
+      const line = await nextLine();
+      if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
+      const text = line.trim();
+      if (text === "/exit" || text === "/quit") break;
+      if (text === "") continue;
+      if (!interactive) io.stdout.write(`you › ${text}\n`);
+      io.stdout.write("autopilot › ");
+      try {
+        await autopilot.send(text, {
+          onText: (delta) => io.stdout.write(delta),
+          onToolCall: (name) => io.stderr.write(`\n  · ${name}\n`),
+          onNotice: (notice) => io.stdout.write(`\n⚠ ${notice}\n`),
+        });
+        io.stdout.write("\n");
+      } catch (error) {
+        io.stdout.write("\n");
+        note(
+          `The model could not be reached or refused the request (${error instanceof Error ? error.message : String(error)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
+        );
+        exitCode = 1;
+        if (!interactive) break;
+      }
+    }
+  } finally {
+    rl.close();
+    await mcp.close();
+    await server.close();
+    wizards.close();
+    store.close();
+    await pages.close();
+    await backend.close();
+  }
+  return exitCode;
+}

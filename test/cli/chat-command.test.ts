@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
+import {
+  type ChatRequest,
+  lastToolResult,
+  type ScriptedTurn,
+  startFakeOpenAi,
+} from "../helpers/fake-openai.js";
+import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
+
+let sandbox: TestSandbox;
+const running: CliProcess[] = [];
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  for (const cli of running) cli.child.kill("SIGKILL");
+  await sandbox.stop();
+});
+
+const backend = () => ({
+  AGENTRUNTIME_API_URL: sandbox.url,
+  AGENTRUNTIME_TOKEN: sandbox.tokens.contributor,
+  AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+});
+
+function wizardIdOf(request: ChatRequest): string {
+  const found = request.messages
+    .map((m) => /"wizard_id":"([0-9a-f-]{36})"/.exec(m.content ?? "")?.[1])
+    .find(Boolean);
+  return found as string;
+}
+
+describe("agentruntime-webhooks chat", () => {
+  it("says plainly what to set when no model is configured, and points to the guide", async () => {
+    const result = await runCli(["chat"], backend());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No model is configured/);
+    expect(result.stderr).toMatch(/OPENAI_MODEL/);
+    expect(result.stderr).toMatch(/agentruntime-webhooks wizard/);
+  });
+
+  it("finishes the wizard in a conversation, sending the person to the one-time page", async () => {
+    const turns: ((request: ChatRequest) => ScriptedTurn)[] = [
+      () => ({
+        tool: "start_inbound_webhook_wizard",
+        args: { workflow_id: sandbox.shopify.id, sender: "Shopify" },
+      }),
+      () => ({ text: "What name?" }),
+      (r) => ({
+        tool: "answer_inbound_webhook_wizard",
+        args: {
+          wizard_id: wizardIdOf(r),
+          action: "set_name",
+          value: "cli-chat-orders",
+          use_run_setup_defaults: null,
+          trigger_payload: null,
+        },
+      }),
+      (r) => ({
+        tool: "answer_inbound_webhook_wizard",
+        args: {
+          wizard_id: wizardIdOf(r),
+          action: "choose_api_key",
+          value: sandbox.vaultKey.id,
+          use_run_setup_defaults: null,
+          trigger_payload: null,
+        },
+      }),
+      (r) => ({
+        tool: "answer_inbound_webhook_wizard",
+        args: {
+          wizard_id: wizardIdOf(r),
+          action: "skip_extras",
+          value: null,
+          use_run_setup_defaults: null,
+          trigger_payload: null,
+        },
+      }),
+      () => ({ text: "Create it?" }),
+      (r) => ({
+        tool: "answer_inbound_webhook_wizard",
+        args: {
+          wizard_id: wizardIdOf(r),
+          action: "confirm",
+          value: null,
+          use_run_setup_defaults: null,
+          trigger_payload: null,
+        },
+      }),
+      () => ({ text: "Open the page I sent you, then tell me." }),
+      (r) => ({
+        tool: "answer_inbound_webhook_wizard",
+        args: {
+          wizard_id: wizardIdOf(r),
+          action: "finish",
+          value: null,
+          use_run_setup_defaults: null,
+          trigger_payload: null,
+        },
+      }),
+      (r) => ({ text: `Done: ${String((lastToolResult(r).json as { step?: string })?.step)}.` }),
+    ];
+    const fake = await startFakeOpenAi((request, index) =>
+      (turns[index] as (r: ChatRequest) => ScriptedTurn)(request),
+    );
+    try {
+      const cli = spawnCli(["chat"], {
+        ...backend(),
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "scripted-model",
+        OPENAI_API_KEY: "sk-test",
+      });
+      running.push(cli);
+      const waitFor = (pattern: RegExp) =>
+        vi.waitFor(() => expect(cli.stdout()).toMatch(pattern), { timeout: 15_000, interval: 50 });
+      cli.child.stdin.write("Start my workflow whenever Shopify sends an order\n");
+      await waitFor(/What name\?/);
+      cli.child.stdin.write("cli-chat-orders, the automation key, no extras\n");
+      await waitFor(/Create it\?/);
+      cli.child.stdin.write("yes\n");
+      await waitFor(
+        /🔒 Open this private page to copy the signing secret\. It is shown once\.\n {3}(http:\/\/127\.0\.0\.1:\d+\/once\/\S+)/,
+      );
+      const url = /🔒 [^\n]*\n {3}(\S+)/.exec(cli.stdout())?.[1] as string;
+      const page = await (await fetch(url, { method: "POST" })).text();
+      const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
+      await waitFor(/The private page has been used/);
+      cli.child.stdin.write("stored it\n");
+      await waitFor(/Done: done\./);
+      cli.child.stdin.end();
+      expect((await cli.exit()).code).toBe(0);
+      const everything = `${cli.stdout()}${cli.stderr()}${JSON.stringify(fake.requests)}`;
+      expect(everything).not.toContain(secret);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("keeps a pasted PAT out of the model and tells the person to rotate it", async () => {
+    const fake = await startFakeOpenAi(() => ({ text: "Use the private page, please." }));
+    try {
+      const cli = spawnCli(["chat"], {
+        ...backend(),
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "m",
+      });
+      running.push(cli);
+      cli.child.stdin.end(`here it is: ${sandbox.legacyKey.pat}\n`);
+      expect((await cli.exit()).code).toBe(0);
+      expect(cli.stdout()).toMatch(/removed before anything was sent to the model.*rotate/);
+      expect(JSON.stringify(fake.requests)).not.toContain(sandbox.legacyKey.pat);
+      expect(JSON.stringify(fake.requests)).toContain("[secret removed]");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("reports an unreachable model with what to check, exit code 1", async () => {
+    const fake = await startFakeOpenAi(() => ({ fail: 401 }));
+    try {
+      const cli = spawnCli(["chat"], {
+        ...backend(),
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "m",
+      });
+      running.push(cli);
+      cli.child.stdin.end("hello\n");
+      expect((await cli.exit()).code).toBe(1);
+      expect(cli.stderr()).toMatch(/Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY/);
+    } finally {
+      await fake.close();
+    }
+  });
+});
