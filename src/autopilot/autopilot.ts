@@ -14,7 +14,8 @@ const PLACEHOLDER = "[secret removed]";
 export interface AutopilotEvents {
   onText?(delta: string): void;
   onToolCall?(name: string): void;
-  onToolResult?(name: string, failed: boolean): void;
+  /** A tool's result as the host's UI may draw it (a wizard card); the model gets its text. */
+  onToolResult?(name: string, result: CallToolResult): void;
   /** Something the person must know that is not the model's reply. */
   onNotice?(text: string): void;
 }
@@ -157,10 +158,9 @@ export class Autopilot {
         name: call.name,
         arguments: parsed.args,
       })) as CallToolResult;
-      events.onToolResult?.(call.name, result.isError === true);
+      events.onToolResult?.(call.name, result);
       return resultText(result);
     } catch (error) {
-      events.onToolResult?.(call.name, true);
       return `Error: the tool failed (${error instanceof Error ? scrubSecrets(error.message).text.slice(0, 300) : "unknown"}). Tell the person; do not retry it in a loop.`;
     }
   }

@@ -177,16 +177,42 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
       if (text === "/exit" || text === "/quit") break;
       if (text === "") continue;
       if (!interactive) io.stdout.write(`you › ${text}\n`);
-      io.stdout.write("autopilot › ");
+      let speaking = false;
+      const endLine = () => {
+        if (speaking) io.stdout.write("\n");
+        speaking = false;
+      };
       try {
         await autopilot.send(text, {
-          onText: (delta) => io.stdout.write(delta),
-          onToolCall: (name) => io.stderr.write(`\n  · ${name}\n`),
-          onNotice: (notice) => io.stdout.write(`\n⚠ ${notice}\n`),
+          onText: (delta) => {
+            if (!speaking) io.stdout.write("autopilot › ");
+            speaking = true;
+            io.stdout.write(delta);
+          },
+          onToolCall: (name) => {
+            endLine();
+            io.stderr.write(`  · ${name}\n`);
+          },
+          onToolResult: (_name, result) => {
+            // The card a chat UI draws when the setup is done: the curl test, ready to copy.
+            const card = result.structuredContent as
+              | { step?: string; card?: { curl_test?: string } }
+              | undefined;
+            if (card?.step === "done" && card.card?.curl_test) {
+              endLine();
+              io.stdout.write(
+                `\nTest it: set AGENTRUNTIME_SIGNING_SECRET and AGENTRUNTIME_PAT, then run:\n\n${card.card.curl_test}\n`,
+              );
+            }
+          },
+          onNotice: (notice) => {
+            endLine();
+            io.stdout.write(`⚠ ${notice}\n`);
+          },
         });
-        io.stdout.write("\n");
+        endLine();
       } catch (error) {
-        io.stdout.write("\n");
+        endLine();
         note(
           `The model could not be reached or refused the request (${error instanceof Error ? error.message : String(error)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
         );
