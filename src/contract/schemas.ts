@@ -59,6 +59,10 @@ export const Subscription = z.object({
   automation_pat_hint: z.string(),
   signing_secret_hint: z.string(),
   extras: Extras,
+  /** Ours: a paused subscription's ingress answers 503 and starts no run. */
+  enabled: z.boolean(),
+  /** Ours: while set and in the future, the secret before the last rotation still verifies. */
+  previous_secret_expires_at: isoTimestamp.nullable(),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });
@@ -157,6 +161,8 @@ export const ErrorCode = z.enum([
   "invalid_automation_token",
   "invalid_signature",
   "payload_not_object",
+  "subscription_paused",
+  "rotation_in_progress",
   "internal_error",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -186,10 +192,14 @@ export const UpdateSubscriptionRequest = z
   .strictObject({
     name: SubscriptionName.optional(),
     extras: z.record(z.string(), z.unknown()).optional(),
+    enabled: z.boolean().optional(),
   })
-  .refine((body) => body.name !== undefined || body.extras !== undefined, {
-    message: "send at least one of name and extras",
-  });
+  .refine(
+    (body) => body.name !== undefined || body.extras !== undefined || body.enabled !== undefined,
+    {
+      message: "send at least one of name, extras and enabled",
+    },
+  );
 export type UpdateSubscriptionRequest = z.infer<typeof UpdateSubscriptionRequest>;
 
 /** `?limit=&cursor=` of every list. */
@@ -227,6 +237,71 @@ export const WorkflowPage = z.object({ workflows: z.array(Workflow), next_cursor
 export const ApiKeyPage = z.object({ api_keys: z.array(ApiKey), next_cursor: nextCursor });
 export const RunPage = z.object({ runs: z.array(Run), next_cursor: nextCursor });
 export const DeliveryPage = z.object({ deliveries: z.array(Delivery), next_cursor: nextCursor });
+
+/** Longest overlap a rotation may keep the previous secret for: seven days. */
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
+
+export const RotateSecretRequest = z.strictObject({
+  previous_secret_ttl_seconds: z
+    .number()
+    .int("previous_secret_ttl_seconds must be a whole number of seconds")
+    .min(0, "previous_secret_ttl_seconds must be 0 or more")
+    .max(
+      MAX_SECRET_OVERLAP_SECONDS,
+      `previous_secret_ttl_seconds must be at most ${MAX_SECRET_OVERLAP_SECONDS}`,
+    ),
+  force: z.boolean().optional(),
+});
+export type RotateSecretRequest = z.infer<typeof RotateSecretRequest>;
+
+export const RotateSecretResponse = z.object({
+  signing_secret: z.string(),
+  previous_secret_expires_at: isoTimestamp.nullable(),
+  subscription: Subscription,
+});
+export type RotateSecretResponse = z.infer<typeof RotateSecretResponse>;
+
+export const TestDeliveryRequest = z.strictObject({
+  /** The body to send; without it, a sample built from the fields the workflow reads. */
+  payload: z.record(z.string(), z.unknown()).optional(),
+});
+export type TestDeliveryRequest = z.infer<typeof TestDeliveryRequest>;
+
+export const TestDeliveryResponse = z.object({
+  delivery: Delivery,
+  run: Run.nullable(),
+});
+export type TestDeliveryResponse = z.infer<typeof TestDeliveryResponse>;
+
+/** What went wrong with a signature, as far as the sandbox can tell without revealing it. */
+export const SignatureDiagnosis = z.enum([
+  "valid",
+  "valid_previous_secret",
+  "missing",
+  "wrong_prefix_or_case",
+  "malformed",
+  "trailing_newline",
+  "reserialized_json",
+  "encoding",
+  "rotated_out_secret",
+  "other_secret_or_body",
+]);
+export type SignatureDiagnosis = z.infer<typeof SignatureDiagnosis>;
+
+export const DiagnoseRequest = z.strictObject({
+  /** The raw body exactly as the sender sent it. */
+  body: z.string().max(1024 * 1024),
+  /** The X-Agentruntime-Signature value the sender sent ("" when none). */
+  signature: z.string().max(1000),
+});
+export type DiagnoseRequest = z.infer<typeof DiagnoseRequest>;
+
+export const DiagnoseResponse = z.object({
+  category: SignatureDiagnosis,
+  explanation: z.string(),
+  fix: z.string(),
+});
+export type DiagnoseResponse = z.infer<typeof DiagnoseResponse>;
 
 export const IngressAccepted = z.object({ run_id: id, delivery_id: id });
 export type IngressAccepted = z.infer<typeof IngressAccepted>;

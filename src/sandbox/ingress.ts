@@ -45,10 +45,13 @@ export async function handleIngress(
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
 
   const reject = async (problem: ApiProblem): Promise<number> => {
+    const deliveryId = newId();
+    // Every answer names its delivery, so a sender (or support) can find the attempt.
+    res.setHeader("x-delivery-id", deliveryId);
     await writes.write({
       run: null,
       delivery: {
-        id: newId(),
+        id: deliveryId,
         subscription_id: subscriptionId,
         received_at: receivedAt,
         status: problem.status,
@@ -96,6 +99,17 @@ export async function handleIngress(
     );
   }
 
+  if (!target.subscription.enabled) {
+    return reject(
+      new ApiProblem(
+        503,
+        "subscription_paused",
+        "This inbound webhook is paused, so it starts no runs; send again after it is resumed.",
+        { "retry-after": "60" },
+      ),
+    );
+  }
+
   const token = bearerToken(req);
   const bearer = token?.startsWith("pat_") ? token : undefined;
   if (!bearer || !sameDigest(hashToken(bearer), target.pat_hash)) {
@@ -110,10 +124,15 @@ export async function handleIngress(
     );
   }
 
+  // During a rotation's overlap the previous secret verifies too.
+  const secrets =
+    target.previous && target.previous.expiresAt > deps.now().getTime()
+      ? [target.signing_secret, target.previous.secret]
+      : [target.signing_secret];
   const signature = verifySignature(
     read.bytes,
     req.headersDistinct["x-agentruntime-signature"],
-    target.signing_secret,
+    secrets,
   );
   if (!signature.ok) {
     return reject(new ApiProblem(401, "invalid_signature", SIGNATURE_MESSAGES[signature.problem]));
@@ -154,6 +173,6 @@ export async function handleIngress(
       body_bytes: bodyBytes,
     },
   });
-  sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId });
+  sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId }, { "x-delivery-id": deliveryId });
   return 202;
 }

@@ -5,11 +5,17 @@ import {
   CreateSubscriptionRequest,
   type CreateSubscriptionResponse,
   DEFAULT_EXTRAS,
+  DiagnoseRequest,
   Extras,
   PageQuery,
+  RotateSecretRequest,
   type Subscription,
+  TestDeliveryRequest,
   UpdateSubscriptionRequest,
 } from "../contract/schemas.js";
+import { inputFieldsOf, sampleBody } from "../contract/workflow-input.js";
+import { diagnoseSignature } from "../signing/doctor.js";
+import { signBody } from "../signing/signature.js";
 import { bearerToken, describeIssues, readJsonBody, sendJson, sendNoContent } from "./http.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { ApiProblem, problems } from "./problems.js";
@@ -271,10 +277,118 @@ export async function updateSubscription(
     return store.updateSubscription(user.project_id, current.id, {
       name,
       extras,
+      enabled: body.enabled ?? current.enabled,
       now: deps.now().toISOString(),
     });
   });
   sendJson(res, 200, { subscription: updated });
+}
+
+export async function rotateSecret(
+  { req, res }: Request,
+  deps: ManagementDeps,
+  id: string,
+): Promise<void> {
+  const { store } = deps;
+  const user = authenticate(store, req, true);
+  const { body } = await readJsonBody(req, res, RotateSecretRequest, MAX_MANAGEMENT_BODY);
+  const now = deps.now();
+  const answer = store.transaction(() => {
+    const current = subscriptionOr404(store, user, id);
+    if (current.previous_secret_expires_at !== null && !body.force) {
+      throw new ApiProblem(
+        409,
+        "rotation_in_progress",
+        `An earlier rotation's overlap runs until ${current.previous_secret_expires_at}; rotating again now would cut off senders still on the old secret. Wait, or send force: true.`,
+      );
+    }
+    const secret = newToken("whsec_");
+    const previousExpiresAt =
+      body.previous_secret_ttl_seconds > 0
+        ? new Date(now.getTime() + body.previous_secret_ttl_seconds * 1000).toISOString()
+        : null;
+    const subscription = store.rotateSecret(user.project_id, current.id, {
+      secret,
+      previousExpiresAt,
+      now: now.toISOString(),
+    });
+    return { signing_secret: secret, previous_secret_expires_at: previousExpiresAt, subscription };
+  });
+  sendJson(res, 200, answer);
+}
+
+export async function diagnose(
+  { req, res }: Request,
+  deps: ManagementDeps,
+  id: string,
+): Promise<void> {
+  const { store } = deps;
+  const user = authenticate(store, req, false);
+  const { body } = await readJsonBody(req, res, DiagnoseRequest, MAX_MANAGEMENT_BODY + 64 * 1024);
+  const subscription = subscriptionOr404(store, user, id);
+  const target = store.ingressTarget(subscription.id);
+  if (!target) throw problems.subscriptionNotFound();
+  const previous =
+    target.previous && target.previous.expiresAt > deps.now().getTime()
+      ? target.previous.secret
+      : undefined;
+  sendJson(
+    res,
+    200,
+    diagnoseSignature(body.body, body.signature, {
+      current: target.signing_secret,
+      previous,
+      retired: store.retiredSecrets(subscription.id),
+    }),
+  );
+}
+
+/**
+ * Sends a test request through the real ingress path: signed with the stored secret and
+ * carrying the PAT from the vault, so it proves the whole chain a sender relies on.
+ */
+export async function sendTest(
+  { req, res }: Request,
+  deps: ManagementDeps & { selfUrl: () => string },
+  id: string,
+): Promise<void> {
+  const { store } = deps;
+  const user = authenticate(store, req, true);
+  const { body } = await readJsonBody(req, res, TestDeliveryRequest, MAX_MANAGEMENT_BODY);
+  const subscription = subscriptionOr404(store, user, id);
+  const target = store.ingressTarget(subscription.id);
+  const key = store.apiKeyForCreate(user.project_id, { id: subscription.automation_pat_id });
+  if (!target || !key) throw problems.subscriptionNotFound();
+  if (key.vault_secret === null) {
+    throw new ApiProblem(
+      422,
+      "pat_secret_not_in_vault",
+      "This webhook's API key is not in Vault, so AgentRuntime cannot sign a test as the sender; send one yourself with the curl test.",
+    );
+  }
+  const fixed = [
+    ...Object.keys(subscription.extras.trigger_payload),
+    ...(subscription.extras.use_run_setup_defaults
+      ? Object.keys(target.workflow.run_setup_defaults)
+      : []),
+  ];
+  const payload = JSON.stringify(body.payload ?? sampleBody(inputFieldsOf(target.workflow), fixed));
+  const response = await fetch(`${deps.selfUrl()}${subscription.ingress_path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${store.open(key.vault_secret)}`,
+      "x-agentruntime-signature": signBody(payload, target.signing_secret),
+      "user-agent": "agentruntime-test-delivery",
+    },
+    body: payload,
+    signal: AbortSignal.timeout(15_000),
+  });
+  await response.arrayBuffer();
+  const delivery = store.getDelivery(response.headers.get("x-delivery-id") ?? "");
+  if (!delivery) throw new Error("the test request left no delivery");
+  const run = delivery.run_id ? (store.getRun(user.project_id, delivery.run_id) ?? null) : null;
+  sendJson(res, 200, { delivery, run });
 }
 
 export function deleteSubscription({ req, res }: Request, deps: ManagementDeps, id: string): void {

@@ -91,6 +91,18 @@ const MIGRATIONS: readonly string[] = [
     secret TEXT NOT NULL
   );
   `,
+  // 2: pause and resume, and secret rotation with an overlap window.
+  `
+  ALTER TABLE subscriptions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE subscriptions ADD COLUMN previous_signing_secret TEXT;
+  ALTER TABLE subscriptions ADD COLUMN previous_secret_expires_at TEXT;
+  CREATE TABLE retired_secrets (
+    subscription_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    retired_at TEXT NOT NULL
+  );
+  CREATE INDEX retired_secrets_by_subscription ON retired_secrets (subscription_id);
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

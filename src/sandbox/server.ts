@@ -69,6 +69,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const enabled = options.inboundWebhooks ?? true;
   let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
+  // Where this process listens, for requests it sends to itself (test deliveries).
+  let listeningUrl = "";
 
   const store = openStore(options, () => base);
   if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
@@ -96,6 +98,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     {
       pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/deliveries$/,
       methods: { GET: webhookRoutes((r, id) => management.listDeliveries(r, deps, id)) },
+    },
+    {
+      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/rotate-secret$/,
+      methods: { POST: webhookRoutes((r, id) => management.rotateSecret(r, deps, id)) },
+    },
+    {
+      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/test$/,
+      methods: {
+        POST: webhookRoutes((r, id) =>
+          management.sendTest(r, { ...deps, selfUrl: () => listeningUrl }, id),
+        ),
+      },
+    },
+    {
+      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/diagnose$/,
+      methods: { POST: webhookRoutes((r, id) => management.diagnose(r, deps, id)) },
     },
     {
       pattern: /^\/v1\/workflows$/,
@@ -213,6 +231,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   if (!base) base = url;
+  listeningUrl = url;
 
   const info = sandboxInfo(store, url);
   let closing: Promise<void> | undefined;

@@ -32,6 +32,8 @@ export interface IngressTarget {
   project_id: string;
   pat_hash: string;
   signing_secret: string;
+  /** The secret before the last rotation, and until when it still verifies. */
+  previous: { secret: string; expiresAt: number } | null;
   workflow: Workflow;
 }
 
@@ -67,6 +69,8 @@ interface SubscriptionRow {
   pat_hint: string;
   signing_secret_hint: string;
   extras: string;
+  enabled: number;
+  previous_secret_expires_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -91,7 +95,7 @@ interface RunRow {
 }
 
 const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.automation_pat_id, k.hint AS pat_hint,
-  s.signing_secret_hint, s.extras, s.created_at, s.updated_at`;
+  s.signing_secret_hint, s.extras, s.enabled, s.previous_secret_expires_at, s.created_at, s.updated_at`;
 const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
 
 /** Cursors are opaque to callers: the sequence number of the last row they saw. */
@@ -290,6 +294,12 @@ export class SandboxStore {
       automation_pat_hint: row.pat_hint,
       signing_secret_hint: row.signing_secret_hint,
       extras: JSON.parse(row.extras),
+      enabled: row.enabled === 1,
+      // An overlap that has ended is no longer news to anyone reading the subscription.
+      previous_secret_expires_at:
+        row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now()
+          ? row.previous_secret_expires_at
+          : null,
       created_at: row.created_at,
       updated_at: row.updated_at,
     };
@@ -345,11 +355,12 @@ export class SandboxStore {
   updateSubscription(
     projectId: string,
     id: string,
-    change: { name: string; extras: Extras; now: string },
+    change: { name: string; extras: Extras; enabled: boolean; now: string },
   ): Subscription {
     this.#targets.delete(id);
     this.#sql(
-      `UPDATE subscriptions SET name = @name, name_key = @name_key, extras = @extras, updated_at = @now
+      `UPDATE subscriptions SET name = @name, name_key = @name_key, extras = @extras, enabled = @enabled,
+         updated_at = @now
          WHERE project_id = @projectId AND id = @id`,
     ).run({
       projectId,
@@ -357,9 +368,53 @@ export class SandboxStore {
       name: change.name,
       name_key: nameKey(change.name),
       extras: JSON.stringify(change.extras),
+      enabled: change.enabled ? 1 : 0,
       now: change.now,
     });
     return this.getSubscription(projectId, id) as Subscription;
+  }
+
+  /**
+   * Replaces the signing secret. The old one keeps verifying until `previousExpiresAt` (not
+   * at all when null); every secret that stops verifying is kept, sealed, for the doctor.
+   */
+  rotateSecret(
+    projectId: string,
+    id: string,
+    change: { secret: string; previousExpiresAt: string | null; now: string },
+  ): Subscription {
+    this.#targets.delete(id);
+    const row = this.#sql(
+      "SELECT signing_secret, previous_signing_secret FROM subscriptions WHERE project_id = ? AND id = ?",
+    ).get(projectId, id) as { signing_secret: string; previous_signing_secret: string | null };
+    const retire = this.#sql(
+      "INSERT INTO retired_secrets (subscription_id, secret, retired_at) VALUES (?, ?, ?)",
+    );
+    if (row.previous_signing_secret) retire.run(id, row.previous_signing_secret, change.now);
+    if (change.previousExpiresAt === null) retire.run(id, row.signing_secret, change.now);
+    this.#sql(
+      `UPDATE subscriptions SET signing_secret = @secret, signing_secret_hint = @hint,
+         previous_signing_secret = @previous, previous_secret_expires_at = @expires, updated_at = @now
+       WHERE project_id = @projectId AND id = @id`,
+    ).run({
+      projectId,
+      id,
+      secret: this.seal(change.secret),
+      hint: `…${change.secret.slice(-4)}`,
+      previous: change.previousExpiresAt === null ? null : row.signing_secret,
+      expires: change.previousExpiresAt,
+      now: change.now,
+    });
+    return this.getSubscription(projectId, id) as Subscription;
+  }
+
+  /** Secrets this subscription no longer accepts, newest first, for diagnosis only. */
+  retiredSecrets(id: string): string[] {
+    return (
+      this.#sql(
+        "SELECT secret FROM retired_secrets WHERE subscription_id = ? ORDER BY rowid DESC",
+      ).all(id) as { secret: string }[]
+    ).map((row) => this.open(row.secret));
   }
 
   deleteSubscription(projectId: string, id: string): boolean {
@@ -386,10 +441,16 @@ export class SandboxStore {
 
   #readIngressTarget(id: string): IngressTarget | undefined {
     const row = this.#sql(
-      `SELECT ${SUBSCRIPTION_COLUMNS}, s.project_id, s.signing_secret, k.token_hash AS pat_hash
-         FROM ${SUBSCRIPTION_FROM} WHERE s.id = ?`,
+      `SELECT ${SUBSCRIPTION_COLUMNS}, s.project_id, s.signing_secret, k.token_hash AS pat_hash,
+         s.previous_signing_secret
+       FROM ${SUBSCRIPTION_FROM} WHERE s.id = ?`,
     ).get(id) as
-      | (SubscriptionRow & { project_id: string; signing_secret: string; pat_hash: string })
+      | (SubscriptionRow & {
+          project_id: string;
+          signing_secret: string;
+          pat_hash: string;
+          previous_signing_secret: string | null;
+        })
       | undefined;
     if (!row) return undefined;
     const subscription = this.#subscription(row);
@@ -398,6 +459,13 @@ export class SandboxStore {
       project_id: row.project_id,
       pat_hash: row.pat_hash,
       signing_secret: this.open(row.signing_secret),
+      previous:
+        row.previous_signing_secret && row.previous_secret_expires_at
+          ? {
+              secret: this.open(row.previous_signing_secret),
+              expiresAt: Date.parse(row.previous_secret_expires_at),
+            }
+          : null,
       workflow: this.getWorkflow(row.project_id, row.workflow_id) as Workflow,
     };
   }
@@ -468,6 +536,13 @@ export class SandboxStore {
          FROM runs WHERE project_id = ? AND id = ?`,
     ).get(projectId, id) as RunRow | undefined;
     return row && this.#run(row);
+  }
+
+  getDelivery(id: string): Delivery | undefined {
+    return this.#sql(
+      `SELECT id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
+       FROM deliveries WHERE id = ?`,
+    ).get(id) as Delivery | undefined;
   }
 
   listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
