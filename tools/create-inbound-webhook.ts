@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { MAX_NAME_LENGTH, SubscriptionName } from "../src/contract/schemas.js";
 import { inputFieldsOf, sampleBody } from "../src/contract/workflow-input.js";
+import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
 import { buildCurlTemplate } from "../src/signing/curl.js";
@@ -36,11 +37,8 @@ export const createInboundWebhook = defineTool({
   },
   output: {
     subscription: SubscriptionView,
-    secret_delivery: z.enum(["page", "elicitation", "inline"]),
-    reveal_url: z.string().nullable(),
-    signing_secret: z.string().optional(),
     curl_test: z.string(),
-    next_step: z.string(),
+    ...SecretDeliveryResult,
   },
   annotations: {
     readOnlyHint: false,
@@ -72,47 +70,14 @@ export const createInboundWebhook = defineTool({
       ingressUrl: created.ingress_url,
       body: JSON.stringify(sampleBody(inputFieldsOf(workflow), fixed)),
     });
-    const common = { subscription, curl_test: curl };
-    if (context.secretDelivery === "inline") {
-      return {
-        structured: {
-          ...common,
-          secret_delivery: "inline" as const,
-          reveal_url: null,
-          signing_secret: created.signing_secret,
-          next_step:
-            "Inline secret delivery is on: store signing_secret in the sender's secret manager now; it is not shown again.",
-        },
-      };
-    }
-    const page = await context.pages.createReveal(
-      {
-        title: `Signing secret of the inbound webhook "${subscription.name}"`,
-        secret: created.signing_secret,
-        secretLabel: "Signing secret",
-        ingressUrl: created.ingress_url,
-        curl,
-        notes: [
-          "Keep it in a secrets manager: senders sign every request body with it (X-Agentruntime-Signature).",
-          `Senders also send the automation PAT (${created.subscription.automation_pat_hint}) as "Authorization: Bearer pat_…".`,
-        ],
-      },
-      () => context.completeElicitation(page.id),
-    );
-    const opened = await context.openUrl({
-      url: page.url,
-      elicitationId: page.id,
-      message: `Open this one-time page to copy the signing secret of "${subscription.name}". It is shown once.`,
+    const delivery = await deliverSecret(context, {
+      value: created.signing_secret,
+      webhookName: subscription.name,
+      ingressUrl: created.ingress_url,
+      patHint: created.subscription.automation_pat_hint,
+      curl,
+      then: "Then share curl_test to try it.",
     });
-    return {
-      structured: {
-        ...common,
-        secret_delivery: opened ? ("elicitation" as const) : ("page" as const),
-        reveal_url: page.url,
-        next_step: opened
-          ? "The person was sent to the one-time page with the signing secret; ask them to confirm they stored it, then share curl_test to try it."
-          : `Give the person reveal_url: it shows the signing secret once, until ${page.expires_at}. Never ask them to paste the secret into the chat. Then share curl_test to try it.`,
-      },
-    };
+    return { structured: { subscription, curl_test: curl, ...delivery } };
   },
 });

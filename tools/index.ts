@@ -2,12 +2,18 @@ import type { ToolDefinition } from "../src/mcp/tool.js";
 import { answerInboundWebhookWizard } from "./answer-inbound-webhook-wizard.js";
 import { createInboundWebhook } from "./create-inbound-webhook.js";
 import { deleteInboundWebhook } from "./delete-inbound-webhook.js";
+import { diagnoseInboundWebhookSignature } from "./diagnose-inbound-webhook-signature.js";
+import { getInboundWebhookSenderGuide } from "./get-inbound-webhook-sender-guide.js";
 import { getInboundWebhookWizard } from "./get-inbound-webhook-wizard.js";
 import { listApiKeys } from "./list-api-keys.js";
+import { listInboundWebhookDeliveries } from "./list-inbound-webhook-deliveries.js";
 import { listInboundWebhooks } from "./list-inbound-webhooks.js";
 import { listWorkflows } from "./list-workflows.js";
+import { rotateInboundWebhookSecret } from "./rotate-inbound-webhook-secret.js";
+import { sendInboundWebhookTest } from "./send-inbound-webhook-test.js";
 import { startInboundWebhookWizard } from "./start-inbound-webhook-wizard.js";
 import { updateInboundWebhook } from "./update-inbound-webhook.js";
+import { waitForInboundWebhookDelivery } from "./wait-for-inbound-webhook-delivery.js";
 
 /**
  * Every MCP tool, in the order hosts list them: the guided setup first (what a person asking
@@ -21,7 +27,13 @@ export const TOOLS: readonly ToolDefinition[] = [
   listWorkflows,
   listApiKeys,
   listInboundWebhooks,
+  listInboundWebhookDeliveries,
+  waitForInboundWebhookDelivery,
+  diagnoseInboundWebhookSignature,
+  getInboundWebhookSenderGuide,
   createInboundWebhook,
   updateInboundWebhook,
+  sendInboundWebhookTest,
+  rotateInboundWebhookSecret,
   deleteInboundWebhook,
 ];

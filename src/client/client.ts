@@ -5,11 +5,17 @@ import {
   CreateSubscriptionRequest,
   CreateSubscriptionResponse,
   DeliveryPage,
+  type DiagnoseRequest,
+  DiagnoseResponse,
   ErrorEnvelope,
+  RotateSecretRequest,
+  RotateSecretResponse,
   RunAnswer,
   RunPage,
   SubscriptionAnswer,
   SubscriptionPage,
+  type TestDeliveryRequest,
+  TestDeliveryResponse,
   type UpdateSubscriptionRequest,
   WorkflowAnswer,
   WorkflowPage,
@@ -218,6 +224,27 @@ export function createClient(options: ClientOptions) {
         ).subscription,
       delete: (subscriptionId: string) =>
         call("DELETE", `/v1/inbound-webhooks/${id(subscriptionId)}`, { retry: false }),
+      /** A new signing secret; the old one verifies for the overlap asked for. Never retried. */
+      rotateSecret: (subscriptionId: string, body: RotateSecretRequest) =>
+        call("POST", `/v1/inbound-webhooks/${id(subscriptionId)}/rotate-secret`, {
+          body: RotateSecretRequest.parse(body),
+          schema: RotateSecretResponse,
+          retry: false,
+        }),
+      /** A server-signed test request through the real ingress path. */
+      sendTest: (subscriptionId: string, body: TestDeliveryRequest = {}) =>
+        call("POST", `/v1/inbound-webhooks/${id(subscriptionId)}/test`, {
+          body,
+          schema: TestDeliveryResponse,
+          retry: false,
+        }),
+      /** Why a sender's signature fails, by category; it changes nothing, so it is retried. */
+      diagnose: (subscriptionId: string, body: DiagnoseRequest) =>
+        call("POST", `/v1/inbound-webhooks/${id(subscriptionId)}/diagnose`, {
+          body,
+          schema: DiagnoseResponse,
+          retry: true,
+        }),
     },
     deliveries: {
       list: (subscriptionId: string, query: PageOptions = {}) =>

@@ -177,6 +177,16 @@ export function createMcpServer(deps: McpServerDeps): Server {
         wizards: deps.wizards,
         secretDelivery: deps.secretDelivery ?? "page",
         signal: extra.signal,
+        progress: async (done, total, message) => {
+          const progressToken = request.params._meta?.progressToken;
+          if (progressToken === undefined) return;
+          await extra
+            .sendNotification({
+              method: "notifications/progress",
+              params: { progressToken, progress: done, total, message },
+            })
+            .catch(() => {});
+        },
         openUrl: async ({ url, message, elicitationId }) => {
           if (!server.getClientCapabilities()?.elicitation?.url) return false;
           try {

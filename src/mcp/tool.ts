@@ -18,6 +18,8 @@ export interface ToolContext {
   /** Tells the client a URL elicitation it was sent to has been completed. */
   completeElicitation(elicitationId: string): void;
   signal: AbortSignal;
+  /** Reports progress of a slow call when the client asked for it (a progress token). */
+  progress(done: number, total: number, message: string): Promise<void>;
 }
 
 export interface ToolAnnotations {

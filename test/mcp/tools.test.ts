@@ -282,6 +282,10 @@ describe("modes", () => {
         "list_workflows",
         "list_api_keys",
         "list_inbound_webhooks",
+        "list_inbound_webhook_deliveries",
+        "wait_for_inbound_webhook_delivery",
+        "diagnose_inbound_webhook_signature",
+        "get_inbound_webhook_sender_guide",
       ]);
       await expect(readOnly.call("delete_inbound_webhook", { id: "x" })).rejects.toThrow(
         /Unknown tool/,

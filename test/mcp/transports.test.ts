@@ -4,6 +4,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../../tools/index.js";
 import { CLI, type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 
@@ -118,7 +119,7 @@ describe("Streamable HTTP", () => {
         arguments: {},
       })) as CallToolResult;
       expect((result.structuredContent as { api_keys: unknown[] }).api_keys).toHaveLength(2);
-      expect((await second.listTools()).tools).toHaveLength(9);
+      expect((await second.listTools()).tools).toHaveLength(TOOLS.length);
     } finally {
       await first.close();
       await second.close();

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { Delivery } from "../src/contract/schemas.js";
+import { defineTool } from "../src/mcp/tool.js";
+import { nextCursor, pageArguments } from "../src/mcp/views.js";
+import { fixFor } from "../src/text/delivery-fixes.js";
+import { cleanJson } from "../src/text/untrusted.js";
+
+/** Sender bodies a model may read at most this long, each. */
+const MAX_BODY_CHARS = 2000;
+
+/** A sender's body, cleaned and fenced so a model reads it as data, never as instructions. */
+export function fencedBody(payload: unknown): string {
+  const text = JSON.stringify(cleanJson(payload, 500));
+  const capped = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (cut)` : text;
+  return `<untrusted-sender-data>\n${capped}\n</untrusted-sender-data>`;
+}
+
+export const listInboundWebhookDeliveries = defineTool({
+  name: "list_inbound_webhook_deliveries",
+  title: "List inbound webhook deliveries",
+  description:
+    "Lists the requests an inbound webhook received, newest first: accepted (with run_id) or rejected with the reason and its fix. Bodies only with include_bodies, as untrusted data.",
+  input: {
+    id: z.string().describe("The webhook id"),
+    include_bodies: z.boolean().optional().describe("Add accepted bodies (at most 20 deliveries)"),
+    ...pageArguments,
+  },
+  output: {
+    deliveries: z.array(
+      Delivery.omit({ subscription_id: true, body_sha256: true }).extend({
+        fix: z.string().nullable(),
+        body: z.string().optional(),
+      }),
+    ),
+    next_cursor: nextCursor,
+  },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async run(args, { client }) {
+    const limit = args.include_bodies ? Math.min(args.limit ?? 20, 20) : args.limit;
+    const page = await client.deliveries.list(args.id, { limit, cursor: args.cursor });
+    const deliveries = await Promise.all(
+      page.deliveries.map(async ({ subscription_id: _s, body_sha256: _h, ...delivery }) => ({
+        ...delivery,
+        fix: fixFor(delivery.reason),
+        ...(args.include_bodies && delivery.run_id
+          ? {
+              body: fencedBody(
+                (await client.runs.get(delivery.run_id)).start_params.webhook_payload,
+              ),
+            }
+          : {}),
+      })),
+    );
+    return { structured: { deliveries, next_cursor: page.next_cursor } };
+  },
+});
