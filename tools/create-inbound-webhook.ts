@@ -76,7 +76,7 @@ export const createInboundWebhook = defineTool({
       ingressUrl: created.ingress_url,
       patHint: created.subscription.automation_pat_hint,
       curl,
-      then: "Then share curl_test to try it.",
+      afterwards: "Then share curl_test to try it.",
     });
     return { structured: { subscription, curl_test: curl, ...delivery } };
   },

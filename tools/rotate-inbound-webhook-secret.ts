@@ -45,7 +45,7 @@ export const rotateInboundWebhookSecret = defineTool({
       ingressUrl: rotated.subscription.ingress_url,
       patHint: rotated.subscription.automation_pat_hint,
       curl: "(the same curl test as before, with the new secret in AGENTRUNTIME_SIGNING_SECRET)",
-      then: rotated.previous_secret_expires_at
+      afterwards: rotated.previous_secret_expires_at
         ? `Senders must switch before ${rotated.previous_secret_expires_at}, when the old secret stops working.`
         : "The old secret no longer works: senders must switch now.",
     });

@@ -22,7 +22,7 @@ export async function deliverSecret(
     patHint: string;
     curl: string;
     /** What the person should do once they have it. */
-    then: string;
+    afterwards: string;
   },
 ) {
   if (context.secretDelivery === "inline") {
@@ -30,7 +30,7 @@ export async function deliverSecret(
       secret_delivery: "inline" as const,
       reveal_url: null,
       signing_secret: secret.value,
-      next_step: `Inline secret delivery is on: store signing_secret in the sender's secret manager now; it is not shown again. ${secret.then}`,
+      next_step: `Inline secret delivery is on: store signing_secret in the sender's secret manager now; it is not shown again. ${secret.afterwards}`,
     };
   }
   const page = await context.pages.createReveal(
@@ -56,7 +56,7 @@ export async function deliverSecret(
     secret_delivery: opened ? ("elicitation" as const) : ("page" as const),
     reveal_url: page.url,
     next_step: opened
-      ? `The person was sent to the one-time page with the signing secret; ask them to confirm they stored it. ${secret.then}`
-      : `Give the person reveal_url: it shows the signing secret once, until ${page.expires_at}. Never ask them to paste the secret into the chat. ${secret.then}`,
+      ? `The person was sent to the one-time page with the signing secret; ask them to confirm they stored it. ${secret.afterwards}`
+      : `Give the person reveal_url: it shows the signing secret once, until ${page.expires_at}. Never ask them to paste the secret into the chat. ${secret.afterwards}`,
   };
 }
