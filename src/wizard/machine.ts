@@ -9,6 +9,7 @@ import {
   type RevealHandle,
   type Scalar,
   SubscriptionName,
+  type TestReport,
   type WizardExtras,
   type WizardProblem,
   type WorkflowChoice,
@@ -46,6 +47,9 @@ export interface WizardContext {
   secretRevealed: boolean;
   secretLost: boolean;
   curlTest: string | null;
+  /** The last test request's outcome, and the delivery to wait after next time. */
+  lastTest: TestReport | null;
+  lastDeliveryId: string | null;
   /** Which loading step to retry from `unavailable`. */
   resume: "loadingWorkflow" | "loadingWorkflows" | "loadingNames" | "loadingKeys" | null;
   problem: WizardProblem | null;
@@ -67,6 +71,8 @@ export type WizardEvent =
   | { type: "SECRET_LOST" }
   /** The host lost the page or handle (a restart): prepare the reveal again, still once. */
   | { type: "REVEAL_AGAIN" }
+  | { type: "WAIT_FOR_TEST" }
+  | { type: "SEND_TEST" }
   | { type: "FINISH" };
 
 export interface CreateInput {
@@ -77,6 +83,11 @@ export interface CreateInput {
   apiKeyId: string;
   pastePat: boolean;
   extras: WizardExtras;
+}
+
+export interface TestInput {
+  subscriptionId: string;
+  afterDeliveryId: string | null;
 }
 
 export interface RevealInput extends CreateInput {
@@ -164,6 +175,12 @@ export const wizardMachine = setup({
     prepareReveal: notImplemented("prepareReveal") as unknown as ReturnType<
       typeof fromPromise<RevealHandle, RevealInput>
     >,
+    waitForTest: notImplemented("waitForTest") as unknown as ReturnType<
+      typeof fromPromise<TestReport, TestInput>
+    >,
+    sendTest: notImplemented("sendTest") as unknown as ReturnType<
+      typeof fromPromise<TestReport, TestInput>
+    >,
   },
   guards: {
     /** Whether the host holds a pasted PAT for this wizard; hosts provide the real check. */
@@ -200,9 +217,17 @@ export const wizardMachine = setup({
       codes.includes(codeOf((event as unknown as { error: unknown }).error)),
     resumeIs: ({ context }, step: WizardContext["resume"]) => context.resume === step,
     notYetRevealed: ({ context }) => !context.secretRevealed,
+    /** AgentRuntime can sign a test only as a sender whose PAT is in its vault. */
+    canServerTest: ({ context }) => context.apiKey?.in_vault === true && !context.pastePat,
   },
   actions: {
     clearProblem: assign({ problem: null }),
+    noteTest: assign({
+      lastTest: ({ event }) => testReportOf((event as unknown as { output: TestReport }).output),
+      lastDeliveryId: ({ context, event }) =>
+        (event as unknown as { output: TestReport }).output.delivery_id ?? context.lastDeliveryId,
+      problem: null,
+    }),
     noteProblem: assign({
       problem: ({ event }) => problemOf((event as unknown as { error: unknown }).error),
     }),
@@ -229,6 +254,8 @@ export const wizardMachine = setup({
     secretRevealed: false,
     secretLost: false,
     curlTest: null,
+    lastTest: null,
+    lastDeliveryId: null,
     resume: null,
     problem: null,
   }),
@@ -557,7 +584,36 @@ export const wizardMachine = setup({
       },
     },
     handingOver: {
-      on: { FINISH: "done" },
+      on: {
+        FINISH: "done",
+        WAIT_FOR_TEST: "waitingForTest",
+        SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+      },
+    },
+    waitingForTest: {
+      invoke: {
+        id: "waitForTest",
+        src: "waitForTest",
+        input: ({ context }) => testInputOf(context),
+        onDone: { target: "testReported", actions: "noteTest" },
+        onError: { target: "testReported", actions: ["noteProblem", assign({ lastTest: null })] },
+      },
+    },
+    sendingTest: {
+      invoke: {
+        id: "sendTest",
+        src: "sendTest",
+        input: ({ context }) => testInputOf(context),
+        onDone: { target: "testReported", actions: "noteTest" },
+        onError: { target: "testReported", actions: ["noteProblem", assign({ lastTest: null })] },
+      },
+    },
+    testReported: {
+      on: {
+        FINISH: "done",
+        WAIT_FOR_TEST: "waitingForTest",
+        SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+      },
     },
     done: { type: "final" },
     cancelled: { type: "final" },
@@ -594,6 +650,32 @@ function createdOf(subscription: CreatedSubscription): CreatedSubscription {
     ingress_url: subscription.ingress_url,
     signing_secret_hint: subscription.signing_secret_hint,
     automation_pat_hint: subscription.automation_pat_hint,
+  };
+}
+
+function testInputOf(context: WizardContext): TestInput {
+  return {
+    subscriptionId: (context.subscription as CreatedSubscription).id,
+    afterDeliveryId: context.lastDeliveryId,
+  };
+}
+
+/** Field by field, like every other answer that enters the context. */
+function testReportOf(report: TestReport): TestReport {
+  return {
+    timed_out: report.timed_out,
+    delivery_id: report.delivery_id,
+    accepted: report.accepted,
+    status: report.status,
+    reason: report.reason,
+    fix: report.fix,
+    run: report.run && {
+      id: report.run.id,
+      status: report.run.status,
+      input: report.run.input,
+      steps: [...report.run.steps],
+      error: report.run.error,
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export const BUSY_STATES = [
   "loadingKeys",
   "creating",
   "revealing",
+  "waitingForTest",
+  "sendingTest",
 ] as const;
 
 export const isBusy = (snapshot: WizardSnapshot) =>

@@ -25,6 +25,8 @@ export const WIZARD_ACTIONS = [
   "back",
   "cancel",
   "continue",
+  "wait_for_test",
+  "send_test",
   "finish",
 ] as const;
 export type WizardAction = (typeof WIZARD_ACTIONS)[number];
@@ -59,6 +61,8 @@ export const StepView = z.object({
     title: z.string(),
     fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     curl_test: z.string().optional(),
+    /** The last test request: accepted with its run, rejected with a fix, or none in time. */
+    test: z.record(z.string(), z.unknown()).optional(),
   }),
   paste_url: z.string().nullable(),
   reveal_url: z.string().nullable(),
@@ -123,6 +127,10 @@ export function eventFor(
       return { type: "CANCEL" };
     case "finish":
       return { type: "FINISH" };
+    case "wait_for_test":
+      return { type: "WAIT_FOR_TEST" };
+    case "send_test":
+      return { type: "SEND_TEST" };
     case "continue":
       return "continue";
   }
@@ -209,10 +217,31 @@ function answersFor(step: string, context: WizardContext, snapshot: WizardSnapsh
         { action: "continue", label: "Check whether the secret page was opened" },
       ];
     case "handingOver":
-      return [{ action: "finish", label: "Finish" }];
+    case "testReported":
+      return [
+        {
+          action: "wait_for_test",
+          label: "Wait for the person's own test request (up to 45 s) and report it",
+        },
+        ...simple("send_test", "Let AgentRuntime sign and send a test request", {
+          type: "SEND_TEST",
+        }),
+        { action: "finish", label: "Finish" },
+      ];
     default:
       return [];
   }
+}
+
+/** The last test's outcome in one sentence for the prompt; the card carries the details. */
+function testSentence(context: WizardContext): string {
+  const test = context.lastTest;
+  if (!test) return context.problem ? `The test could not run: ${context.problem.message}` : "";
+  if (test.timed_out) return "No test request arrived in time.";
+  if (test.accepted) {
+    return `The test request was accepted and started run ${test.run?.id} (${test.run?.status}); the workflow received ${JSON.stringify(test.run?.input ?? {})}.`;
+  }
+  return `The test request was rejected with ${test.status} ${test.reason}. Fix: ${test.fix}`;
 }
 
 function tail(hint: string | undefined): string {
@@ -250,6 +279,7 @@ export function describeStep(
     ingress_url: subscription?.ingress_url ?? "",
     signing_secret_hint_tail: tail(subscription?.signing_secret_hint),
     automation_pat_hint: subscription?.automation_pat_hint ?? "",
+    test_report: testSentence(context),
     lost: context.secretLost
       ? "The signing secret could not be shown and is lost: delete this webhook and create it again, or rotate its secret. "
       : "",
@@ -277,6 +307,7 @@ export function describeStep(
       title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
       fields,
       ...(context.curlTest ? { curl_test: context.curlTest } : {}),
+      ...(context.lastTest ? { test: { ...context.lastTest } } : {}),
     },
     paste_url: step === "pastingPat" ? (links.pasteUrl ?? null) : null,
     reveal_url: step === "awaitingReveal" ? (reveal?.url ?? null) : null,

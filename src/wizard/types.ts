@@ -39,6 +39,23 @@ export interface CreatedSubscription {
 /** Where the person sees the signing secret once: a one-time page, or this terminal. */
 export type RevealHandle = { kind: "page"; url: string; expires_at: string } | { kind: "local" };
 
+/** What happened to a test request: the person's own, or one AgentRuntime signed. */
+export interface TestReport {
+  timed_out: boolean;
+  delivery_id: string | null;
+  accepted: boolean | null;
+  status: number | null;
+  reason: string | null;
+  fix: string | null;
+  run: {
+    id: string;
+    status: string;
+    input: Record<string, unknown>;
+    steps: string[];
+    error: string | null;
+  } | null;
+}
+
 /** A failure to show the person: a stable code and a sentence. */
 export interface WizardProblem {
   code: string;

@@ -189,3 +189,35 @@ describe("agentruntime-webhooks sandbox", () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 });
+
+describe("agentruntime-webhooks handoff", () => {
+  it("prints the sender guide of a webhook, and explains a missing or unknown one", async () => {
+    const cli = spawnCli(["sandbox", "--port", "0", "--json", "--quiet", "--db", ":memory:"]);
+    running.push(cli);
+    const info = JSON.parse(await cli.firstLine());
+    const created = await callApi(info.url, info.tokens.contributor, "/v1/inbound-webhooks", {
+      body: {
+        workflow_id: info.workflows.find((w: { name: string }) => w.name === "Weekly report").id,
+        name: "handed-off",
+        automation_pat_id: info.api_keys.find((k: { in_vault: boolean }) => k.in_vault).id,
+      },
+    });
+    const env = { AGENTRUNTIME_API_URL: info.url, AGENTRUNTIME_TOKEN: info.tokens.contributor };
+    const guide = await runCli(["handoff", "--webhook", created.body.subscription.id], env);
+    expect(guide.code).toBe(0);
+    expect(guide.stdout).toMatch(/^# Sending events to "handed-off"/);
+    expect(guide.stdout).toContain(created.body.ingress_url);
+    expect(guide.stdout).not.toContain(created.body.signing_secret);
+    const missing = await runCli(["handoff"], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--webhook/);
+    const unknown = await runCli(
+      ["handoff", "--webhook", "00000000-0000-4000-8000-000000000000"],
+      env,
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No inbound webhook with this id/);
+    cli.child.kill("SIGTERM");
+    await cli.exit();
+  });
+});

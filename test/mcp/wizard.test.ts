@@ -353,3 +353,45 @@ describe("the wizard over MCP", () => {
     expectNothingSecret(second.wizardStore.dump(), [secret]);
   });
 });
+
+describe("the wizard's last step over MCP", () => {
+  it("waits for the person's own request: a badly signed one is explained, the fixed one reports the run", async () => {
+    const mcp = await connect();
+    const model = modelSession(mcp);
+    let step = await model.start({ workflow_id: sandbox.weekly.id });
+    step = view(await model.answer(step, "set_name", { value: uniqueName("tested") }));
+    step = view(await model.answer(step, "choose_api_key", { value: sandbox.vaultKey.id }));
+    step = view(await model.answer(step, "skip_extras"));
+    step = view(await model.answer(step, "confirm"));
+    const secret = await revealSecret(step.reveal_url as string);
+    step = view(await model.answer(step, "continue"));
+    expect(step.step).toBe("handingOver");
+    expect(step.answers.map((a) => a.action)).toEqual(["wait_for_test", "send_test", "finish"]);
+
+    // The person runs the curl test with a wrong secret first.
+    const curl = step.card.curl_test as string;
+    const env = { PATH: process.env.PATH, AGENTRUNTIME_PAT: sandbox.vaultKey.pat };
+    await run("bash", ["-c", curl], {
+      env: { ...env, AGENTRUNTIME_SIGNING_SECRET: "whsec_not-the-right-one" },
+    });
+    step = view(await model.answer(step, "wait_for_test"));
+    expect(step.step).toBe("testReported");
+    expect(step.say).toMatch(/rejected with 401 invalid_signature\. Fix: Sign the exact bytes/);
+
+    const waiting = model.answer(step, "wait_for_test");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await run("bash", ["-c", curl], { env: { ...env, AGENTRUNTIME_SIGNING_SECRET: secret } });
+    step = view(await waiting);
+    expect(step.say).toMatch(/accepted and started run/);
+    expect(step.card.test).toMatchObject({
+      accepted: true,
+      run: { status: "succeeded", input: { week: "example-week" } },
+    });
+
+    step = view(await model.answer(step, "send_test"));
+    expect(step.card.test).toMatchObject({ accepted: true, status: 202 });
+    step = view(await model.answer(step, "finish"));
+    expect(step.status).toBe("done");
+    expectNothingSecret(JSON.stringify(model.transcript), [secret]);
+  });
+});

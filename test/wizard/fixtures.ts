@@ -4,6 +4,7 @@ import type {
   ApiKeyChoice,
   CreatedSubscription,
   RevealHandle,
+  TestReport,
   WorkflowChoice,
 } from "../../src/wizard/types.js";
 import { WizardActorError } from "../../src/wizard/types.js";
@@ -50,6 +51,31 @@ export const CREATED = {
   automation_bearer: PLANTED_PAT,
 } as CreatedSubscription;
 
+export const REJECTED_TEST: TestReport = {
+  timed_out: false,
+  delivery_id: "d-1",
+  accepted: false,
+  status: 401,
+  reason: "invalid_signature",
+  fix: "Sign the exact bytes sent.",
+  run: null,
+};
+export const ACCEPTED_TEST: TestReport = {
+  timed_out: false,
+  delivery_id: "d-2",
+  accepted: true,
+  status: 202,
+  reason: null,
+  fix: null,
+  run: {
+    id: "r-1",
+    status: "succeeded",
+    input: { order_id: "1" },
+    steps: ["Validate order: Order 1 accepted"],
+    error: null,
+  },
+};
+
 export const PAGE: RevealHandle = {
   kind: "page",
   url: "http://127.0.0.1:2/once/x",
@@ -82,6 +108,8 @@ export function machineWith(
         overrides.create ? overrides.create() : CREATED,
       ),
       prepareReveal: fromPromise(async () => PAGE),
+      waitForTest: fromPromise(async () => REJECTED_TEST),
+      sendTest: fromPromise(async () => ACCEPTED_TEST),
     },
   });
 }

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createActor, waitFor } from "xstate";
 import { OPEN_SAVED_WORKFLOW, suggestNames, wizardMachine } from "../../src/wizard/machine.js";
-import { stepOf } from "../../src/wizard/service.js";
+import { BUSY_STATES, stepOf } from "../../src/wizard/service.js";
 import { describeStep } from "../../src/wizard/steps.js";
 import { WizardActorError } from "../../src/wizard/types.js";
 import {
@@ -16,17 +16,8 @@ import {
   VAULT_KEY,
 } from "./fixtures.js";
 
-const BUSY = [
-  "loadingWorkflow",
-  "loadingWorkflows",
-  "loadingNames",
-  "loadingKeys",
-  "creating",
-  "revealing",
-];
-
 async function settle(actor: ReturnType<typeof start>) {
-  return waitFor(actor, (s) => !BUSY.includes(stepOf(s)));
+  return waitFor(actor, (s) => !(BUSY_STATES as readonly string[]).includes(stepOf(s)));
 }
 
 function start(
@@ -261,6 +252,37 @@ describe("reveal and hand-over", () => {
     for (const type of ["CANCEL", "BACK", "CONFIRM", "RETRY"] as const) {
       expect(actor.getSnapshot().can({ type }), type).toBe(false);
     }
+  });
+});
+
+describe("the last step: a test request", () => {
+  it("waits for the person's request and reports a rejection with its fix, then a server-signed success", async () => {
+    const actor = await walkTo("handingOver");
+    actor.send({ type: "WAIT_FOR_TEST" });
+    let snapshot = await settle(actor);
+    expect(stepOf(snapshot)).toBe("testReported");
+    expect(snapshot.context.lastTest).toMatchObject({
+      accepted: false,
+      reason: "invalid_signature",
+    });
+    expect(snapshot.context.lastDeliveryId).toBe("d-1");
+    expect(describeStep("w-1", snapshot).say).toMatch(
+      /rejected with 401 invalid_signature\. Fix: Sign the exact bytes/,
+    );
+    actor.send({ type: "SEND_TEST" });
+    snapshot = await settle(actor);
+    expect(snapshot.context.lastTest?.run?.input).toEqual({ order_id: "1" });
+    expect(describeStep("w-1", snapshot).card.test).toMatchObject({ accepted: true });
+    actor.send({ type: "FINISH" });
+    expect(actor.getSnapshot().value).toBe("done");
+  });
+
+  it("offers no server-signed test when the PAT was pasted", async () => {
+    const actor = await walkTo("choosingKey");
+    actor.send({ type: "PASTE_INSTEAD", apiKeyId: VAULT_KEY.id });
+    expect(actor.getSnapshot().context.pastePat).toBe(true);
+    const snapshot = actor.getSnapshot();
+    expect(snapshot.can({ type: "PAT_PASTED" })).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { stepOf } from "../../src/wizard/service.js";
 import { WizardActorError } from "../../src/wizard/types.js";
 import {
+  ACCEPTED_TEST,
   CREATED,
   DRAFT,
   LEGACY_KEY,
@@ -10,6 +11,7 @@ import {
   PAGE,
   PLANTED_PAT,
   PLANTED_SECRET,
+  REJECTED_TEST,
   SAVED,
   VAULT_KEY,
 } from "./fixtures.js";
@@ -113,7 +115,22 @@ function eventsAt(snapshot: Snapshot): AnyEvent[] {
         ...answers,
       ];
     case "handingOver":
-      return [{ type: "FINISH" }, { type: "SECRET_REVEALED" }, ...answers];
+    case "testReported":
+      return [
+        { type: "FINISH" },
+        { type: "SECRET_REVEALED" },
+        { type: "WAIT_FOR_TEST" },
+        { type: "SEND_TEST" },
+        ...answers,
+      ];
+    case "waitingForTest":
+      return [done("waitForTest", REJECTED_TEST), failed("waitForTest", "timeout"), ...answers];
+    case "sendingTest":
+      return [
+        done("sendTest", ACCEPTED_TEST),
+        failed("sendTest", "pat_secret_not_in_vault"),
+        ...answers,
+      ];
     default:
       return answers;
   }

@@ -1,0 +1,63 @@
+import { writeFileSync } from "node:fs";
+import { AgentRuntimeError } from "../client/errors.js";
+import { buildSenderGuide } from "../handoff/sender-guide.js";
+import { parseCommandArgs, UsageError } from "./args.js";
+import { openBackend } from "./backend.js";
+
+export const HANDOFF_HELP = `Usage: agentruntime-webhooks handoff --webhook <id> [options]
+
+Prints a Markdown guide for the team that sends the webhooks: the ingress URL, the headers,
+the signing recipe in curl, Node and Python, a sample body and the rotation policy. It holds
+no secret: the signing secret and the PAT are named by hint and read from the environment.
+
+Options:
+  --webhook <id>               the inbound webhook (subscription) id
+  --out <file>                 write the guide to a file instead of stdout
+  --api-url <url>, --token <t> AgentRuntime to use (default $AGENTRUNTIME_API_URL and
+                               $AGENTRUNTIME_TOKEN; without them, the embedded sandbox)
+  --sandbox-db <path>          the embedded sandbox's database
+  -h, --help                   show this help
+`;
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+
+export async function runHandoffCommand(argv: string[], io: Io): Promise<number | undefined> {
+  const command = "handoff";
+  const { values } = parseCommandArgs(command, argv, {
+    webhook: { type: "string" },
+    out: { type: "string" },
+    "api-url": { type: "string" },
+    token: { type: "string" },
+    "sandbox-db": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout.write(HANDOFF_HELP);
+    return 0;
+  }
+  if (!values.webhook) throw new UsageError("say which webhook with --webhook <id>", command);
+  const backend = await openBackend(
+    command,
+    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
+    io.env,
+    (line) => io.stderr.write(`${line}\n`),
+  );
+  try {
+    const subscription = await backend.client.inboundWebhooks.get(values.webhook);
+    const workflow = await backend.client.workflows.get(subscription.workflow_id);
+    const guide = buildSenderGuide(subscription, workflow);
+    if (values.out) {
+      writeFileSync(values.out, guide);
+      io.stderr.write(`Wrote the sender guide for "${subscription.name}" to ${values.out}\n`);
+    } else {
+      io.stdout.write(guide);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof AgentRuntimeError)) throw error;
+    io.stderr.write(`agentruntime-webhooks handoff: ${error.message}\n`);
+    return 1;
+  } finally {
+    await backend.close();
+  }
+}
