@@ -37,3 +37,39 @@ export const TOOLS: readonly ToolDefinition[] = [
   rotateInboundWebhookSecret,
   deleteInboundWebhook,
 ];
+
+/**
+ * Named groups of tools, so a host with a small context can list only what it uses
+ * (`--toolsets`). Every tool is in exactly one group.
+ */
+export const TOOLSETS = {
+  wizard: [
+    "start_inbound_webhook_wizard",
+    "answer_inbound_webhook_wizard",
+    "get_inbound_webhook_wizard",
+  ],
+  webhooks: [
+    "list_workflows",
+    "list_api_keys",
+    "list_inbound_webhooks",
+    "create_inbound_webhook",
+    "update_inbound_webhook",
+    "delete_inbound_webhook",
+  ],
+  operations: [
+    "list_inbound_webhook_deliveries",
+    "wait_for_inbound_webhook_delivery",
+    "diagnose_inbound_webhook_signature",
+    "get_inbound_webhook_sender_guide",
+    "send_inbound_webhook_test",
+    "rotate_inbound_webhook_secret",
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ToolsetName = keyof typeof TOOLSETS;
+
+/** The tools of the named groups, in registry order. */
+export function toolsIn(toolsets: readonly ToolsetName[]): ToolDefinition[] {
+  const names = new Set<string>(toolsets.flatMap((name) => TOOLSETS[name]));
+  return TOOLS.filter((tool) => names.has(tool.name));
+}

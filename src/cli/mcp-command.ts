@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { TOOLS } from "../../tools/index.js";
+import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
 import type { McpWizards } from "../mcp/wizards.js";
 import type { WizardStore } from "../wizard/store.js";
-import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs } from "./args.js";
+import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs, UsageError } from "./args.js";
 import { openBackend } from "./backend.js";
 import { packageVersion } from "./version.js";
 
@@ -21,6 +21,8 @@ Options:
   --http-token <token>       HTTP: bearer token clients must send; required beyond loopback
                              (default $AGENTRUNTIME_MCP_HTTP_TOKEN)
   --allowed-host <host:port> HTTP: another Host header to accept (repeatable)
+  --toolsets <list>          comma-separated groups of tools to register: wizard,
+                             webhooks, operations (default: all three)
   --read-only                register only the tools that read
   --secret-delivery <page|inline>
                              page: new signing secrets are shown once on a loopback page
@@ -50,6 +52,7 @@ export async function runMcpCommand(
     port: { type: "string" },
     "http-token": { type: "string" },
     "allowed-host": { type: "string", multiple: true },
+    toolsets: { type: "string" },
     "read-only": { type: "boolean" },
     "secret-delivery": { type: "string" },
     "page-port": { type: "string" },
@@ -71,6 +74,19 @@ export async function runMcpCommand(
       "page",
       "inline",
     ] as const) ?? "page";
+  const toolsets = (values.toolsets ?? "wizard,webhooks,operations")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of toolsets) {
+    if (!Object.hasOwn(TOOLSETS, name)) {
+      throw new UsageError(
+        `--toolsets takes a comma-separated list of ${Object.keys(TOOLSETS).join(", ")}, not "${name}"`,
+        command,
+      );
+    }
+  }
+  const tools = toolsIn(toolsets as ToolsetName[]);
   const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8808;
   const pagePort =
     integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
@@ -107,7 +123,7 @@ export async function runMcpCommand(
   const makeServer = () =>
     createMcpServer({
       client: backend.client,
-      tools: TOOLS,
+      tools,
       pages,
       wizards: async () => (await loadWizards()).wizards,
       secretDelivery,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeTool } from "../../src/mcp/server.js";
-import { TOOLS } from "../../tools/index.js";
+import { TOOLS, TOOLSETS, toolsIn } from "../../tools/index.js";
 
 const VERBS = [
   "list",
@@ -62,6 +62,13 @@ describe("the tool catalogue", () => {
       );
     },
   );
+
+  it("puts every tool in exactly one toolset", () => {
+    const grouped = Object.values(TOOLSETS).flat();
+    expect([...grouped].sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
+    expect(new Set(grouped).size).toBe(grouped.length);
+    expect(toolsIn(["wizard"]).map((tool) => tool.name)).toEqual([...TOOLSETS.wizard]);
+  });
 
   it("keeps the read tools read-only and marks the destructive ones", () => {
     const byName = new Map(TOOLS.map((tool) => [tool.name, tool.annotations]));

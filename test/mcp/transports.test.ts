@@ -90,6 +90,24 @@ describe("stdio", () => {
     }
   });
 
+  it("registers only the chosen toolsets, and explains an unknown one", async () => {
+    const { client } = await stdioClient(["--toolsets", "wizard"], backendEnv());
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+        "start_inbound_webhook_wizard",
+        "answer_inbound_webhook_wizard",
+        "get_inbound_webhook_wizard",
+      ]);
+    } finally {
+      await client.close();
+    }
+    const wrong = await runCli(["mcp", "--toolsets", "wizard,everything"], backendEnv());
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /--toolsets takes a comma-separated list of wizard, webhooks, operations, not "everything"/,
+    );
+  });
+
   it("registers only read tools with --read-only", async () => {
     const { client } = await stdioClient(["--read-only"], backendEnv());
     try {
