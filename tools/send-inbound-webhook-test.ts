@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../src/mcp/tool.js";
-import { fixFor } from "../src/text/delivery-fixes.js";
-import { cleanJson } from "../src/text/untrusted.js";
+import { deliveryReport } from "../src/text/delivery-fixes.js";
 
 export const RunSummary = z.object({
   id: z.string(),
@@ -10,23 +9,6 @@ export const RunSummary = z.object({
   steps: z.array(z.string()),
   error: z.string().nullable(),
 });
-
-/** A run as a model reads it: input and step outputs cleaned, since senders wrote them. */
-export function runSummary(run: {
-  id: string;
-  status: string;
-  input: Record<string, unknown>;
-  steps: { name: string; output: string }[];
-  error: string | null;
-}) {
-  return {
-    id: run.id,
-    status: run.status,
-    input: cleanJson(run.input) as Record<string, unknown>,
-    steps: run.steps.map((step) => cleanJson(`${step.name}: ${step.output}`) as string),
-    error: run.error,
-  };
-}
 
 export const sendInboundWebhookTest = defineTool({
   name: "send_inbound_webhook_test",
@@ -58,15 +40,7 @@ export const sendInboundWebhookTest = defineTool({
       args.id,
       args.payload ? { payload: args.payload } : {},
     );
-    const { delivery, run } = answer;
-    return {
-      structured: {
-        accepted: delivery.outcome === "accepted",
-        status: delivery.status,
-        reason: delivery.reason,
-        fix: fixFor(delivery.reason),
-        run: run ? runSummary(run) : null,
-      },
-    };
+    const { accepted, status, reason, fix, run } = deliveryReport(answer.delivery, answer.run);
+    return { structured: { accepted: accepted === true, status: status ?? 0, reason, fix, run } };
   },
 });

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { waitForNextDelivery } from "../src/client/deliveries.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { fixFor } from "../src/text/delivery-fixes.js";
-import { RunSummary, runSummary } from "./send-inbound-webhook-test.js";
+import { deliveryReport } from "../src/text/delivery-fixes.js";
+import { RunSummary } from "./send-inbound-webhook-test.js";
 
 export const waitForInboundWebhookDelivery = defineTool({
   name: "wait_for_inbound_webhook_delivery",
@@ -42,30 +42,14 @@ export const waitForInboundWebhookDelivery = defineTool({
           "Waiting for the next request to the ingress URL",
         ),
     });
-    if (!next) {
-      return {
-        structured: {
-          timed_out: true,
-          delivery_id: null,
-          accepted: null,
-          status: null,
-          reason: null,
-          fix: null,
-          run: null,
-        },
-        text: `No request arrived within ${Math.round(timeoutMs / 1000)} s. Ask the person whether the sender ran, then wait again.`,
-      };
-    }
+    const report = deliveryReport(next?.delivery ?? null, next?.run ?? null);
     return {
-      structured: {
-        timed_out: false,
-        delivery_id: next.delivery.id,
-        accepted: next.delivery.outcome === "accepted",
-        status: next.delivery.status,
-        reason: next.delivery.reason,
-        fix: fixFor(next.delivery.reason),
-        run: next.run ? runSummary(next.run) : null,
-      },
+      structured: report,
+      ...(report.timed_out
+        ? {
+            text: `No request arrived within ${Math.round(timeoutMs / 1000)} s. Ask the person whether the sender ran, then wait again.`,
+          }
+        : {}),
     };
   },
 });

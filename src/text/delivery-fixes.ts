@@ -1,3 +1,6 @@
+import type { Delivery, Run } from "../contract/schemas.js";
+import { cleanJson, cleanLine } from "./untrusted.js";
+
 /** What a sender does about each ingress rejection, in one sentence. */
 export const REJECTION_FIXES: Readonly<Record<string, string>> = {
   method_not_allowed: "Send the request with POST.",
@@ -18,4 +21,52 @@ export function fixFor(reason: string | null): string | null {
   return reason === null
     ? null
     : (REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.");
+}
+
+/** A run as a model reads it: input and step outputs cleaned, since a sender wrote them. */
+export function runSummary(run: Run) {
+  return {
+    id: run.id,
+    status: run.status,
+    input: cleanJson(run.input) as Record<string, unknown>,
+    steps: run.steps.map((step) => cleanLine(`${step.name}: ${step.output}`, 400)),
+    error: run.error,
+  };
+}
+
+export type RunSummary = ReturnType<typeof runSummary>;
+
+/** What happened to one request: accepted with its run, rejected with a fix, or none in time. */
+export interface DeliveryReport {
+  timed_out: boolean;
+  delivery_id: string | null;
+  accepted: boolean | null;
+  status: number | null;
+  reason: string | null;
+  fix: string | null;
+  run: RunSummary | null;
+}
+
+/** The report of a delivery and its run; `null` means nothing arrived in time. */
+export function deliveryReport(delivery: Delivery | null, run: Run | null): DeliveryReport {
+  if (!delivery) {
+    return {
+      timed_out: true,
+      delivery_id: null,
+      accepted: null,
+      status: null,
+      reason: null,
+      fix: null,
+      run: null,
+    };
+  }
+  return {
+    timed_out: false,
+    delivery_id: delivery.id,
+    accepted: delivery.outcome === "accepted",
+    status: delivery.status,
+    reason: delivery.reason,
+    fix: fixFor(delivery.reason),
+    run: run ? runSummary(run) : null,
+  };
 }

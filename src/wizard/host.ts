@@ -2,16 +2,15 @@ import { fromPromise } from "xstate";
 import type { AgentRuntimeClient } from "../client/client.js";
 import { waitForNextDelivery } from "../client/deliveries.js";
 import { AgentRuntimeError } from "../client/errors.js";
-import type { CreateSubscriptionResponse, Delivery, Run, Workflow } from "../contract/schemas.js";
+import type { CreateSubscriptionResponse, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { fixFor } from "../text/delivery-fixes.js";
-import { cleanJson, cleanLine } from "../text/untrusted.js";
+import { deliveryReport } from "../text/delivery-fixes.js";
+import { cleanLine } from "../text/untrusted.js";
 import { type CreateInput, type RevealInput, type TestInput, wizardMachine } from "./machine.js";
 import {
   type ApiKeyChoice,
   type CreatedSubscription,
   type RevealHandle,
-  type TestReport,
   WizardActorError,
   type WorkflowChoice,
 } from "./types.js";
@@ -27,36 +26,6 @@ export interface WizardHostDeps {
   reveal(input: RevealInput, secret: string): Promise<RevealHandle>;
   /** How long the last step waits for the person's own test request (default 45 s). */
   testWaitMs?: number;
-}
-
-function testReport(delivery: Delivery | null, run: Run | null): TestReport {
-  if (!delivery) {
-    return {
-      timed_out: true,
-      delivery_id: null,
-      accepted: null,
-      status: null,
-      reason: null,
-      fix: null,
-      run: null,
-    };
-  }
-  return {
-    timed_out: false,
-    delivery_id: delivery.id,
-    accepted: delivery.outcome === "accepted",
-    status: delivery.status,
-    reason: delivery.reason,
-    fix: fixFor(delivery.reason),
-    run: run && {
-      id: run.id,
-      status: run.status,
-      // Sender data: cleaned, like everything a model may read.
-      input: cleanJson(run.input) as Record<string, unknown>,
-      steps: run.steps.map((step) => cleanLine(`${step.name}: ${step.output}`, 400)),
-      error: run.error,
-    },
-  };
 }
 
 /** Client errors keep their contract code, so the machine can route on it. */
@@ -189,12 +158,12 @@ export function provideWizard(deps: WizardHostDeps) {
               signal,
             }),
           );
-          return testReport(next?.delivery ?? null, next?.run ?? null);
+          return deliveryReport(next?.delivery ?? null, next?.run ?? null);
         },
       ),
       sendTest: fromPromise(async ({ input }: { input: TestInput }) => {
         const answer = await api(() => client.inboundWebhooks.sendTest(input.subscriptionId));
-        return testReport(answer.delivery, answer.run);
+        return deliveryReport(answer.delivery, answer.run);
       }),
       prepareReveal: fromPromise(async ({ input }: { input: RevealInput }) => {
         let secret = secrets.take(input.wizardId);

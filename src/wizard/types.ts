@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SubscriptionName } from "../contract/schemas.js";
+import type { DeliveryReport } from "../text/delivery-fixes.js";
 
 /** A workflow as the wizard offers it. */
 export interface WorkflowChoice {
@@ -40,21 +41,7 @@ export interface CreatedSubscription {
 export type RevealHandle = { kind: "page"; url: string; expires_at: string } | { kind: "local" };
 
 /** What happened to a test request: the person's own, or one AgentRuntime signed. */
-export interface TestReport {
-  timed_out: boolean;
-  delivery_id: string | null;
-  accepted: boolean | null;
-  status: number | null;
-  reason: string | null;
-  fix: string | null;
-  run: {
-    id: string;
-    status: string;
-    input: Record<string, unknown>;
-    steps: string[];
-    error: string | null;
-  } | null;
-}
+export type TestReport = DeliveryReport;
 
 /** A failure to show the person: a stable code and a sentence. */
 export interface WizardProblem {

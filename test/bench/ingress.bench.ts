@@ -9,15 +9,29 @@
  * this process never shares an event loop with the server it measures. All traffic stays on
  * 127.0.0.1. Exit code 0 whatever the ratio; 1 when a request fails or an answer is not 202.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { signBody } from "../../src/signing/signature.js";
+import {
+  cpuProfileFlags,
+  fixed,
+  killChildrenOnExit,
+  loopbackUrl,
+  makeTempDir,
+  parseBenchArgs,
+  percentile,
+  removeTempDir,
+  round3,
+  runMain,
+  sandboxArgs,
+  sandboxInfo,
+  startChild,
+  stopAllChildren,
+  stopChild,
+  stringField,
+  table,
+} from "./common.js";
 
 // autocannon ships no types; only the parts used here are declared.
 interface AutocannonOptions {
@@ -52,7 +66,6 @@ const BODY_BYTES = 1024;
 const WARMUP_SECONDS = 2;
 const TARGET_RATIO = 0.5;
 const EXPECTED_STATUS = 202;
-const STARTUP_TIMEOUT_MS = 20_000;
 const SHOPIFY_WORKFLOW = "Fulfil Shopify order";
 
 interface BenchOptions {
@@ -89,9 +102,7 @@ Options:
   -h, --help           show this help
 `;
 
-const live = new Set<ChildProcess>();
 let profileDir: string | undefined;
-let tempDir: string | undefined;
 
 function loadAutocannon(): Autocannon {
   const loaded: unknown = createRequire(import.meta.url)("autocannon");
@@ -100,39 +111,10 @@ function loadAutocannon(): Autocannon {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: "string" },
-      connections: { type: "string" },
-      json: { type: "boolean" },
-      profile: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
+  return parseBenchArgs(argv, {
+    duration: { fallback: 10, min: 1, max: 600 },
+    connections: { fallback: 10, min: 1, max: 1000 },
   });
-  if (values.help) return undefined;
-  return {
-    duration: integerOption("duration", values.duration, 10, 1, 600),
-    connections: integerOption("connections", values.connections, 10, 1, 1000),
-    json: values.json ?? false,
-    profile: values.profile,
-  };
-}
-
-function integerOption(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
-  }
-  return value;
 }
 
 /** A Shopify-like order carrying every field the demo workflow reads, padded to exactly 1 KiB. */
@@ -177,67 +159,6 @@ function orderBody(): Buffer {
     throw new Error(`benchmark body is ${bytes.length} bytes, expected ${BODY_BYTES}`);
   }
   return bytes;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function stringField(value: unknown, key: string, what: string): string {
-  const field = isRecord(value) ? value[key] : undefined;
-  if (typeof field !== "string") throw new Error(`${what} has no string "${key}"`);
-  return field;
-}
-
-function loopbackUrl(url: string, what: string): string {
-  if (new URL(url).hostname !== "127.0.0.1") {
-    throw new Error(`${what} ${url} is not on 127.0.0.1; the benchmark only sends to loopback`);
-  }
-  return url;
-}
-
-/** Starts `node <args>` and resolves with the first line it prints on stdout. */
-function startChild(label: string, args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (text: string) => {
-    stderr = (stderr + text).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    const timer = setTimeout(
-      () => fail(new Error(`${label} printed nothing within ${STARTUP_TIMEOUT_MS / 1000} s`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.once("error", fail);
-    child.once("exit", (code, signal) =>
-      fail(new Error(`${label} exited (${code ?? signal}) before it listened:\n${stderr}`)),
-    );
-    // The reader keeps draining stdout after the first line so the child never blocks on it.
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      clearTimeout(timer);
-      resolve({ child, line });
-    });
-  });
-}
-
-/** SIGTERM, then SIGKILL if the child has not exited within 5 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** One request outside the measurement, so a misconfigured target fails with its answer shown. */
@@ -310,18 +231,13 @@ function failureOf(result: AutocannonResult, unexpected: Record<string, number>)
   return parts.length > 0 ? `stopped after ${parts.join(", ")}` : undefined;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
-
 async function benchBare(
   autocannon: Autocannon,
   body: Buffer,
   options: BenchOptions,
 ): Promise<Measurement> {
   const script = fileURLToPath(new URL("./bare-server.js", import.meta.url));
-  const { child, line } = await startChild("bare server", [script]);
+  const { child, line } = await startChild("bare server", [...cpuProfileFlags(profileDir), script]);
   try {
     const url = loopbackUrl(stringField(JSON.parse(line), "url", "bare server output"), "bare URL");
     const headers = { "content-type": "application/json" };
@@ -338,38 +254,22 @@ async function benchSandbox(
   options: BenchOptions,
   dir: string,
 ): Promise<Measurement> {
-  const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
   const { child, line } = await startChild("sandbox", [
-    cli,
-    "sandbox",
-    "--port",
-    "0",
-    "--json",
-    "--quiet",
-    "--db",
-    join(dir, "sandbox.db"),
+    ...cpuProfileFlags(profileDir),
+    ...sandboxArgs(join(dir, "sandbox.db")),
   ]);
   try {
-    const info: unknown = JSON.parse(line);
-    const url = loopbackUrl(stringField(info, "url", "sandbox output"), "sandbox URL");
-    const contributor = stringField(
-      isRecord(info) ? info.tokens : undefined,
-      "contributor",
-      "tokens",
+    const { url, contributor, workflowId, automationKeyId, key } = sandboxInfo(
+      line,
+      SHOPIFY_WORKFLOW,
     );
-    const workflows: unknown[] =
-      isRecord(info) && Array.isArray(info.workflows) ? info.workflows : [];
-    const workflow = workflows.find((item) => isRecord(item) && item.name === SHOPIFY_WORKFLOW);
-    const keys: unknown[] = isRecord(info) && Array.isArray(info.api_keys) ? info.api_keys : [];
-    const key = keys.find((item) => isRecord(item) && item.in_vault === true);
-
     const created = await fetch(`${url}/v1/inbound-webhooks`, {
       method: "POST",
       headers: { authorization: `Bearer ${contributor}`, "content-type": "application/json" },
       body: JSON.stringify({
-        workflow_id: stringField(workflow, "id", `workflow "${SHOPIFY_WORKFLOW}"`),
+        workflow_id: workflowId,
         name: "Ingress benchmark",
-        automation_pat_id: stringField(key, "id", "vaulted API key"),
+        automation_pat_id: automationKeyId,
       }),
     });
     const answer: unknown = await created.json();
@@ -397,12 +297,8 @@ async function benchSandbox(
   }
 }
 
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
-}
-
 function printTable(results: Measurement[], options: BenchOptions, ratio: number | undefined) {
-  const rows = [
+  const rows = table([
     ["target", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
     ...results.map((m) => [
       m.target,
@@ -412,20 +308,11 @@ function printTable(results: Measurement[], options: BenchOptions, ratio: number
       String(m.requests),
       String(m.errors + Object.values(m.unexpected).reduce((sum, n) => sum + n, 0)),
     ]),
-  ];
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const lines = rows.map((row) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join("  "),
-  );
+  ]);
   process.stdout.write(
     `Signed ingress, ${BODY_BYTES}-byte JSON body, ${options.connections} connections, ` +
       `${options.duration} s per target after a ${WARMUP_SECONDS} s warm-up, 127.0.0.1\n\n` +
-      `${lines.join("\n")}\n\n`,
+      `${rows}\n\n`,
   );
   if (ratio !== undefined) {
     process.stdout.write(
@@ -435,8 +322,6 @@ function printTable(results: Measurement[], options: BenchOptions, ratio: number
 }
 
 function printJson(results: Measurement[], options: BenchOptions, ratio: number | undefined) {
-  const round = (value: number) =>
-    Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
   process.stdout.write(
     `${JSON.stringify({
       body_bytes: BODY_BYTES,
@@ -445,16 +330,16 @@ function printJson(results: Measurement[], options: BenchOptions, ratio: number 
       connections: options.connections,
       results: results.map((m) => ({
         target: m.target,
-        requests_per_s: round(m.requestsPerSecond),
-        p50_ms: round(m.p50),
-        p99_ms: round(m.p99),
+        requests_per_s: round3(m.requestsPerSecond),
+        p50_ms: round3(m.p50),
+        p99_ms: round3(m.p99),
         requests: m.requests,
         errors: m.errors,
         non_2xx: m.non2xx,
         unexpected_status: m.unexpected,
         failure: m.failure ?? null,
       })),
-      ratio: ratio === undefined ? null : round(ratio),
+      ratio: ratio === undefined ? null : round3(ratio),
       target_ratio: TARGET_RATIO,
     })}\n`,
   );
@@ -469,17 +354,15 @@ async function main(argv: string[]): Promise<number> {
   profileDir = options.profile;
   const autocannon = loadAutocannon();
   const body = orderBody();
-  const dir = mkdtempSync(join(tmpdir(), "arw-bench-"));
-  tempDir = dir;
+  const dir = makeTempDir("arw-bench-");
   const results: Measurement[] = [];
   try {
     // One server at a time: with two cores, the load generator and the server get one each.
     results.push(await benchBare(autocannon, body, options));
     if (!results[0]?.failure) results.push(await benchSandbox(autocannon, body, options, dir));
   } finally {
-    await Promise.all([...live].map(stopChild));
-    rmSync(dir, { recursive: true, force: true });
-    tempDir = undefined;
+    await stopAllChildren();
+    removeTempDir();
   }
 
   const [bare, sandbox] = results;
@@ -494,27 +377,5 @@ async function main(argv: string[]): Promise<number> {
   return clean ? 0 : 1;
 }
 
-// Children die with the benchmark even when it is interrupted or crashes.
-function killChildrenNow(): void {
-  for (const child of live) child.kill("SIGKILL");
-}
-process.on("exit", killChildrenNow);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    killChildrenNow();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `ingress bench: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+killChildrenOnExit();
+runMain("ingress bench", main);

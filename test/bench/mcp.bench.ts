@@ -13,25 +13,45 @@
  * stays on 127.0.0.1. Exit code 0 whatever the ratios; 1 when a server fails to start or a
  * call fails or answers something other than the subscriptions created.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import { encode } from "gpt-tokenizer";
+import {
+  CLI_SCRIPT,
+  cpuProfileFlags,
+  fixed,
+  isRecord,
+  killChildrenNow,
+  killChildrenOnExit,
+  makeTempDir,
+  message,
+  parseBenchArgs,
+  percentile,
+  removeTempDir,
+  round3,
+  runMain,
+  STARTUP_TIMEOUT_MS,
+  sandboxArgs,
+  sandboxInfo,
+  startChild,
+  stopAllChildren,
+  stopChild,
+  stringField,
+  table,
+  trackPid,
+  untrackPid,
+} from "./common.js";
 
 const TOOL = "list_inbound_webhooks";
 const SUBSCRIPTIONS = 20;
 const WARMUP_CALLS = 20;
 const COLD_START_TARGET = 1.3;
 const CATALOGUE_TARGET_TOKENS = 1500;
-const STARTUP_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 10_000;
 const SUBSCRIBED_WORKFLOW = "Fulfil Shopify order";
 
@@ -59,70 +79,22 @@ Options:
   -h, --help           show this help
 `;
 
-/** The sandbox, started with `spawn`. */
-const live = new Set<ChildProcess>();
-/** MCP servers started by the SDK's transport, by pid, until their transport is closed. */
-const livePids = new Set<number>();
 let profileDir: string | undefined;
-let tempDir: string | undefined;
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: "string" },
-      calls: { type: "string" },
-      "embedded-runs": { type: "string" },
-      json: { type: "boolean" },
-      profile: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
+  const parsed = parseBenchArgs(argv, {
+    runs: { fallback: 15, min: 1, max: 500 },
+    calls: { fallback: 300, min: 1, max: 100_000 },
+    "embedded-runs": { fallback: 3, min: 0, max: 50 },
   });
-  if (values.help) return undefined;
+  if (!parsed) return undefined;
   return {
-    runs: integerOption("runs", values.runs, 15, 1, 500),
-    calls: integerOption("calls", values.calls, 300, 1, 100_000),
-    embeddedRuns: integerOption("embedded-runs", values["embedded-runs"], 3, 0, 50),
-    json: values.json ?? false,
-    profile: values.profile,
+    runs: parsed.runs,
+    calls: parsed.calls,
+    embeddedRuns: parsed["embedded-runs"],
+    json: parsed.json,
+    profile: parsed.profile,
   };
-}
-
-function integerOption(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
-  }
-  return value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function stringField(value: unknown, key: string, what: string): string {
-  const field = isRecord(value) ? value[key] : undefined;
-  if (typeof field !== "string") throw new Error(`${what} has no string "${key}"`);
-  return field;
-}
-
-function loopbackUrl(url: string, what: string): string {
-  if (new URL(url).hostname !== "127.0.0.1") {
-    throw new Error(`${what} ${url} is not on 127.0.0.1; the benchmark only sends to loopback`);
-  }
-  return url;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,58 +110,9 @@ interface Sandbox {
 
 /** Starts the sandbox and resolves with what it prints as its one JSON line. */
 async function startSandbox(dir: string): Promise<Sandbox> {
-  const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-  const args = [cli, "sandbox", "--port", "0", "--json", "--quiet", "--db", join(dir, "s.db")];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (text: string) => {
-    stderr = (stderr + text).slice(-4000);
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    const timer = setTimeout(
-      () => fail(new Error(`the sandbox printed nothing within ${STARTUP_TIMEOUT_MS / 1000} s`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.once("error", fail);
-    child.once("exit", (code, signal) =>
-      fail(new Error(`the sandbox exited (${code ?? signal}) before it listened:\n${stderr}`)),
-    );
-    // The reader keeps draining stdout after the first line so the child never blocks on it.
-    createInterface({ input: child.stdout }).once("line", (first) => {
-      clearTimeout(timer);
-      resolve(first);
-    });
-  });
-  const info: unknown = JSON.parse(line);
-  const workflows: unknown[] =
-    isRecord(info) && Array.isArray(info.workflows) ? info.workflows : [];
-  const workflow = workflows.find((item) => isRecord(item) && item.name === SUBSCRIBED_WORKFLOW);
-  const keys: unknown[] = isRecord(info) && Array.isArray(info.api_keys) ? info.api_keys : [];
-  const key = keys.find((item) => isRecord(item) && item.in_vault === true);
-  return {
-    child,
-    url: loopbackUrl(stringField(info, "url", "sandbox output"), "sandbox URL"),
-    contributor: stringField(isRecord(info) ? info.tokens : undefined, "contributor", "tokens"),
-    workflowId: stringField(workflow, "id", `workflow "${SUBSCRIBED_WORKFLOW}"`),
-    automationKeyId: stringField(key, "id", "vaulted API key"),
-  };
-}
-
-/** SIGTERM, then SIGKILL if the child has not exited within 5 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
+  const { child, line } = await startChild("the sandbox", sandboxArgs(join(dir, "s.db")));
+  const { url, contributor, workflowId, automationKeyId } = sandboxInfo(line, SUBSCRIBED_WORKFLOW);
+  return { child, url, contributor, workflowId, automationKeyId };
 }
 
 /** The SDK's stdio transport, remembering its child's pid so an interrupted run can kill it. */
@@ -199,13 +122,13 @@ class TrackedStdioTransport extends StdioClientTransport {
   override async start(): Promise<void> {
     await super.start();
     this.#pid = this.pid;
-    if (this.#pid !== null) livePids.add(this.#pid);
+    if (this.#pid !== null) trackPid(this.#pid);
   }
 
   /** Ends the child's stdin, then SIGTERM after 2 s and SIGKILL after 2 s more (the SDK's). */
   override async close(): Promise<void> {
     await super.close();
-    if (this.#pid !== null) livePids.delete(this.#pid);
+    if (this.#pid !== null) untrackPid(this.#pid);
   }
 }
 
@@ -217,11 +140,11 @@ interface Connection {
 type ServerKind = "ours" | "minimal" | "ours-embedded";
 
 function serverArgs(kind: ServerKind): string[] {
-  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const profile = cpuProfileFlags(profileDir);
   const script =
     kind === "minimal"
       ? fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))
-      : fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+      : CLI_SCRIPT;
   return kind === "minimal" ? [...profile, script] : [...profile, script, "mcp"];
 }
 
@@ -268,11 +191,6 @@ interface Summary {
   p99: number;
   min: number;
   max: number;
-}
-
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 function summarize(samples: number[]): Summary {
@@ -557,24 +475,6 @@ function measureCatalogue(listed: ListToolsResult, instructions: string): Catalo
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
-}
-
-function table(rows: string[][]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) =>
-          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-        )
-        .join("  "),
-    )
-    .join("\n");
-}
-
 interface Report {
   sandboxUrl: string;
   cold: ColdStartResult;
@@ -668,10 +568,8 @@ function printTable(report: Report, options: BenchOptions): void {
 }
 
 function printJson(report: Report, options: BenchOptions): void {
-  const round = (value: number) =>
-    Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
   const ms = (s: Summary, keys: readonly (keyof Summary)[]) =>
-    Object.fromEntries(keys.map((key) => [key === "n" ? "n" : `${key}_ms`, round(s[key])]));
+    Object.fromEntries(keys.map((key) => [key === "n" ? "n" : `${key}_ms`, round3(s[key])]));
   const coldKeys = ["n", "p50", "p90", "min", "max"] as const;
   const tripKeys = ["n", "p50", "p99", "min", "max"] as const;
   const { cold, roundTrip, catalogue } = report;
@@ -686,10 +584,10 @@ function printJson(report: Report, options: BenchOptions): void {
         runs: options.runs,
         ours: ms(cold.ours, coldKeys),
         minimal: ms(cold.minimal, coldKeys),
-        ratio_p50: round(cold.ratioP50),
-        ratio_p90: round(cold.ratioP90),
+        ratio_p50: round3(cold.ratioP50),
+        ratio_p90: round3(cold.ratioP90),
         target_ratio: COLD_START_TARGET,
-        embedded_ms: cold.embedded.samples.map(round),
+        embedded_ms: cold.embedded.samples.map(round3),
       },
       round_trip: {
         tool: TOOL,
@@ -699,10 +597,10 @@ function printJson(report: Report, options: BenchOptions): void {
         ours: path("ours"),
         minimal: path("minimal"),
         direct: path("direct"),
-        ratio_ours_minimal_p50: round(roundTrip.ratios.oursMinimalP50),
-        ratio_ours_minimal_p99: round(roundTrip.ratios.oursMinimalP99),
-        ratio_ours_direct_p50: round(roundTrip.ratios.oursDirectP50),
-        ratio_ours_direct_p99: round(roundTrip.ratios.oursDirectP99),
+        ratio_ours_minimal_p50: round3(roundTrip.ratios.oursMinimalP50),
+        ratio_ours_minimal_p99: round3(roundTrip.ratios.oursMinimalP99),
+        ratio_ours_direct_p50: round3(roundTrip.ratios.oursDirectP50),
+        ratio_ours_direct_p99: round3(roundTrip.ratios.oursDirectP99),
       },
       catalogue: {
         encoding: "o200k_base",
@@ -729,8 +627,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   profileDir = options.profile;
-  const dir = mkdtempSync(join(tmpdir(), "arw-mcp-bench-"));
-  tempDir = dir;
+  const dir = makeTempDir("arw-mcp-bench-");
   let report: Report;
   try {
     const sandbox = await startSandbox(dir);
@@ -748,43 +645,14 @@ async function main(argv: string[]): Promise<number> {
       await stopChild(sandbox.child);
     }
   } finally {
-    await Promise.all([...live].map(stopChild));
+    await stopAllChildren();
     killChildrenNow();
-    rmSync(dir, { recursive: true, force: true });
-    tempDir = undefined;
+    removeTempDir();
   }
   if (options.json) printJson(report, options);
   else printTable(report, options);
   return 0;
 }
 
-// Children die with the benchmark even when it is interrupted or crashes.
-function killChildrenNow(): void {
-  for (const child of live) child.kill("SIGKILL");
-  for (const pid of livePids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  livePids.clear();
-}
-process.on("exit", killChildrenNow);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    killChildrenNow();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`mcp bench: ${message(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+killChildrenOnExit();
+runMain("mcp bench", main);
