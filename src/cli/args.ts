@@ -63,3 +63,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_DATA_HOME || join(homedir(), ".local", "share");
   return join(base, "agentruntime-webhooks");
 }
+
+/** The flags every command that talks to AgentRuntime takes. */
+export const BACKEND_FLAGS = {
+  "api-url": { type: "string" },
+  token: { type: "string" },
+  "sandbox-db": { type: "string" },
+} as const;
+
+/** Those flags' values, as `openBackend` takes them. */
+export function backendFlags(values: {
+  "api-url"?: string;
+  token?: string;
+  "sandbox-db"?: string;
+}) {
+  return { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] };
+}

@@ -14,7 +14,13 @@ import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
 import { WizardStore } from "../wizard/store.js";
-import { defaultDataDir, integerFlag, parseCommandArgs } from "./args.js";
+import {
+  BACKEND_FLAGS,
+  backendFlags,
+  defaultDataDir,
+  integerFlag,
+  parseCommandArgs,
+} from "./args.js";
 import { openBackend } from "./backend.js";
 import { packageVersion } from "./version.js";
 
@@ -63,9 +69,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     "max-tool-rounds": { type: "string" },
     workflow: { type: "string" },
     "no-browser": { type: "boolean" },
-    "api-url": { type: "string" },
-    token: { type: "string" },
-    "sandbox-db": { type: "string" },
+    ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -107,12 +111,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   }
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
-  const backend = await openBackend(
-    command,
-    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
-    io.env,
-    note,
-  );
+  const backend = await openBackend(command, backendFlags(values), io.env, note);
   const pages = new OneTimePages();
   const store = new WizardStore({
     path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),

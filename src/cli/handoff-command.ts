@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { AgentRuntimeError } from "../client/errors.js";
 import { buildSenderGuide } from "../handoff/sender-guide.js";
-import { parseCommandArgs, UsageError } from "./args.js";
+import { BACKEND_FLAGS, backendFlags, parseCommandArgs, UsageError } from "./args.js";
 import { openBackend } from "./backend.js";
 
 export const HANDOFF_HELP = `Usage: agentruntime-webhooks handoff --webhook <id> [options]
@@ -26,9 +26,7 @@ export async function runHandoffCommand(argv: string[], io: Io): Promise<number 
   const { values } = parseCommandArgs(command, argv, {
     webhook: { type: "string" },
     out: { type: "string" },
-    "api-url": { type: "string" },
-    token: { type: "string" },
-    "sandbox-db": { type: "string" },
+    ...BACKEND_FLAGS,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -36,11 +34,8 @@ export async function runHandoffCommand(argv: string[], io: Io): Promise<number 
     return 0;
   }
   if (!values.webhook) throw new UsageError("say which webhook with --webhook <id>", command);
-  const backend = await openBackend(
-    command,
-    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
-    io.env,
-    (line) => io.stderr.write(`${line}\n`),
+  const backend = await openBackend(command, backendFlags(values), io.env, (line) =>
+    io.stderr.write(`${line}\n`),
   );
   try {
     const subscription = await backend.client.inboundWebhooks.get(values.webhook);

@@ -6,7 +6,15 @@ import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
 import type { McpWizards } from "../mcp/wizards.js";
 import type { WizardStore } from "../wizard/store.js";
-import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs, UsageError } from "./args.js";
+import {
+  BACKEND_FLAGS,
+  backendFlags,
+  choiceFlag,
+  defaultDataDir,
+  integerFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./args.js";
 import { openBackend } from "./backend.js";
 import { packageVersion } from "./version.js";
 
@@ -56,9 +64,7 @@ export async function runMcpCommand(
     "read-only": { type: "boolean" },
     "secret-delivery": { type: "string" },
     "page-port": { type: "string" },
-    "api-url": { type: "string" },
-    token: { type: "string" },
-    "sandbox-db": { type: "string" },
+    ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -93,12 +99,7 @@ export async function runMcpCommand(
   // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
   const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
 
-  const backend = await openBackend(
-    command,
-    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
-    io.env,
-    say,
-  );
+  const backend = await openBackend(command, backendFlags(values), io.env, say);
   const pages = new OneTimePages({ port: pagePort });
   // The wizard (XState and its store) loads on the first wizard call, not at start-up.
   let loaded: Promise<{ wizards: McpWizards; store: WizardStore }> | undefined;

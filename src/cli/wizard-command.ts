@@ -9,7 +9,13 @@ import { describeStep, type StepView } from "../wizard/steps.js";
 import { WizardStore } from "../wizard/store.js";
 import type { Scalar } from "../wizard/types.js";
 import { MemoryVault } from "../wizard/vaults.js";
-import { defaultDataDir, parseCommandArgs, UsageError } from "./args.js";
+import {
+  BACKEND_FLAGS,
+  backendFlags,
+  defaultDataDir,
+  parseCommandArgs,
+  UsageError,
+} from "./args.js";
 import { openBackend } from "./backend.js";
 import { sendTestDelivery, type TestDelivery } from "./test-delivery.js";
 
@@ -120,9 +126,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
     "send-test": { type: "boolean" },
     "no-send-test": { type: "boolean" },
     json: { type: "boolean" },
-    "api-url": { type: "string" },
-    token: { type: "string" },
-    "sandbox-db": { type: "string" },
+    ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -168,12 +172,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
   }
 
   if (interactive) ui.intro("Inbound webhook setup");
-  const backend = await openBackend(
-    command,
-    { apiUrl: values["api-url"], token: values.token, sandboxDb: values["sandbox-db"] },
-    io.env,
-    progress,
-  );
+  const backend = await openBackend(command, backendFlags(values), io.env, progress);
   const store = new WizardStore({
     path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
   });
