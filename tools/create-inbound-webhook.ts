@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { MAX_NAME_LENGTH, SubscriptionName } from "../src/contract/schemas.js";
+import { SubscriptionName } from "../src/contract/schemas.js";
 import { inputFieldsOf, sampleBody } from "../src/contract/workflow-input.js";
 import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
@@ -15,24 +15,22 @@ export const ExtrasArgument = z.strictObject({
   use_run_setup_defaults: z
     .boolean()
     .optional()
-    .describe("Merge the workflow's saved run setup defaults into the input"),
+    .describe("Also merge the workflow's saved run setup defaults"),
   trigger_payload: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
     .optional()
-    .describe("Fixed input fields, overriding the sender's"),
+    .describe("Fixed input; overrides the sender's"),
 });
 
 export const createInboundWebhook = defineTool({
   name: "create_inbound_webhook",
   title: "Create inbound webhook",
   description:
-    "Creates an inbound webhook: senders POST signed JSON to its ingress_url to start the workflow. Needs a saved workflow (list_workflows) and an API key (list_api_keys). Never returns the signing secret: the person gets it once at reveal_url.",
+    "Creates an inbound webhook: senders POST signed JSON to its ingress_url to start the workflow. Needs a saved workflow and an API key. The signing secret is never returned: the person gets it once at reveal_url.",
   input: {
     workflow_id: z.string().describe("A saved workflow's id"),
-    name: SubscriptionName.describe(
-      `Label, unique per workflow, at most ${MAX_NAME_LENGTH} characters`,
-    ),
-    automation_pat_id: z.string().describe("Id of the API key senders will use"),
+    name: SubscriptionName.describe("Label, unique per workflow"),
+    automation_pat_id: z.string().describe("The API key senders will use"),
     extras: ExtrasArgument.optional(),
   },
   output: {

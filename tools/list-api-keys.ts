@@ -6,7 +6,7 @@ export const listApiKeys = defineTool({
   name: "list_api_keys",
   title: "List API keys",
   description:
-    "Lists the project's API keys (PATs) with hints, never secrets. Senders authenticate with the key a webhook is created with. Prefer in_vault: true; other keys must be pasted by the person in the guided setup.",
+    "Lists the project's API keys (PATs), hints only. Senders send the key a webhook is created with; prefer in_vault: true, as others must be pasted in the guided setup.",
   input: pageArguments,
   output: { api_keys: z.array(ApiKeyView), next_cursor: nextCursor },
   annotations: {

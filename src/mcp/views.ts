@@ -12,7 +12,7 @@ import { cleanJson, cleanLine } from "../text/untrusted.js";
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {
   limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
-  cursor: z.string().optional().describe("next_cursor of the last page"),
+  cursor: z.string().optional().describe("From next_cursor"),
 };
 
 export const nextCursor = z.string().nullable();
@@ -38,11 +38,12 @@ export function workflowView(workflow: Workflow): WorkflowView {
 /**
  * A subscription as a model reads it, lean because every listing repeats its schema: no
  * `ingress_path` (`ingress_url` holds it), no PAT hint (`automation_pat_id` names the key),
- * no `updated_at`.
+ * no timestamps.
  */
 export const SubscriptionView = Subscription.omit({
   ingress_path: true,
   automation_pat_hint: true,
+  created_at: true,
   updated_at: true,
 });
 export type SubscriptionView = z.infer<typeof SubscriptionView>;
@@ -52,6 +53,7 @@ export function subscriptionView(subscription: Subscription): SubscriptionView {
   const {
     ingress_path: _path,
     automation_pat_hint: _hint,
+    created_at: _created,
     updated_at: _updated,
     ...rest
   } = subscription;
