@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { SubscriptionName } from "../src/contract/schemas.js";
-import { inputFieldsOf, sampleBody } from "../src/contract/workflow-input.js";
+import { inputFieldsOf, senderSample } from "../src/contract/workflow-input.js";
 import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
@@ -57,16 +57,15 @@ export const createInboundWebhook = defineTool({
       { idempotencyKey: randomUUID() },
     );
     const subscription = subscriptionView(created.subscription);
-    // The sample body leaves out what the sender need not send: fixed input and saved defaults.
-    const fixed = [
-      ...Object.keys(created.subscription.extras.trigger_payload),
-      ...(created.subscription.extras.use_run_setup_defaults
-        ? Object.keys(workflow.run_setup_defaults)
-        : []),
-    ];
     const curl = buildCurlTemplate({
       ingressUrl: created.ingress_url,
-      body: JSON.stringify(sampleBody(inputFieldsOf(workflow), fixed)),
+      body: JSON.stringify(
+        senderSample(
+          inputFieldsOf(workflow),
+          Object.keys(workflow.run_setup_defaults),
+          created.subscription.extras,
+        ),
+      ),
     });
     const delivery = await deliverSecret(context, {
       value: created.signing_secret,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ui from "@clack/prompts";
-import { sampleBody } from "../contract/workflow-input.js";
+import { senderSample } from "../contract/workflow-input.js";
 import { provideWizard } from "../wizard/host.js";
 import type { WizardEvent } from "../wizard/machine.js";
 import { stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
@@ -567,11 +567,13 @@ async function maybeSendTest(options: {
     );
     return undefined;
   }
-  const fixed = [
-    ...Object.keys(context.extras.trigger_payload),
-    ...(context.extras.use_run_setup_defaults ? (context.workflow?.default_fields ?? []) : []),
-  ];
-  const body = JSON.stringify(sampleBody(context.workflow?.input_fields ?? [], fixed));
+  const body = JSON.stringify(
+    senderSample(
+      context.workflow?.input_fields ?? [],
+      context.workflow?.default_fields ?? [],
+      context.extras,
+    ),
+  );
   const spin = interactive ? ui.spinner() : undefined;
   spin?.start("Sending a signed test request…");
   const test = await sendTestDelivery(options.client, {

@@ -1,5 +1,10 @@
 import type { Workflow } from "./schemas.js";
 
+type SubscriptionExtras = {
+  use_run_setup_defaults: boolean;
+  trigger_payload: Record<string, unknown>;
+};
+
 /** `{{input.field}}` or `{{ input.a.b }}`: how a workflow step reads its run input. */
 export const INPUT_REFERENCE = /\{\{\s*input\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
 
@@ -38,4 +43,27 @@ export function sampleBody(
     });
   }
   return body;
+}
+
+/**
+ * Input a sender need not send: what the subscription fixes, and, when it merges them, the
+ * fields the workflow's saved run setup defaults fill in.
+ */
+export function suppliedFields(
+  extras: SubscriptionExtras,
+  defaultFields: readonly string[],
+): string[] {
+  return [
+    ...Object.keys(extras.trigger_payload),
+    ...(extras.use_run_setup_defaults ? defaultFields : []),
+  ];
+}
+
+/** The sample body a sender of this subscription would post: what it reads, minus what is supplied. */
+export function senderSample(
+  inputFields: readonly string[],
+  defaultFields: readonly string[],
+  extras: SubscriptionExtras,
+): Record<string, unknown> {
+  return sampleBody(inputFields, suppliedFields(extras, defaultFields));
 }

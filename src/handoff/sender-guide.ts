@@ -1,5 +1,5 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
-import { inputFieldsOf, sampleBody } from "../contract/workflow-input.js";
+import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
 
 /**
@@ -8,10 +8,7 @@ import { buildCurlTemplate } from "../signing/curl.js";
  * policy. It names the secret and the PAT only by environment variable and hint.
  */
 export function buildSenderGuide(subscription: Subscription, workflow: Workflow): string {
-  const fixed = [
-    ...Object.keys(subscription.extras.trigger_payload),
-    ...(subscription.extras.use_run_setup_defaults ? Object.keys(workflow.run_setup_defaults) : []),
-  ];
+  const fixed = suppliedFields(subscription.extras, Object.keys(workflow.run_setup_defaults));
   const sample = sampleBody(inputFieldsOf(workflow), fixed);
   const body = JSON.stringify(sample);
   const url = subscription.ingress_url;

@@ -13,7 +13,7 @@ import {
   TestDeliveryRequest,
   UpdateSubscriptionRequest,
 } from "../contract/schemas.js";
-import { inputFieldsOf, sampleBody } from "../contract/workflow-input.js";
+import { inputFieldsOf, senderSample } from "../contract/workflow-input.js";
 import { diagnoseSignature } from "../signing/doctor.js";
 import { signBody } from "../signing/signature.js";
 import { bearerToken, describeIssues, readJsonBody, sendJson, sendNoContent } from "./http.js";
@@ -366,13 +366,14 @@ export async function sendTest(
       "This webhook's API key is not in Vault, so AgentRuntime cannot sign a test as the sender; send one yourself with the curl test.",
     );
   }
-  const fixed = [
-    ...Object.keys(subscription.extras.trigger_payload),
-    ...(subscription.extras.use_run_setup_defaults
-      ? Object.keys(target.workflow.run_setup_defaults)
-      : []),
-  ];
-  const payload = JSON.stringify(body.payload ?? sampleBody(inputFieldsOf(target.workflow), fixed));
+  const payload = JSON.stringify(
+    body.payload ??
+      senderSample(
+        inputFieldsOf(target.workflow),
+        Object.keys(target.workflow.run_setup_defaults),
+        subscription.extras,
+      ),
+  );
   const response = await fetch(`${deps.selfUrl()}${subscription.ingress_path}`, {
     method: "POST",
     headers: {

@@ -1,5 +1,5 @@
 import { and, assign, fromPromise, not, setup } from "xstate";
-import { sampleBody } from "../contract/workflow-input.js";
+import { senderSample } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
 import { looksLikeSecret } from "../text/untrusted.js";
 import {
@@ -518,7 +518,11 @@ export const wizardMachine = setup({
               buildCurlTemplate({
                 ingressUrl: event.output.ingress_url,
                 body: JSON.stringify(
-                  sampleBody(context.workflow?.input_fields ?? [], suppliedFields(context)),
+                  senderSample(
+                    context.workflow?.input_fields ?? [],
+                    context.workflow?.default_fields ?? [],
+                    context.extras,
+                  ),
                 ),
               }),
             problem: null,
@@ -628,14 +632,6 @@ function workflowOf(workflow: WorkflowChoice): WorkflowChoice {
     input_fields: [...workflow.input_fields],
     default_fields: [...workflow.default_fields],
   };
-}
-
-/** Input the sender need not send: fixed by the subscription, or filled by run setup defaults. */
-function suppliedFields(context: WizardContext): string[] {
-  return [
-    ...Object.keys(context.extras.trigger_payload),
-    ...(context.extras.use_run_setup_defaults ? (context.workflow?.default_fields ?? []) : []),
-  ];
 }
 
 function apiKeyOf(key: ApiKeyChoice): ApiKeyChoice {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputFieldsOf, sampleBody } from "../../src/contract/workflow-input.js";
+import { inputFieldsOf, sampleBody, senderSample } from "../../src/contract/workflow-input.js";
 import { applyMergePatch } from "../../src/sandbox/merge-patch.js";
 import { buildTriggerPayload, executeRun } from "../../src/sandbox/runs.js";
 import { hintOf, SecretBox } from "../../src/sandbox/secrets.js";
@@ -76,6 +76,25 @@ describe("run input", () => {
 
   it("lists the fields the steps read", () => {
     expect(inputFieldsOf(workflow)).toEqual(["a", "n.deep", "x", "list", "must"]);
+  });
+
+  it("leaves out of a sender's sample what extras fix, and saved defaults only when merged", () => {
+    const fields = ["order_id", "warehouse", "source"];
+    expect(
+      senderSample(fields, ["warehouse"], {
+        use_run_setup_defaults: true,
+        trigger_payload: { source: "x" },
+      }),
+    ).toEqual({
+      order_id: "example-order-id",
+    });
+    expect(
+      senderSample(fields, ["warehouse"], { use_run_setup_defaults: false, trigger_payload: {} }),
+    ).toEqual({
+      order_id: "example-order-id",
+      warehouse: "example-warehouse",
+      source: "example-source",
+    });
   });
 
   it("builds a sample body from those fields, leaving out what the subscription fixes", () => {
