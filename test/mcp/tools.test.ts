@@ -366,3 +366,50 @@ describe("modes", () => {
     }
   });
 });
+
+describe("when AgentRuntime itself fails", () => {
+  it("turns unreachable, failing and nonsensical upstreams into failures that say what to do", async () => {
+    const { json, startScriptedServer } = await import("../helpers/scripted-server.js");
+    const workflow = {
+      id: sandbox.shopify.id,
+      name: "w",
+      status: "saved",
+      run_setup_defaults: {},
+      steps: [],
+    };
+    const upstream = await startScriptedServer((_req, res, seen) => {
+      if (seen.method === "POST")
+        return json(res, 503, { error: { code: "unavailable", message: "down" } });
+      if (seen.url.startsWith("/v1/workflows/")) return json(res, 200, { workflow });
+      return json(res, 200, { subscriptions: "many" });
+    });
+    const gone = await startScriptedServer(() => {});
+    await gone.close();
+    const failing = await connectMcp(sandbox, { baseUrl: upstream.url });
+    const unreachable = await connectMcp(sandbox, { baseUrl: gone.url });
+    try {
+      const created = await failing.call("create_inbound_webhook", {
+        workflow_id: sandbox.shopify.id,
+        name: "during-outage",
+        automation_pat_id: sandbox.vaultKey.id,
+      });
+      expect(created.isError).toBe(true);
+      expect(textOf(created)).toMatch(
+        /^unavailable: AgentRuntime is unavailable right now \(status 503\)\. It is not known whether the inbound webhook was created: call list_inbound_webhooks/,
+      );
+      const odd = await failing.call("list_inbound_webhooks");
+      expect(textOf(odd)).toMatch(
+        /^invalid_response: AgentRuntime answered in a form this server does not understand/,
+      );
+      const down = await unreachable.call("list_workflows");
+      expect(down.isError).toBe(true);
+      expect(textOf(down)).toMatch(
+        /^connection_failed: AgentRuntime could not be reached\. Try again in a minute\./,
+      );
+    } finally {
+      await failing.close();
+      await unreachable.close();
+      await upstream.close();
+    }
+  });
+});

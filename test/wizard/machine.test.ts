@@ -277,12 +277,24 @@ describe("the last step: a test request", () => {
     expect(actor.getSnapshot().value).toBe("done");
   });
 
-  it("offers no server-signed test when the PAT was pasted", async () => {
-    const actor = await walkTo("choosingKey");
+  it("offers a server-signed test only when the key's PAT is in the vault, not pasted", async () => {
+    expect((await walkTo("handingOver")).getSnapshot().can({ type: "SEND_TEST" })).toBe(true);
+    const actor = await walkTo("choosingKey", machineWith({ patHeld: () => true }));
     actor.send({ type: "PASTE_INSTEAD", apiKeyId: VAULT_KEY.id });
-    expect(actor.getSnapshot().context.pastePat).toBe(true);
+    actor.send({ type: "PAT_PASTED" });
+    actor.send({ type: "SKIP_EXTRAS" });
+    actor.send({ type: "CONFIRM" });
+    await settle(actor);
+    actor.send({ type: "SECRET_REVEALED" });
     const snapshot = actor.getSnapshot();
-    expect(snapshot.can({ type: "PAT_PASTED" })).toBe(false);
+    expect(stepOf(snapshot)).toBe("handingOver");
+    expect(snapshot.context.pastePat).toBe(true);
+    expect(snapshot.can({ type: "SEND_TEST" })).toBe(false);
+    expect(snapshot.can({ type: "WAIT_FOR_TEST" })).toBe(true);
+    expect(describeStep("w-1", snapshot).answers.map((a) => a.action)).toEqual([
+      "wait_for_test",
+      "finish",
+    ]);
   });
 });
 
