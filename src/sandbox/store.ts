@@ -99,7 +99,7 @@ const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.automation_p
 const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
 
 /** Cursors are opaque to callers: the sequence number of the last row they saw. */
-export function encodeCursor(seq: number): string {
+function encodeCursor(seq: number): string {
   return Buffer.from(`seq:${seq}`).toString("base64url");
 }
 

@@ -21,7 +21,7 @@ export const BUSY_STATES = [
   "sendingTest",
 ] as const;
 
-export const isBusy = (snapshot: WizardSnapshot) =>
+const isBusy = (snapshot: WizardSnapshot) =>
   (BUSY_STATES as readonly string[]).includes(stepOf(snapshot));
 
 export type SendOutcome =

@@ -1,2 +1,0 @@
-export * from "./curl.js";
-export * from "./signature.js";
