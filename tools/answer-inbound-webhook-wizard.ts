@@ -6,6 +6,7 @@ import { ExtrasArgument } from "./create-inbound-webhook.js";
 
 export const answerInboundWebhookWizard = defineTool({
   name: "answer_inbound_webhook_wizard",
+  toolset: "wizard",
   title: "Answer inbound webhook setup",
   description:
     "Gives the person's answer to the current setup step; use only an action the last result listed, with its value. continue re-reads the step after the person used a page.",

@@ -24,6 +24,7 @@ export const ExtrasArgument = z.strictObject({
 
 export const createInboundWebhook = defineTool({
   name: "create_inbound_webhook",
+  toolset: "webhooks",
   title: "Create inbound webhook",
   description:
     "Creates an inbound webhook: senders POST signed JSON to its ingress_url to start the workflow. Needs a saved workflow and an API key. The signing secret is never returned: the person gets it once at reveal_url.",

@@ -4,6 +4,7 @@ import { cleanLine } from "../src/text/untrusted.js";
 
 export const deleteInboundWebhook = defineTool({
   name: "delete_inbound_webhook",
+  toolset: "webhooks",
   title: "Delete inbound webhook",
   description:
     "Deletes an inbound webhook for good: its ingress URL answers 404 from then on. Confirm with the person first.",

@@ -4,6 +4,7 @@ import { defineTool } from "../src/mcp/tool.js";
 
 export const diagnoseInboundWebhookSignature = defineTool({
   name: "diagnose_inbound_webhook_signature",
+  toolset: "operations",
   title: "Diagnose inbound webhook signature",
   description:
     "Tells why a sender's X-Agentruntime-Signature fails for a body: re-serialized JSON, trailing newline, wrong prefix or case, encoding, another or rotated-out secret. Never reveals the expected signature.",

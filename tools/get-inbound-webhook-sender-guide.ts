@@ -4,6 +4,7 @@ import { defineTool } from "../src/mcp/tool.js";
 
 export const getInboundWebhookSenderGuide = defineTool({
   name: "get_inbound_webhook_sender_guide",
+  toolset: "operations",
   title: "Get sender hand-off guide",
   description:
     "A Markdown guide for the team that sends the webhooks: URL, headers, signing in curl, Node and Python, a sample body, rotation policy. No secrets in it; give it to the person as is.",

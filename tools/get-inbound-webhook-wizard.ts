@@ -5,6 +5,7 @@ import { StepView } from "../src/wizard/steps.js";
 
 export const getInboundWebhookWizard = defineTool({
   name: "get_inbound_webhook_wizard",
+  toolset: "wizard",
   title: "Get inbound webhook setup",
   description: "Shows the current step of a setup by wizard_id, for example after a restart.",
   input: { wizard_id: z.string() },

@@ -1,4 +1,4 @@
-import type { ToolDefinition } from "../src/mcp/tool.js";
+import { TOOLSET_NAMES, type ToolDefinition, type ToolsetName } from "../src/mcp/tool.js";
 import { answerInboundWebhookWizard } from "./answer-inbound-webhook-wizard.js";
 import { createInboundWebhook } from "./create-inbound-webhook.js";
 import { deleteInboundWebhook } from "./delete-inbound-webhook.js";
@@ -17,8 +17,9 @@ import { waitForInboundWebhookDelivery } from "./wait-for-inbound-webhook-delive
 
 /**
  * Every MCP tool, in the order hosts list them: the guided setup first (what a person asking
- * in chat needs), then the reads an agent calls first, then the writes. Adding a tool: one file exporting a `defineTool(...)`, one line here, then update
- * the catalogue snapshot (`npx vitest run test/mcp/catalogue.test.ts -u`) and the README.
+ * in chat needs), then the reads an agent calls first, then the writes. Adding a tool: one
+ * file exporting a `defineTool(...)` that names its `toolset`, one line here, then update the
+ * catalogue snapshot (`npx vitest run test/mcp/catalogue.test.ts -u`) and the README.
  */
 export const TOOLS: readonly ToolDefinition[] = [
   startInboundWebhookWizard,
@@ -40,36 +41,22 @@ export const TOOLS: readonly ToolDefinition[] = [
 
 /**
  * Named groups of tools, so a host with a small context can list only what it uses
- * (`--toolsets`). Every tool is in exactly one group.
+ * (`--toolsets`), derived from each tool's `toolset`, in registry order.
  */
-export const TOOLSETS = {
-  wizard: [
-    "start_inbound_webhook_wizard",
-    "answer_inbound_webhook_wizard",
-    "get_inbound_webhook_wizard",
-  ],
-  webhooks: [
-    "list_workflows",
-    "list_api_keys",
-    "list_inbound_webhooks",
-    "create_inbound_webhook",
-    "update_inbound_webhook",
-    "delete_inbound_webhook",
-  ],
-  operations: [
-    "list_inbound_webhook_deliveries",
-    "wait_for_inbound_webhook_delivery",
-    "diagnose_inbound_webhook_signature",
-    "get_inbound_webhook_sender_guide",
-    "send_inbound_webhook_test",
-    "rotate_inbound_webhook_secret",
-  ],
-} as const satisfies Record<string, readonly string[]>;
+export const TOOLSETS: Readonly<Record<ToolsetName, readonly string[]>> = groupByToolset(TOOLS);
 
-export type ToolsetName = keyof typeof TOOLSETS;
+function groupByToolset(tools: readonly ToolDefinition[]): Record<ToolsetName, string[]> {
+  const groups = {} as Record<ToolsetName, string[]>;
+  for (const toolset of TOOLSET_NAMES) {
+    groups[toolset] = tools.filter((tool) => tool.toolset === toolset).map((tool) => tool.name);
+  }
+  return groups;
+}
+
+export type { ToolsetName };
 
 /** The tools of the named groups, in registry order. */
 export function toolsIn(toolsets: readonly ToolsetName[]): ToolDefinition[] {
-  const names = new Set<string>(toolsets.flatMap((name) => TOOLSETS[name]));
-  return TOOLS.filter((tool) => names.has(tool.name));
+  const wanted = new Set<string>(toolsets);
+  return TOOLS.filter((tool) => wanted.has(tool.toolset));
 }

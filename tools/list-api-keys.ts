@@ -4,6 +4,7 @@ import { ApiKeyView, apiKeyView, nextCursor, pageArguments } from "../src/mcp/vi
 
 export const listApiKeys = defineTool({
   name: "list_api_keys",
+  toolset: "webhooks",
   title: "List API keys",
   description:
     "Lists the project's API keys (PATs), hints only. Senders send the key a webhook is created with; prefer in_vault: true, as others must be pasted in the guided setup.",

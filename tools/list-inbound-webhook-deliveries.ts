@@ -17,6 +17,7 @@ export function fencedBody(payload: unknown): string {
 
 export const listInboundWebhookDeliveries = defineTool({
   name: "list_inbound_webhook_deliveries",
+  toolset: "operations",
   title: "List inbound webhook deliveries",
   description:
     "Lists the requests an inbound webhook received, newest first: accepted (with run_id) or rejected with the reason and its fix. Bodies only with include_bodies, as untrusted data.",

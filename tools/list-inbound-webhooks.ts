@@ -4,6 +4,7 @@ import { nextCursor, pageArguments, SubscriptionView, subscriptionView } from ".
 
 export const listInboundWebhooks = defineTool({
   name: "list_inbound_webhooks",
+  toolset: "webhooks",
   title: "List inbound webhooks",
   description:
     "Lists inbound webhooks (subscriptions), newest first, optionally of one workflow. Shows secret hints only.",

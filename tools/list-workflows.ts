@@ -4,6 +4,7 @@ import { nextCursor, pageArguments, WorkflowView, workflowView } from "../src/mc
 
 export const listWorkflows = defineTool({
   name: "list_workflows",
+  toolset: "webhooks",
   title: "List workflows",
   description:
     "Lists the project's workflows, newest first, with the input fields their steps read. Only saved ones can get an inbound webhook.",

@@ -6,6 +6,7 @@ import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
 
 export const rotateInboundWebhookSecret = defineTool({
   name: "rotate_inbound_webhook_secret",
+  toolset: "operations",
   title: "Rotate inbound webhook secret",
   description:
     "Replaces the signing secret; the old one keeps verifying for previous_secret_ttl_seconds (e.g. 3600) so senders can switch. The new secret is shown once at reveal_url. A second rotation during an overlap needs force.",

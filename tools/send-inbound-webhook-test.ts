@@ -12,6 +12,7 @@ export const RunSummary = z.object({
 
 export const sendInboundWebhookTest = defineTool({
   name: "send_inbound_webhook_test",
+  toolset: "operations",
   title: "Send inbound webhook test",
   description:
     "AgentRuntime signs a test request with the webhook's secret and sends it through the real ingress; returns the delivery and the run it started. Needs a key in Vault. payload defaults to a sample of the fields the workflow reads.",

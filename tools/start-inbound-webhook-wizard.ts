@@ -5,6 +5,7 @@ import { StepView } from "../src/wizard/steps.js";
 
 export const startInboundWebhookWizard = defineTool({
   name: "start_inbound_webhook_wizard",
+  toolset: "wizard",
   title: "Start inbound webhook setup",
   description:
     "Starts the guided setup when a person wants external events to start a workflow. Each result says what to say next and lists the legal answers; reply with answer_inbound_webhook_wizard. PATs and secrets go through one-time pages, never chat.",

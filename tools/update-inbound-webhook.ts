@@ -6,6 +6,7 @@ import { ExtrasArgument } from "./create-inbound-webhook.js";
 
 export const updateInboundWebhook = defineTool({
   name: "update_inbound_webhook",
+  toolset: "webhooks",
   title: "Update inbound webhook",
   description:
     "Renames, pauses or resumes an inbound webhook, or changes its extras (a JSON merge patch: null removes a key). URL and secret stay.",

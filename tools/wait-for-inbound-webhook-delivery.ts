@@ -6,6 +6,7 @@ import { RunSummary } from "./send-inbound-webhook-test.js";
 
 export const waitForInboundWebhookDelivery = defineTool({
   name: "wait_for_inbound_webhook_delivery",
+  toolset: "operations",
   title: "Wait for inbound webhook delivery",
   description:
     "Waits up to timeout_seconds (default 60, max 120) for the next request to the webhook after after_delivery_id (default: now), e.g. while the person runs the curl test. Returns it with its run or rejection fix.",

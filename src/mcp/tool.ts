@@ -22,6 +22,10 @@ export interface ToolContext {
   progress(done: number, total: number, message: string): Promise<void>;
 }
 
+/** The groups a host can pick with `--toolsets`, in the order help and errors list them. */
+export const TOOLSET_NAMES = ["wizard", "webhooks", "operations"] as const;
+export type ToolsetName = (typeof TOOLSET_NAMES)[number];
+
 export interface ToolAnnotations {
   readOnlyHint: boolean;
   destructiveHint: boolean;
@@ -44,6 +48,8 @@ export interface ToolDefinition<
   Output extends z.ZodRawShape = z.ZodRawShape,
 > {
   name: string;
+  /** The group this tool is registered with; the registry derives the groups from it. */
+  toolset: ToolsetName;
   title: string;
   description: string;
   input: Input;
