@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/steps.js";
-import { ExtrasArgument } from "./create-inbound-webhook.js";
 
 export const answerInboundWebhookWizard = defineTool({
   name: "answer_inbound_webhook_wizard",

@@ -2,25 +2,11 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { SubscriptionName } from "../src/contract/schemas.js";
 import { inputFieldsOf, senderSample } from "../src/contract/workflow-input.js";
+import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
 import { buildCurlTemplate } from "../src/signing/curl.js";
-
-/**
- * Extras as tools take them: static trigger_payload values are scalars so any model can
- * fill them in; on update the object is a merge patch, where null removes a key.
- */
-export const ExtrasArgument = z.strictObject({
-  use_run_setup_defaults: z
-    .boolean()
-    .optional()
-    .describe("Also merge the workflow's saved run setup defaults"),
-  trigger_payload: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-    .optional()
-    .describe("Fixed input; overrides the sender's"),
-});
 
 export const createInboundWebhook = defineTool({
   name: "create_inbound_webhook",

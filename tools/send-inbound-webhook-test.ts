@@ -1,14 +1,7 @@
 import { z } from "zod";
+import { ScalarRecord } from "../src/contract/schemas.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { deliveryReport } from "../src/text/delivery-fixes.js";
-
-export const RunSummary = z.object({
-  id: z.string(),
-  status: z.string(),
-  input: z.record(z.string(), z.unknown()),
-  steps: z.array(z.string()),
-  error: z.string().nullable(),
-});
+import { DeliveryReport, deliveryReport } from "../src/text/delivery-fixes.js";
 
 export const sendInboundWebhookTest = defineTool({
   name: "send_inbound_webhook_test",
@@ -18,17 +11,14 @@ export const sendInboundWebhookTest = defineTool({
     "AgentRuntime signs a test request with the webhook's secret and sends it through the real ingress; returns the delivery and the run it started. Needs a key in Vault. payload defaults to a sample of the fields the workflow reads.",
   input: {
     id: z.string().describe("The webhook id"),
-    payload: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-      .optional()
-      .describe("Body to send"),
+    payload: ScalarRecord.optional().describe("Body to send"),
   },
   output: {
     accepted: z.boolean(),
     status: z.number(),
-    reason: z.string().nullable(),
-    fix: z.string().nullable(),
-    run: RunSummary.nullable(),
+    reason: DeliveryReport.shape.reason,
+    fix: DeliveryReport.shape.fix,
+    run: DeliveryReport.shape.run,
   },
   annotations: {
     readOnlyHint: false,

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { SubscriptionName } from "../src/contract/schemas.js";
+import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
-import { ExtrasArgument } from "./create-inbound-webhook.js";
 
 export const updateInboundWebhook = defineTool({
   name: "update_inbound_webhook",

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { waitForNextDelivery } from "../src/client/deliveries.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { deliveryReport } from "../src/text/delivery-fixes.js";
-import { RunSummary } from "./send-inbound-webhook-test.js";
+import { DeliveryReport, deliveryReport } from "../src/text/delivery-fixes.js";
 
 export const waitForInboundWebhookDelivery = defineTool({
   name: "wait_for_inbound_webhook_delivery",
@@ -15,15 +14,7 @@ export const waitForInboundWebhookDelivery = defineTool({
     after_delivery_id: z.string().optional().describe("Only deliveries newer than this one"),
     timeout_seconds: z.number().int().min(1).max(120).optional(),
   },
-  output: {
-    timed_out: z.boolean(),
-    delivery_id: z.string().nullable(),
-    accepted: z.boolean().nullable(),
-    status: z.number().nullable(),
-    reason: z.string().nullable(),
-    fix: z.string().nullable(),
-    run: RunSummary.nullable(),
-  },
+  output: DeliveryReport.shape,
   annotations: {
     readOnlyHint: true,
     destructiveHint: false,

@@ -33,6 +33,14 @@ export const TriggerPayload = jsonObject.refine(
   `trigger_payload must serialize to at most ${MAX_TRIGGER_PAYLOAD_BYTES} bytes`,
 );
 
+/** A JSON value without nesting, which any model can fill in. */
+export const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type Scalar = z.infer<typeof Scalar>;
+
+/** A flat JSON object: a fixed trigger_payload or a test body as tools take them, a card's fields. */
+export const ScalarRecord = z.record(z.string(), Scalar);
+export type ScalarRecord = z.infer<typeof ScalarRecord>;
+
 /** Subscription extras (seed): both fields always present in answers. */
 export const Extras = z.strictObject({
   use_run_setup_defaults: z.boolean(),

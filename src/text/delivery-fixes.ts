@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Delivery, Run } from "../contract/schemas.js";
 import { cleanJson, cleanLine } from "./untrusted.js";
 
@@ -24,7 +25,16 @@ export function fixFor(reason: string | null): string | null {
 }
 
 /** A run as a model reads it: input and step outputs cleaned, since a sender wrote them. */
-export function runSummary(run: Run) {
+export const RunSummary = z.object({
+  id: z.string(),
+  status: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  steps: z.array(z.string()),
+  error: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export function runSummary(run: Run): RunSummary {
   return {
     id: run.id,
     status: run.status,
@@ -34,18 +44,17 @@ export function runSummary(run: Run) {
   };
 }
 
-export type RunSummary = ReturnType<typeof runSummary>;
-
 /** What happened to one request: accepted with its run, rejected with a fix, or none in time. */
-export interface DeliveryReport {
-  timed_out: boolean;
-  delivery_id: string | null;
-  accepted: boolean | null;
-  status: number | null;
-  reason: string | null;
-  fix: string | null;
-  run: RunSummary | null;
-}
+export const DeliveryReport = z.object({
+  timed_out: z.boolean(),
+  delivery_id: z.string().nullable(),
+  accepted: z.boolean().nullable(),
+  status: z.number().nullable(),
+  reason: z.string().nullable(),
+  fix: z.string().nullable(),
+  run: RunSummary.nullable(),
+});
+export type DeliveryReport = z.infer<typeof DeliveryReport>;
 
 /** The report of a delivery and its run; `null` means nothing arrived in time. */
 export function deliveryReport(delivery: Delivery | null, run: Run | null): DeliveryReport {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { ScalarRecord } from "../contract/schemas.js";
 import { packageRoot } from "../package-root.js";
 import type { WizardContext, WizardEvent } from "./machine.js";
 import type { WizardSnapshot } from "./service.js";
@@ -59,7 +60,7 @@ export const StepView = z.object({
   /** What a chat UI needs to draw this step's card. */
   card: z.object({
     title: z.string(),
-    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    fields: ScalarRecord,
     curl_test: z.string().optional(),
     /** The last test request: accepted with its run, rejected with a fix, or none in time. */
     test: z.record(z.string(), z.unknown()).optional(),
@@ -94,7 +95,7 @@ export function eventFor(
   args: {
     value?: string | undefined;
     use_run_setup_defaults?: boolean | undefined;
-    trigger_payload?: Record<string, string | number | boolean | null> | undefined;
+    trigger_payload?: ScalarRecord | undefined;
   },
 ): WizardEvent | "continue" {
   const value = args.value ?? "";
