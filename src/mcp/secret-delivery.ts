@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { signingSecretPage } from "./signing-secret-page.js";
 import type { ToolContext } from "./tool.js";
 
 /** The part of a tool result that tells how a new signing secret reaches the person. */
@@ -33,19 +34,8 @@ export async function deliverSecret(
       next_step: `Inline secret delivery is on: store signing_secret in the sender's secret manager now; it is not shown again. ${secret.afterwards}`,
     };
   }
-  const page = await context.pages.createReveal(
-    {
-      title: `Signing secret of the inbound webhook "${secret.webhookName}"`,
-      secret: secret.value,
-      secretLabel: "Signing secret",
-      ingressUrl: secret.ingressUrl,
-      curl: secret.curl,
-      notes: [
-        "Keep it in a secrets manager: senders sign every request body with it (X-Agentruntime-Signature).",
-        `Senders also send the automation PAT (${secret.patHint}) as "Authorization: Bearer pat_…".`,
-      ],
-    },
-    () => context.completeElicitation(page.id),
+  const page = await context.pages.createReveal(signingSecretPage(secret), () =>
+    context.completeElicitation(page.id),
   );
   const opened = await context.openUrl({
     url: page.url,

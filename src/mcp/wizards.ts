@@ -5,6 +5,7 @@ import { describeStep, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import type { OneTimePages } from "./one-time-pages.js";
+import { signingSecretPage } from "./signing-secret-page.js";
 
 /** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */
 const VAULT_TTL_MS = 15 * 60 * 1000;
@@ -37,17 +38,13 @@ export class McpWizards {
       secrets: this.#secrets,
       reveal: async (input, secret) => {
         const page = await deps.pages.createReveal(
-          {
-            title: `Signing secret of the inbound webhook "${input.subscription.name}"`,
-            secret,
-            secretLabel: "Signing secret",
+          signingSecretPage({
+            value: secret,
+            webhookName: input.subscription.name,
             ingressUrl: input.subscription.ingress_url,
+            patHint: input.subscription.automation_pat_hint,
             curl: input.curlTest,
-            notes: [
-              "Keep it in a secrets manager: senders sign every request body with it (X-Agentruntime-Signature).",
-              `Senders also send the automation PAT (${input.subscription.automation_pat_hint}) as "Authorization: Bearer pat_…".`,
-            ],
-          },
+          }),
           () => {
             this.service.notify(input.wizardId, { type: "SECRET_REVEALED" });
             this.#pageUsed(page.id);
