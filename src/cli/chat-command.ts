@@ -10,10 +10,7 @@ import {
 import { TOOLS } from "../../tools/index.js";
 import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/autopilot.js";
 import { openAiProvider } from "../autopilot/provider.js";
-import { OneTimePages } from "../mcp/one-time-pages.js";
-import { createMcpServer } from "../mcp/server.js";
-import { McpWizards } from "../mcp/wizards.js";
-import { WizardStore } from "../wizard/store.js";
+import { createMcpRuntime } from "../mcp/runtime.js";
 import {
   BACKEND_FLAGS,
   backendFlags,
@@ -112,19 +109,16 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
   const backend = await openBackend(command, backendFlags(values), io.env, note);
-  const pages = new OneTimePages();
-  const store = new WizardStore({
-    path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
-  });
-  const wizards = new McpWizards({ client: backend.client, pages, store });
-  const server = createMcpServer({
+  const runtime = createMcpRuntime({
     client: backend.client,
     tools: TOOLS,
-    pages,
-    wizards: async () => wizards,
+    wizardDb: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
     version: packageVersion(),
     log: note,
   });
+  // Opened now, so a wizard database that cannot be opened stops the chat before it starts.
+  await runtime.wizards();
+  const server = runtime.createServer();
   const mcp = new Client(
     { name: "autopilot", version: packageVersion() },
     { capabilities: { elicitation: { url: {} } } },
@@ -223,9 +217,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     rl.close();
     await mcp.close();
     await server.close();
-    wizards.close();
-    store.close();
-    await pages.close();
+    await runtime.close();
     await backend.close();
   }
   return exitCode;

@@ -1,11 +1,8 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
-import { OneTimePages } from "../mcp/one-time-pages.js";
-import { createMcpServer } from "../mcp/server.js";
+import { createMcpRuntime } from "../mcp/runtime.js";
 import type { SecretDelivery } from "../mcp/tool.js";
-import type { McpWizards } from "../mcp/wizards.js";
-import type { WizardStore } from "../wizard/store.js";
 import {
   BACKEND_FLAGS,
   backendFlags,
@@ -100,39 +97,21 @@ export async function runMcpCommand(
   const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
 
   const backend = await openBackend(command, backendFlags(values), io.env, say);
-  const pages = new OneTimePages({ port: pagePort });
-  // The wizard (XState and its store) loads on the first wizard call, not at start-up.
-  let loaded: Promise<{ wizards: McpWizards; store: WizardStore }> | undefined;
-  const loadWizards = () => {
-    loaded ??= (async () => {
-      const [{ McpWizards }, { WizardStore }] = await Promise.all([
-        import("../mcp/wizards.js"),
-        import("../wizard/store.js"),
-      ]);
-      const store = new WizardStore({
-        path: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
-      });
-      return { store, wizards: new McpWizards({ client: backend.client, pages, store }) };
-    })();
-    return loaded;
-  };
+  const runtime = createMcpRuntime({
+    client: backend.client,
+    tools,
+    wizardDb: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
+    pagePort,
+    secretDelivery,
+    readOnly: values["read-only"] ?? false,
+    version: packageVersion(),
+    log: say,
+  });
   if (secretDelivery === "inline") {
     say(
       "secret delivery is inline: new signing secrets are returned in tool results, so they pass through the model.",
     );
   }
-  const makeServer = () =>
-    createMcpServer({
-      client: backend.client,
-      tools,
-      pages,
-      wizards: async () => (await loadWizards()).wizards,
-      secretDelivery,
-      readOnly: values["read-only"] ?? false,
-      version: packageVersion(),
-      log: say,
-    });
-
   let closeTransport: () => Promise<void>;
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
@@ -146,7 +125,7 @@ export async function runMcpCommand(
   });
 
   if (transport === "stdio") {
-    const server = makeServer();
+    const server = runtime.createServer();
     const stdio = new StdioServerTransport();
     await server.connect(stdio);
     closeTransport = () => server.close();
@@ -155,7 +134,7 @@ export async function runMcpCommand(
     // Loaded only for HTTP: stdio hosts start the server often, and this costs ~90 ms.
     const { startMcpHttp } = await import("../mcp/http-transport.js");
     const http = await startMcpHttp({
-      createServer: makeServer,
+      createServer: runtime.createServer,
       host: values.host ?? "127.0.0.1",
       port,
       bearerToken,
@@ -171,11 +150,6 @@ export async function runMcpCommand(
   }
   await stopped;
   await closeTransport();
-  if (loaded) {
-    const { wizards, store } = await loaded;
-    wizards.close();
-    store.close();
-  }
-  await pages.close();
+  await runtime.close();
   await backend.close();
 }

@@ -6,11 +6,13 @@ import {
   ElicitRequestSchema,
   type ElicitResult,
 } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import { createClient } from "../../src/client/client.js";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
-import { createMcpServer, type McpServerDeps } from "../../src/mcp/server.js";
-import { McpWizards } from "../../src/mcp/wizards.js";
-import { WizardStore } from "../../src/wizard/store.js";
+import type { OneTimePages } from "../../src/mcp/one-time-pages.js";
+import { createMcpRuntime, type McpRuntimeDeps } from "../../src/mcp/runtime.js";
+import type { ToolDefinition } from "../../src/mcp/tool.js";
+import type { McpWizards } from "../../src/mcp/wizards.js";
+import type { WizardStore } from "../../src/wizard/store.js";
 import { TOOLS } from "../../tools/index.js";
 import type { TestSandbox } from "./sandbox.js";
 
@@ -27,7 +29,7 @@ export interface ConnectedMcp {
 /** A real SDK Client wired to our server over the in-memory transport, against a sandbox. */
 export async function connectMcp(
   sandbox: TestSandbox,
-  options: Partial<Pick<McpServerDeps, "secretDelivery" | "readOnly" | "tools">> & {
+  options: Partial<Pick<McpRuntimeDeps, "secretDelivery" | "readOnly" | "tools">> & {
     token?: string;
     onElicit?: (request: ElicitRequest["params"]) => Promise<ElicitResult>;
     /** A wizard database to share with a later connection (a "restart"). */
@@ -35,25 +37,23 @@ export async function connectMcp(
     baseUrl?: string;
   } = {},
 ): Promise<ConnectedMcp> {
-  const pages = new OneTimePages();
   const logs: string[] = [];
   const apiClient = createClient({
     baseUrl: options.baseUrl ?? sandbox.url,
     token: options.token ?? sandbox.tokens.contributor,
     retryBaseMs: 1,
   });
-  const wizardStore = new WizardStore({ path: options.wizardDb ?? ":memory:" });
-  const wizards = new McpWizards({ client: apiClient, pages, store: wizardStore });
-  const server = createMcpServer({
+  const runtime = createMcpRuntime({
     client: apiClient,
     tools: options.tools ?? TOOLS,
-    pages,
-    wizards: async () => wizards,
+    wizardDb: options.wizardDb ?? ":memory:",
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: "0.0.0-test",
     log: (line) => logs.push(line),
   });
+  const { wizards, store: wizardStore } = await runtime.wizards();
+  const server = runtime.createServer();
   const client = new Client(
     { name: "test-client", version: "1.0.0" },
     { capabilities: options.onElicit ? { elicitation: { url: {} } } : {} },
@@ -66,7 +66,7 @@ export async function connectMcp(
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   return {
     client,
-    pages,
+    pages: runtime.pages,
     wizards,
     wizardStore,
     logs,
@@ -75,9 +75,7 @@ export async function connectMcp(
     async close() {
       await client.close();
       await server.close();
-      wizards.close();
-      wizardStore.close();
-      await pages.close();
+      await runtime.close();
     },
   };
 }
@@ -85,4 +83,20 @@ export async function connectMcp(
 /** The text of a result, for assertions on what a model reads. */
 export function textOf(result: CallToolResult): string {
   return result.content.map((item) => (item.type === "text" ? item.text : "")).join("\n");
+}
+
+/**
+ * A tool's structured result, parsed with the tool's own output schema: a failed call, a
+ * missing field or a key the schema does not list fails the test here, with the tool's text.
+ */
+export function structuredOf<Output extends z.ZodRawShape>(
+  tool: Pick<ToolDefinition<z.ZodRawShape, Output>, "name" | "output">,
+  result: CallToolResult,
+): z.infer<z.ZodObject<Output>> {
+  if (result.isError) throw new Error(`${tool.name} failed: ${textOf(result)}`);
+  const parsed = z.strictObject(tool.output).safeParse(result.structuredContent);
+  if (!parsed.success) {
+    throw new Error(`${tool.name} answered off its output schema: ${parsed.error.message}`);
+  }
+  return parsed.data;
 }
