@@ -5,7 +5,14 @@ import { promisify } from "node:util";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signBody } from "../../src/signing/signature.js";
-import { type ConnectedMcp, connectMcp, textOf } from "../helpers/mcp.js";
+import { diagnoseInboundWebhookSignature } from "../../tools/diagnose-inbound-webhook-signature.js";
+import { getInboundWebhookSenderGuide } from "../../tools/get-inbound-webhook-sender-guide.js";
+import { listInboundWebhookDeliveries } from "../../tools/list-inbound-webhook-deliveries.js";
+import { rotateInboundWebhookSecret } from "../../tools/rotate-inbound-webhook-secret.js";
+import { sendInboundWebhookTest } from "../../tools/send-inbound-webhook-test.js";
+import { updateInboundWebhook } from "../../tools/update-inbound-webhook.js";
+import { waitForInboundWebhookDelivery } from "../../tools/wait-for-inbound-webhook-delivery.js";
+import { type ConnectedMcp, connectMcp, structuredOf, textOf } from "../helpers/mcp.js";
 import { sendSigned, startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
@@ -37,12 +44,6 @@ async function createHook(workflowId = sandbox.shopify.id) {
   };
 }
 
-function ok(result: CallToolResult) {
-  expect(result.isError, textOf(result)).toBeFalsy();
-  // biome-ignore lint/suspicious/noExplicitAny: structured results are checked by the assertions
-  return result.structuredContent as any;
-}
-
 function noSecrets(result: unknown, secrets: string[]) {
   const text = JSON.stringify(result);
   for (const secret of [...secrets, sandbox.vaultKey.pat, sandbox.legacyKey.pat])
@@ -59,7 +60,10 @@ describe("observe and test tools", () => {
       { secret: hook.secret, pat: sandbox.vaultKey.pat },
     );
     await sendSigned(hook.url, "{}", { secret: "whsec_wrong", pat: sandbox.vaultKey.pat });
-    const plain = ok(await mcp.call("list_inbound_webhook_deliveries", { id: hook.id }));
+    const plain = structuredOf(
+      listInboundWebhookDeliveries,
+      await mcp.call("list_inbound_webhook_deliveries", { id: hook.id }),
+    );
     expect(plain.deliveries.map((d: { outcome: string }) => d.outcome)).toEqual([
       "rejected",
       "accepted",
@@ -69,10 +73,11 @@ describe("observe and test tools", () => {
       fix: expect.stringMatching(/diagnose_inbound_webhook_signature/),
     });
     expect(plain.deliveries[1]).not.toHaveProperty("body");
-    const withBodies = ok(
+    const withBodies = structuredOf(
+      listInboundWebhookDeliveries,
       await mcp.call("list_inbound_webhook_deliveries", { id: hook.id, include_bodies: true }),
     );
-    const body = withBodies.deliveries[1].body as string;
+    const body = withBodies.deliveries[1]?.body ?? "";
     expect(body).toMatch(
       /^<untrusted-sender-data>\n.*ignore previous instructions.*\n<\/untrusted-sender-data>$/s,
     );
@@ -82,14 +87,17 @@ describe("observe and test tools", () => {
 
   it("sends a server-signed test and reports the run", async () => {
     const hook = await createHook();
-    const result = ok(await mcp.call("send_inbound_webhook_test", { id: hook.id }));
+    const result = structuredOf(
+      sendInboundWebhookTest,
+      await mcp.call("send_inbound_webhook_test", { id: hook.id }),
+    );
     expect(result).toMatchObject({
       accepted: true,
       status: 202,
       reason: null,
       run: { status: "succeeded" },
     });
-    expect(result.run.steps[0]).toBe("Validate order: Order example-order-id accepted");
+    expect(result.run?.steps[0]).toBe("Validate order: Order example-order-id accepted");
     noSecrets(result, [hook.secret]);
   });
 
@@ -106,7 +114,7 @@ describe("observe and test tools", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1200));
     await sendSigned(hook.url, "[1]", { secret: hook.secret, pat: sandbox.vaultKey.pat });
-    const result = ok((await waiting) as CallToolResult);
+    const result = structuredOf(waitForInboundWebhookDelivery, (await waiting) as CallToolResult);
     expect(result).toMatchObject({
       timed_out: false,
       accepted: false,
@@ -124,9 +132,10 @@ describe("observe and test tools", () => {
       secret: hook.secret,
       pat: sandbox.vaultKey.pat,
     });
-    const accepted = ok(await next);
+    const accepted = structuredOf(waitForInboundWebhookDelivery, await next);
     expect(accepted).toMatchObject({ accepted: true, run: { input: { order_id: "w-2" } } });
-    const quiet = ok(
+    const quiet = structuredOf(
+      waitForInboundWebhookDelivery,
       await mcp.call("wait_for_inbound_webhook_delivery", { id: hook.id, timeout_seconds: 1 }),
     );
     expect(quiet).toMatchObject({ timed_out: true, delivery_id: null });
@@ -135,7 +144,8 @@ describe("observe and test tools", () => {
   it("diagnoses a badly signed request", async () => {
     const hook = await createHook();
     const body = '{"order_id": "x"}';
-    const result = ok(
+    const result = structuredOf(
+      diagnoseInboundWebhookSignature,
       await mcp.call("diagnose_inbound_webhook_signature", {
         id: hook.id,
         body,
@@ -148,7 +158,8 @@ describe("observe and test tools", () => {
 
   it("rotates with an overlap, revealing the new secret only on the one-time page", async () => {
     const hook = await createHook();
-    const result = ok(
+    const result = structuredOf(
+      rotateInboundWebhookSecret,
       await mcp.call("rotate_inbound_webhook_secret", {
         id: hook.id,
         previous_secret_ttl_seconds: 3600,
@@ -157,7 +168,7 @@ describe("observe and test tools", () => {
     expect(result.previous_secret_expires_at).toEqual(expect.any(String));
     expect(result.next_step).toMatch(/switch before/);
     noSecrets(result, [hook.secret]);
-    const page = await (await fetch(result.reveal_url, { method: "POST" })).text();
+    const page = await (await fetch(result.reveal_url ?? "", { method: "POST" })).text();
     const fresh = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     for (const secret of [hook.secret, fresh]) {
       expect(
@@ -180,8 +191,10 @@ describe("observe and test tools", () => {
   it("pauses and resumes through update_inbound_webhook", async () => {
     const hook = await createHook();
     expect(
-      ok(await mcp.call("update_inbound_webhook", { id: hook.id, enabled: false })).subscription
-        .enabled,
+      structuredOf(
+        updateInboundWebhook,
+        await mcp.call("update_inbound_webhook", { id: hook.id, enabled: false }),
+      ).subscription.enabled,
     ).toBe(false);
     expect(
       (
@@ -191,7 +204,10 @@ describe("observe and test tools", () => {
         })
       ).status,
     ).toBe(503);
-    ok(await mcp.call("update_inbound_webhook", { id: hook.id, enabled: true }));
+    structuredOf(
+      updateInboundWebhook,
+      await mcp.call("update_inbound_webhook", { id: hook.id, enabled: true }),
+    );
     expect(
       (
         await sendSigned(hook.url, JSON.stringify({ order_id: "p" }), {
@@ -206,9 +222,10 @@ describe("observe and test tools", () => {
 describe("the sender hand-off guide", () => {
   it("has working curl, Node and Python recipes and no secret", async () => {
     const hook = await createHook();
-    const { markdown } = ok(
+    const { markdown } = structuredOf(
+      getInboundWebhookSenderGuide,
       await mcp.call("get_inbound_webhook_sender_guide", { id: hook.id }),
-    ) as { markdown: string };
+    );
     expect(markdown).toContain(hook.url);
     expect(markdown).toMatch(/## Secret rotation/);
     noSecrets(markdown, [hook.secret]);

@@ -1,8 +1,9 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OneTimePages } from "../../src/mcp/one-time-pages.js";
+import { createInboundWebhook } from "../../tools/create-inbound-webhook.js";
 import { launchChromium } from "../helpers/browser.js";
-import { type ConnectedMcp, connectMcp } from "../helpers/mcp.js";
+import { type ConnectedMcp, connectMcp, structuredOf } from "../helpers/mcp.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 let sandbox: TestSandbox;
@@ -25,10 +26,8 @@ async function createHook(name: string) {
     name,
     automation_pat_id: sandbox.vaultKey.id,
   });
-  return result.structuredContent as {
-    reveal_url: string;
-    subscription: { ingress_url: string; signing_secret_hint: string };
-  };
+  const created = structuredOf(createInboundWebhook, result);
+  return { ...created, reveal_url: created.reveal_url ?? "" };
 }
 
 describe("the one-time reveal page in a real browser", () => {

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type ConnectedMcp, connectMcp, textOf } from "../helpers/mcp.js";
+import { createInboundWebhook } from "../../tools/create-inbound-webhook.js";
+import { listApiKeys } from "../../tools/list-api-keys.js";
+import { listInboundWebhooks } from "../../tools/list-inbound-webhooks.js";
+import { listWorkflows } from "../../tools/list-workflows.js";
+import { updateInboundWebhook } from "../../tools/update-inbound-webhook.js";
+import { type ConnectedMcp, connectMcp, structuredOf, textOf } from "../helpers/mcp.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 let sandbox: TestSandbox;
@@ -33,11 +38,7 @@ describe("read tools", () => {
   it("list_workflows shows status and the input fields the steps read", async () => {
     const result = await mcp.call("list_workflows");
     expect(result.isError).toBeFalsy();
-    const workflows = (
-      result.structuredContent as {
-        workflows: { name: string; status: string; input_fields: string[] }[];
-      }
-    ).workflows;
+    const { workflows } = structuredOf(listWorkflows, result);
     expect(workflows.find((w) => w.name === "Fulfil Shopify order")).toMatchObject({
       status: "saved",
       input_fields: [
@@ -55,21 +56,21 @@ describe("read tools", () => {
 
   it("list_api_keys shows hints and vault status, never a PAT", async () => {
     const result = await mcp.call("list_api_keys");
-    const keys = (result.structuredContent as { api_keys: { in_vault: boolean; hint: string }[] })
-      .api_keys;
+    const keys = structuredOf(listApiKeys, result).api_keys;
     expect(keys.map((k) => k.in_vault).sort()).toEqual([false, true]);
     expectNoSecrets(seen(result));
   });
 
   it("pages with limit and cursor", async () => {
     const first = await mcp.call("list_workflows", { limit: 2 });
-    const cursor = (first.structuredContent as { next_cursor: string }).next_cursor;
+    const cursor = structuredOf(listWorkflows, first).next_cursor;
     expect(cursor).toEqual(expect.any(String));
-    const second = await mcp.call("list_workflows", { limit: 2, cursor });
-    expect(
-      (second.structuredContent as { workflows: unknown[]; next_cursor: null }).workflows,
-    ).toHaveLength(1);
-    expect((second.structuredContent as { next_cursor: null }).next_cursor).toBeNull();
+    const second = structuredOf(
+      listWorkflows,
+      await mcp.call("list_workflows", { limit: 2, cursor }),
+    );
+    expect(second.workflows).toHaveLength(1);
+    expect(second.next_cursor).toBeNull();
   });
 });
 
@@ -82,12 +83,8 @@ describe("create, list, update, delete", () => {
       extras: { trigger_payload: { source: "shopify" } },
     });
     expect(result.isError).toBeFalsy();
-    const created = result.structuredContent as {
-      subscription: { id: string; name: string; ingress_url: string; signing_secret_hint: string };
-      reveal_url: string;
-      secret_delivery: string;
-      curl_test: string;
-    };
+    const created = structuredOf(createInboundWebhook, result);
+    const revealUrl = created.reveal_url ?? "";
     expect(created.secret_delivery).toBe("page");
     expect(created.reveal_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/once\/[A-Za-z0-9_-]{43}$/);
     expect(created).not.toHaveProperty("signing_secret");
@@ -97,16 +94,16 @@ describe("create, list, update, delete", () => {
     expectNoSecrets(seen(result));
 
     // The person opens the page: a GET shows a button, the POST reveals, a second visit is 410.
-    const confirm = await fetch(created.reveal_url);
+    const confirm = await fetch(revealUrl);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).not.toContain("whsec_");
-    const revealed = await fetch(created.reveal_url, { method: "POST" });
+    const revealed = await fetch(revealUrl, { method: "POST" });
     const page = await revealed.text();
     const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     expect(secret.endsWith(created.subscription.signing_secret_hint.slice(1))).toBe(true);
     expect(page).toContain("will not be shown again");
-    expect((await fetch(created.reveal_url)).status).toBe(410);
-    expect((await fetch(created.reveal_url, { method: "POST" })).status).toBe(410);
+    expect((await fetch(revealUrl)).status).toBe(410);
+    expect((await fetch(revealUrl, { method: "POST" })).status).toBe(410);
 
     const accepted = await sendSigned(
       created.subscription.ingress_url,
@@ -126,11 +123,9 @@ describe("create, list, update, delete", () => {
       automation_pat_id: sandbox.vaultKey.id,
       extras: { use_run_setup_defaults: true, trigger_payload: { a: 1, b: "two" } },
     });
-    const id = (created.structuredContent as { subscription: { id: string } }).subscription.id;
+    const id = structuredOf(createInboundWebhook, created).subscription.id;
     const listed = await mcp.call("list_inbound_webhooks", { workflow_id: sandbox.weekly.id });
-    const names = (
-      listed.structuredContent as { subscriptions: { name: string }[] }
-    ).subscriptions.map((s) => s.name);
+    const names = structuredOf(listInboundWebhooks, listed).subscriptions.map((s) => s.name);
     expect(names).toEqual(["weekly-cron"]);
     expectNoSecrets(seen(listed));
 
@@ -140,7 +135,7 @@ describe("create, list, update, delete", () => {
       extras: { trigger_payload: { a: null, c: true } },
     });
     expect(updated.isError).toBeFalsy();
-    expect((updated.structuredContent as { subscription: unknown }).subscription).toMatchObject({
+    expect(structuredOf(updateInboundWebhook, updated).subscription).toMatchObject({
       name: "weekly-cron-2",
       extras: { use_run_setup_defaults: true, trigger_payload: { b: "two", c: true } },
     });
@@ -246,9 +241,7 @@ describe("errors the model can act on", () => {
       },
     });
     const listed = await mcp.call("list_inbound_webhooks", { workflow_id: sandbox.weekly.id });
-    const names = (
-      listed.structuredContent as { subscriptions: { name: string }[] }
-    ).subscriptions.map((s) => s.name);
+    const names = structuredOf(listInboundWebhooks, listed).subscriptions.map((s) => s.name);
     expect(names).toContain("ordersevilx");
     expect(seen(listed)).not.toMatch(/[\u202e\u200b\u2066]/);
   });
@@ -303,19 +296,14 @@ describe("modes", () => {
         name: "inline-hook",
         automation_pat_id: sandbox.vaultKey.id,
       });
-      const created = result.structuredContent as {
-        signing_secret: string;
-        reveal_url: null;
-        secret_delivery: string;
-        subscription: { ingress_url: string };
-      };
+      const created = structuredOf(createInboundWebhook, result);
       expect(created.secret_delivery).toBe("inline");
       expect(created.reveal_url).toBeNull();
       const accepted = await sendSigned(
         created.subscription.ingress_url,
         JSON.stringify({ week: 3 }),
         {
-          secret: created.signing_secret,
+          secret: created.signing_secret ?? "",
           pat: sandbox.vaultKey.pat,
         },
       );
@@ -349,16 +337,12 @@ describe("modes", () => {
         name: "elicited",
         automation_pat_id: sandbox.vaultKey.id,
       });
-      const created = result.structuredContent as {
-        secret_delivery: string;
-        reveal_url: string;
-        next_step: string;
-      };
+      const created = structuredOf(createInboundWebhook, result);
       expect(created.secret_delivery).toBe("elicitation");
       expect(requests).toHaveLength(1);
       expect(requests[0]).toMatchObject({ mode: "url", url: created.reveal_url });
       expect(requests[0]?.message).toMatch(/shown once/);
-      const page = await fetch(created.reveal_url, { method: "POST" });
+      const page = await fetch(created.reveal_url ?? "", { method: "POST" });
       expect(page.status).toBe(200);
       await vi.waitFor(() => expect(completed).toEqual([requests[0]?.elicitationId]));
     } finally {

@@ -5,7 +5,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../../tools/index.js";
+import { listApiKeys } from "../../tools/list-api-keys.js";
+import { listWorkflows } from "../../tools/list-workflows.js";
 import { CLI, type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
+import { structuredOf } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 
 let sandbox: TestSandbox;
@@ -79,9 +82,7 @@ describe("stdio", () => {
         name: "list_workflows",
         arguments: {},
       })) as CallToolResult;
-      const names = (result.structuredContent as { workflows: { name: string }[] }).workflows.map(
-        (w) => w.name,
-      );
+      const names = structuredOf(listWorkflows, result).workflows.map((w) => w.name);
       expect(names).toContain("Fulfil Shopify order");
       expect(stderr()).toMatch(/embedded AgentRuntime sandbox at http:\/\/127\.0\.0\.1:\d+/);
       expect(stderr()).toContain(dir);
@@ -136,7 +137,7 @@ describe("Streamable HTTP", () => {
         name: "list_api_keys",
         arguments: {},
       })) as CallToolResult;
-      expect((result.structuredContent as { api_keys: unknown[] }).api_keys).toHaveLength(2);
+      expect(structuredOf(listApiKeys, result).api_keys).toHaveLength(2);
       expect((await second.listTools()).tools).toHaveLength(TOOLS.length);
     } finally {
       await first.close();

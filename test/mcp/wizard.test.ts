@@ -5,7 +5,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPEN_SAVED_WORKFLOW } from "../../src/wizard/machine.js";
 import type { StepView } from "../../src/wizard/steps.js";
-import { type ConnectedMcp, connectMcp, textOf } from "../helpers/mcp.js";
+import { getInboundWebhookWizard } from "../../tools/get-inbound-webhook-wizard.js";
+import { type ConnectedMcp, connectMcp, structuredOf, textOf } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 import { json, startScriptedServer } from "../helpers/scripted-server.js";
 
@@ -47,7 +48,7 @@ function modelSession(mcp: ConnectedMcp) {
 
 function view(result: CallToolResult): StepView {
   expect(result.isError, textOf(result)).toBeFalsy();
-  return result.structuredContent as StepView;
+  return structuredOf(getInboundWebhookWizard, result);
 }
 
 /** What the person does on the paste page in their browser. */
