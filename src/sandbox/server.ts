@@ -5,11 +5,10 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
 import { seedDatabase } from "./demo-data.js";
-import { sendJson, sendProblem } from "./http.js";
-import { handleIngress } from "./ingress.js";
+import { sendProblem } from "./http.js";
 import { IngressWriter, workerIngressWriter } from "./ingress-writer.js";
-import * as management from "./management.js";
-import { ApiProblem, problems } from "./problems.js";
+import { ApiProblem } from "./problems.js";
+import { createRouter, type Router } from "./routes.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
 import { SandboxStore } from "./store.js";
 
@@ -46,8 +45,6 @@ export interface RunningSandbox extends SandboxInfo {
   close(): Promise<void>;
 }
 
-type Handler = (request: management.Request, id: string) => void | Promise<void>;
-
 function openStore(options: SandboxOptions, ingressBase: () => string): SandboxStore {
   if (options.db === ":memory:") {
     return new SandboxStore({ path: ":memory:", box: new SecretBox(randomBytes(32)), ingressBase });
@@ -59,130 +56,17 @@ function openStore(options: SandboxOptions, ingressBase: () => string): SandboxS
 }
 
 /**
- * Starts the local AgentRuntime: the management API, public ingress and run starts, on
- * SQLite. Resolves once it listens, with the tokens and demo PATs a person needs.
+ * Answers each request through the router: a request id on every answer, an `ApiProblem` as
+ * its JSON error, anything else as a 500 whose details go to the log, one log line per request.
  */
-export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  const host = options.host ?? "127.0.0.1";
-  const now = options.now ?? (() => new Date());
-  const log = options.log ?? (() => {});
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const enabled = options.inboundWebhooks ?? true;
-  let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
-  // Where this process listens, for requests it sends to itself (test deliveries).
-  let listeningUrl = "";
-
-  const store = openStore(options, () => base);
-  if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
-  const deps: management.ManagementDeps = { store, now };
-  const writes =
-    options.db === ":memory:"
-      ? new IngressWriter(async (records) => store.writeIngressRecords(records))
-      : workerIngressWriter(options.db);
-
-  const webhookRoutes = (handler: Handler): Handler => {
-    return (request, id) => {
-      if (!enabled) throw problems.disabled();
-      return handler(request, id);
-    };
-  };
-
-  const routes: { pattern: RegExp; methods: Record<string, Handler> }[] = [
-    {
-      pattern: /^\/v1\/inbound-webhooks$/,
-      methods: {
-        GET: webhookRoutes((r) => management.listSubscriptions(r, deps)),
-        POST: webhookRoutes((r) => management.createSubscription(r, deps)),
-      },
-    },
-    {
-      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/deliveries$/,
-      methods: { GET: webhookRoutes((r, id) => management.listDeliveries(r, deps, id)) },
-    },
-    {
-      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/rotate-secret$/,
-      methods: { POST: webhookRoutes((r, id) => management.rotateSecret(r, deps, id)) },
-    },
-    {
-      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/test$/,
-      methods: {
-        POST: webhookRoutes((r, id) =>
-          management.sendTest(r, { ...deps, selfUrl: () => listeningUrl }, id),
-        ),
-      },
-    },
-    {
-      pattern: /^\/v1\/inbound-webhooks\/([^/]+)\/diagnose$/,
-      methods: { POST: webhookRoutes((r, id) => management.diagnose(r, deps, id)) },
-    },
-    {
-      pattern: /^\/v1\/workflows$/,
-      methods: { GET: (r) => management.listWorkflows(r, deps) },
-    },
-    {
-      pattern: /^\/v1\/workflows\/([^/]+)$/,
-      methods: { GET: (r, id) => management.getWorkflow(r, deps, id) },
-    },
-    { pattern: /^\/v1\/api-keys$/, methods: { GET: (r) => management.listApiKeys(r, deps) } },
-    { pattern: /^\/v1\/runs$/, methods: { GET: (r) => management.listRuns(r, deps) } },
-    {
-      pattern: /^\/v1\/runs\/([^/]+)$/,
-      methods: { GET: (r, id) => management.getRun(r, deps, id) },
-    },
-  ];
-
-  const ingressPath = /^\/v1\/inbound-webhooks\/([^/]+)$/;
-  const subscriptionMethods: Record<string, Handler> = {
-    GET: webhookRoutes((r, id) => management.getSubscription(r, deps, id)),
-    PATCH: webhookRoutes((r, id) => management.updateSubscription(r, deps, id)),
-    DELETE: webhookRoutes((r, id) => management.deleteSubscription(r, deps, id)),
-  };
-
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
-    const method = req.method ?? "GET";
-    const request = { req, res, url };
-    const single = ingressPath.exec(url.pathname);
-    if (single) {
-      const id = decodeURIComponent(single[1] as string);
-      const manage = subscriptionMethods[method];
-      if (manage) {
-        await manage(request, id);
-        return res.statusCode;
-      }
-      // Every other method on this path is an ingress attempt (POST, or a wrong method to record).
-      if (!enabled) throw problems.disabled();
-      return handleIngress(req, res, id, { store, writes, maxBodyBytes, now });
-    }
-    if (url.pathname === "/healthz" && method === "GET") {
-      sendJson(res, 200, { ok: true });
-      return 200;
-    }
-    for (const { pattern, methods } of routes) {
-      const match = pattern.exec(url.pathname);
-      if (!match) continue;
-      const handler = methods[method];
-      if (!handler) {
-        throw new ApiProblem(
-          405,
-          "method_not_allowed",
-          `${method} is not supported here; use ${Object.keys(methods).join(" or ")}.`,
-          { allow: Object.keys(methods).join(", ") },
-        );
-      }
-      await handler(request, decodeURIComponent(match[1] ?? ""));
-      return res.statusCode;
-    }
-    throw new ApiProblem(
-      404,
-      "not_found",
-      "There is no such endpoint; the API lives under /v1 (see the README for the list).",
-    );
-  }
-
+function requestListener(
+  route: Router,
+  log: (line: string) => void,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   // Unique per process start and cheap per request: a random prefix and a counter.
   const requestPrefix = randomBytes(4).toString("hex");
   let requestCount = 0;
-  const server = createServer(async (req, res) => {
+  return async (req, res) => {
     const started = performance.now();
     requestCount += 1;
     const requestId = `req_${requestPrefix}${requestCount.toString(16).padStart(8, "0")}`;
@@ -212,7 +96,39 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     log(
       `${requestId} ${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`,
     );
+  };
+}
+
+/**
+ * Starts the local AgentRuntime: the management API, public ingress and run starts, on
+ * SQLite. Resolves once it listens, with the tokens and demo PATs a person needs.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
+  // Where this process listens, for requests it sends to itself (test deliveries).
+  let listeningUrl = "";
+
+  const store = openStore(options, () => base);
+  if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
+  const writes =
+    options.db === ":memory:"
+      ? new IngressWriter(async (records) => store.writeIngressRecords(records))
+      : workerIngressWriter(options.db);
+
+  const route = createRouter({
+    store,
+    now,
+    writes,
+    maxBodyBytes,
+    inboundWebhooks: options.inboundWebhooks ?? true,
+    selfUrl: () => listeningUrl,
   });
+
+  const server = createServer(requestListener(route, log));
   server.keepAliveTimeout = 5000;
 
   try {
