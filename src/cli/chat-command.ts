@@ -11,6 +11,7 @@ import { TOOLS } from "../../tools/index.js";
 import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/autopilot.js";
 import { openAiProvider } from "../autopilot/provider.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
+import { StepView } from "../wizard/steps.js";
 import {
   BACKEND_FLAGS,
   backendFlags,
@@ -83,29 +84,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     integerFlag(command, "max-tool-rounds", values["max-tool-rounds"], { min: 1, max: 50 }) ??
     DEFAULT_MAX_TOOL_ROUNDS;
 
-  if (!model) {
-    io.stderr.write(
-      "No model is configured, so Autopilot cannot chat.\n" +
-        "  With OpenAI:        export OPENAI_API_KEY=sk-… OPENAI_MODEL=gpt-4o-mini\n" +
-        "  With a local model: export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen2.5:7b\n" +
-        "Or use the guided setup without a model: agentruntime-webhooks wizard\n",
-    );
-    if (!interactive) return 2;
-    const rl = createInterface({ input: process.stdin, output: io.stdout });
-    const reply = (await rl.question("Start the guided setup now? [Y/n] ")).trim().toLowerCase();
-    rl.close();
-    if (reply === "" || reply === "y" || reply === "yes") {
-      const { runWizardCommand } = await import("./wizard-command.js");
-      return runWizardCommand(
-        [
-          ...(values["api-url"] ? ["--api-url", values["api-url"]] : []),
-          ...(values["sandbox-db"] ? ["--sandbox-db", values["sandbox-db"]] : []),
-        ],
-        io,
-      );
-    }
-    return 2;
-  }
+  if (!model) return offerGuidedSetup(values, io, interactive);
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
   const backend = await openBackend(command, backendFlags(values), io.env, note);
@@ -119,24 +98,9 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   // Opened now, so a wizard database that cannot be opened stops the chat before it starts.
   await runtime.wizards();
   const server = runtime.createServer();
-  const mcp = new Client(
-    { name: "autopilot", version: packageVersion() },
-    { capabilities: { elicitation: { url: {} } } },
-  );
   let rl: Interface | undefined;
-  // The person is sent to one-time pages through URL elicitation: shown here, never to the model.
-  mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
-    const params = request.params as { mode?: string; url?: string; message: string };
-    if (params.mode !== "url" || !params.url) return { action: "decline" };
-    io.stdout.write(`\n🔒 ${params.message}\n   ${params.url}\n`);
-    if (interactive && !values["no-browser"] && rl) {
-      const reply = (await rl.question("   Open it in your browser? [Y/n] ")).trim().toLowerCase();
-      if (reply === "" || reply.startsWith("y")) openInBrowser(params.url);
-    }
-    return { action: "accept" };
-  });
-  mcp.setNotificationHandler(ElicitationCompleteNotificationSchema, () => {
-    io.stdout.write("\n✓ The private page has been used. Tell Autopilot when you are ready.\n");
+  const mcp = autopilotClient(io, {
+    ask: () => (interactive && !values["no-browser"] ? rl : undefined),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), mcp.connect(clientSide)]);
@@ -151,68 +115,8 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     `Autopilot (${model}${baseUrl ? ` at ${baseUrl}` : ""}). Ask me to start a workflow from another system. /exit to leave.\n`,
   );
   rl = createInterface({ input: process.stdin, output: io.stdout, terminal: interactive });
-  const closed = new Promise<undefined>((resolve) => rl?.once("close", () => resolve(undefined)));
-  // Piped input is read line by line; a terminal is asked, so prompts and pages can interleave.
-  const lines = interactive ? undefined : rl[Symbol.asyncIterator]();
-  const nextLine = async (): Promise<string | undefined> => {
-    if (lines) {
-      const next = await lines.next();
-      return next.done ? undefined : String(next.value);
-    }
-    return Promise.race([(rl as Interface).question("\nyou › "), closed]);
-  };
-  let exitCode = 0;
   try {
-    for (;;) {
-      const line = await nextLine();
-      if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
-      const text = line.trim();
-      if (text === "/exit" || text === "/quit") break;
-      if (text === "") continue;
-      if (!interactive) io.stdout.write(`you › ${text}\n`);
-      let speaking = false;
-      const endLine = () => {
-        if (speaking) io.stdout.write("\n");
-        speaking = false;
-      };
-      try {
-        await autopilot.send(text, {
-          onText: (delta) => {
-            if (!speaking) io.stdout.write("autopilot › ");
-            speaking = true;
-            io.stdout.write(delta);
-          },
-          onToolCall: (name) => {
-            endLine();
-            io.stderr.write(`  · ${name}\n`);
-          },
-          onToolResult: (_name, result) => {
-            // The card a chat UI draws when the setup is done: the curl test, ready to copy.
-            const card = result.structuredContent as
-              | { step?: string; card?: { curl_test?: string } }
-              | undefined;
-            if (card?.step === "done" && card.card?.curl_test) {
-              endLine();
-              io.stdout.write(
-                `\nTest it: set AGENTRUNTIME_SIGNING_SECRET and AGENTRUNTIME_PAT, then run:\n\n${card.card.curl_test}\n`,
-              );
-            }
-          },
-          onNotice: (notice) => {
-            endLine();
-            io.stdout.write(`⚠ ${notice}\n`);
-          },
-        });
-        endLine();
-      } catch (error) {
-        endLine();
-        note(
-          `The model could not be reached or refused the request (${error instanceof Error ? error.message : String(error)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
-        );
-        exitCode = 1;
-        if (!interactive) break;
-      }
-    }
+    return await converse(autopilot, rl, io, interactive);
   } finally {
     rl.close();
     await mcp.close();
@@ -220,5 +124,134 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     await runtime.close();
     await backend.close();
   }
+}
+
+/** Without a model: says how to configure one and, in a terminal, offers the guided setup. */
+async function offerGuidedSetup(
+  values: { "api-url"?: string | undefined; "sandbox-db"?: string | undefined },
+  io: Io,
+  interactive: boolean,
+): Promise<number | undefined> {
+  io.stderr.write(
+    "No model is configured, so Autopilot cannot chat.\n" +
+      "  With OpenAI:        export OPENAI_API_KEY=sk-… OPENAI_MODEL=gpt-4o-mini\n" +
+      "  With a local model: export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen2.5:7b\n" +
+      "Or use the guided setup without a model: agentruntime-webhooks wizard\n",
+  );
+  if (!interactive) return 2;
+  const rl = createInterface({ input: process.stdin, output: io.stdout });
+  const reply = (await rl.question("Start the guided setup now? [Y/n] ")).trim().toLowerCase();
+  rl.close();
+  if (reply !== "" && reply !== "y" && reply !== "yes") return 2;
+  const { runWizardCommand } = await import("./wizard-command.js");
+  return runWizardCommand(
+    [
+      ...(values["api-url"] ? ["--api-url", values["api-url"]] : []),
+      ...(values["sandbox-db"] ? ["--sandbox-db", values["sandbox-db"]] : []),
+    ],
+    io,
+  );
+}
+
+/**
+ * The MCP client Autopilot speaks through. The person is sent to one-time pages through URL
+ * elicitation: shown here, never to the model; `ask` offers to open them when it gives a prompt.
+ */
+function autopilotClient(io: Io, pages: { ask: () => Interface | undefined }): Client {
+  const mcp = new Client(
+    { name: "autopilot", version: packageVersion() },
+    { capabilities: { elicitation: { url: {} } } },
+  );
+  mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
+    const params = request.params as { mode?: string; url?: string; message: string };
+    if (params.mode !== "url" || !params.url) return { action: "decline" };
+    io.stdout.write(`\n🔒 ${params.message}\n   ${params.url}\n`);
+    const rl = pages.ask();
+    if (rl) {
+      const reply = (await rl.question("   Open it in your browser? [Y/n] ")).trim().toLowerCase();
+      if (reply === "" || reply.startsWith("y")) openInBrowser(params.url);
+    }
+    return { action: "accept" };
+  });
+  mcp.setNotificationHandler(ElicitationCompleteNotificationSchema, () => {
+    io.stdout.write("\n✓ The private page has been used. Tell Autopilot when you are ready.\n");
+  });
+  return mcp;
+}
+
+/** Reads the person's lines until /exit or the end of input; resolves with the exit code. */
+async function converse(
+  autopilot: Autopilot,
+  rl: Interface,
+  io: Io,
+  interactive: boolean,
+): Promise<number> {
+  const closed = new Promise<undefined>((resolve) => rl.once("close", () => resolve(undefined)));
+  // Piped input is read line by line; a terminal is asked, so prompts and pages can interleave.
+  const lines = interactive ? undefined : rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => {
+    if (lines) {
+      const next = await lines.next();
+      return next.done ? undefined : String(next.value);
+    }
+    return Promise.race([rl.question("\nyou › "), closed]);
+  };
+  let exitCode = 0;
+  for (;;) {
+    const line = await nextLine();
+    if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
+    const text = line.trim();
+    if (text === "/exit" || text === "/quit") break;
+    if (text === "") continue;
+    if (!interactive) io.stdout.write(`you › ${text}\n`);
+    try {
+      await answer(autopilot, text, io);
+    } catch (error) {
+      io.stderr.write(
+        `The model could not be reached or refused the request (${error instanceof Error ? error.message : String(error)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.\n`,
+      );
+      exitCode = 1;
+      if (!interactive) break;
+    }
+  }
   return exitCode;
+}
+
+/** Sends one message and streams the answer, the tools called and notices to the terminal. */
+async function answer(autopilot: Autopilot, text: string, io: Io): Promise<void> {
+  let speaking = false;
+  const endLine = () => {
+    if (speaking) io.stdout.write("\n");
+    speaking = false;
+  };
+  try {
+    await autopilot.send(text, {
+      onText: (delta) => {
+        if (!speaking) io.stdout.write("autopilot › ");
+        speaking = true;
+        io.stdout.write(delta);
+      },
+      onToolCall: (name) => {
+        endLine();
+        io.stderr.write(`  · ${name}\n`);
+      },
+      onToolResult: (_name, result) => {
+        // The card a chat UI draws when the setup is done: the curl test, ready to copy.
+        const step = StepView.safeParse(result.structuredContent);
+        const curl = step.success && step.data.step === "done" ? step.data.card.curl_test : "";
+        if (curl) {
+          endLine();
+          io.stdout.write(
+            `\nTest it: set AGENTRUNTIME_SIGNING_SECRET and AGENTRUNTIME_PAT, then run:\n\n${curl}\n`,
+          );
+        }
+      },
+      onNotice: (notice) => {
+        endLine();
+        io.stdout.write(`⚠ ${notice}\n`);
+      },
+    });
+  } finally {
+    endLine();
+  }
 }

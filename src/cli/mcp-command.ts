@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
-import type { SecretDelivery } from "../mcp/tool.js";
+import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
 import {
   BACKEND_FLAGS,
   backendFlags,
@@ -77,19 +77,7 @@ export async function runMcpCommand(
       "page",
       "inline",
     ] as const) ?? "page";
-  const toolsets = (values.toolsets ?? "wizard,webhooks,operations")
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of toolsets) {
-    if (!Object.hasOwn(TOOLSETS, name)) {
-      throw new UsageError(
-        `--toolsets takes a comma-separated list of ${Object.keys(TOOLSETS).join(", ")}, not "${name}"`,
-        command,
-      );
-    }
-  }
-  const tools = toolsIn(toolsets as ToolsetName[]);
+  const tools = toolsetsFlag(command, values.toolsets);
   const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8808;
   const pagePort =
     integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
@@ -113,16 +101,7 @@ export async function runMcpCommand(
     );
   }
   let closeTransport: () => Promise<void>;
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    if (transport === "stdio") process.stdin.once("end", stop);
-  });
+  const stopped = untilStopped(transport === "stdio");
 
   if (transport === "stdio") {
     const server = runtime.createServer();
@@ -152,4 +131,35 @@ export async function runMcpCommand(
   await closeTransport();
   await runtime.close();
   await backend.close();
+}
+
+/** The tools of the `--toolsets` groups; an unknown group is a usage error naming the choices. */
+function toolsetsFlag(command: string, value: string | undefined): ToolDefinition[] {
+  const toolsets = (value ?? "wizard,webhooks,operations")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of toolsets) {
+    if (!Object.hasOwn(TOOLSETS, name)) {
+      throw new UsageError(
+        `--toolsets takes a comma-separated list of ${Object.keys(TOOLSETS).join(", ")}, not "${name}"`,
+        command,
+      );
+    }
+  }
+  return toolsIn(toolsets as ToolsetName[]);
+}
+
+/** Resolves on SIGINT or SIGTERM or, for a stdio server, when the host closes its stdin. */
+function untilStopped(watchStdin: boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (watchStdin) process.stdin.once("end", stop);
+  });
 }
