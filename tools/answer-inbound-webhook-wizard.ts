@@ -21,7 +21,7 @@ export const answerInboundWebhookWizard = defineTool({
     readOnlyHint: false,
     destructiveHint: false,
     idempotentHint: false,
-    openWorldHint: false,
+    openWorldHint: true,
   },
   async run(args, context) {
     const wizards = await wizardsOf(context);

@@ -14,7 +14,7 @@ export const getInboundWebhookWizard = defineTool({
     readOnlyHint: true,
     destructiveHint: false,
     idempotentHint: true,
-    openWorldHint: false,
+    openWorldHint: true,
   },
   async run(args, context) {
     return answerOf(await (await wizardsOf(context)).get(args.wizard_id), context);

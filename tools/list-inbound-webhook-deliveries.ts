@@ -39,7 +39,7 @@ export const listInboundWebhookDeliveries = defineTool({
     readOnlyHint: true,
     destructiveHint: false,
     idempotentHint: true,
-    openWorldHint: false,
+    openWorldHint: true,
   },
   async run(args, { client }) {
     const limit = args.include_bodies ? Math.min(args.limit ?? 20, 20) : args.limit;

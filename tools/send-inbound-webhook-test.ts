@@ -24,7 +24,7 @@ export const sendInboundWebhookTest = defineTool({
     readOnlyHint: false,
     destructiveHint: false,
     idempotentHint: false,
-    openWorldHint: false,
+    openWorldHint: true,
   },
   async run(args, { client }) {
     const answer = await client.inboundWebhooks.sendTest(

@@ -19,7 +19,7 @@ export const waitForInboundWebhookDelivery = defineTool({
     readOnlyHint: true,
     destructiveHint: false,
     idempotentHint: true,
-    openWorldHint: false,
+    openWorldHint: true,
   },
   async run(args, context) {
     const timeoutMs = (args.timeout_seconds ?? 60) * 1000;
