@@ -1,14 +1,10 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  type CallToolRequest,
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  type ServerNotification,
-  type ServerRequest,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
@@ -16,7 +12,8 @@ import type { AgentRuntimeClient } from "../client/client.js";
 import { secretPaths } from "../text/untrusted.js";
 import { toToolFailure } from "./failures.js";
 import type { OneTimePages } from "./one-time-pages.js";
-import { type SecretDelivery, type ToolContext, type ToolDefinition, ToolFailure } from "./tool.js";
+import { type SecretDelivery, type ToolDefinition, ToolFailure } from "./tool.js";
+import { toolContext } from "./tool-context.js";
 import type { McpWizards } from "./wizards.js";
 
 export interface McpServerDeps {
@@ -120,53 +117,6 @@ function describeArgumentIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-/** What kind of change a tool makes, so an upstream error is explained in its terms. */
-function operationOf(tool: ToolDefinition): "read" | "change" | "create" {
-  if (tool.annotations.readOnlyHint) return "read";
-  return tool.annotations.idempotentHint ? "change" : "create";
-}
-
-/** What one call's `run` may use: the deps, plus progress and URL elicitation on its request. */
-function toolContext(
-  server: Server,
-  deps: McpServerDeps,
-  request: CallToolRequest,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-): ToolContext {
-  return {
-    client: deps.client,
-    pages: deps.pages,
-    wizards: deps.wizards,
-    secretDelivery: deps.secretDelivery ?? "page",
-    signal: extra.signal,
-    progress: async (done, total, message) => {
-      const progressToken = request.params._meta?.progressToken;
-      if (progressToken === undefined) return;
-      await extra
-        .sendNotification({
-          method: "notifications/progress",
-          params: { progressToken, progress: done, total, message },
-        })
-        .catch(() => {});
-    },
-    openUrl: async ({ url, message, elicitationId }) => {
-      if (!server.getClientCapabilities()?.elicitation?.url) return false;
-      try {
-        const result = await server.elicitInput({ mode: "url", url, message, elicitationId });
-        return result.action === "accept";
-      } catch {
-        return false;
-      }
-    },
-    completeElicitation: (elicitationId) => {
-      if (!server.getClientCapabilities()?.elicitation?.url) return;
-      server
-        .createElicitationCompletionNotifier(elicitationId)()
-        .catch(() => {});
-    },
-  };
-}
-
 /**
  * Builds the MCP server from its dependencies. Tools come from the registry passed in;
  * a failure the model can act on is an `isError` result, a bug is a JSON-RPC error.
@@ -216,6 +166,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
         ),
       );
     }
+    const operation = tool.annotations.readOnlyHint
+      ? "read"
+      : tool.annotations.idempotentHint
+        ? "change"
+        : "create";
     try {
       const answer = await tool.run(parsed.data, toolContext(server, deps, request, extra));
       const structured = z.object(tool.output).parse(answer.structured);
@@ -225,7 +180,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       };
     } catch (error) {
       if (error instanceof ToolFailure) return failed(error);
-      const failure = toToolFailure(error, operationOf(tool));
+      const failure = toToolFailure(error, operation);
       if (failure) return failed(failure);
       log(`bug in tool ${tool.name}: ${error instanceof Error ? error.stack : String(error)}`);
       throw new McpError(
