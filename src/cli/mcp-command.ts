@@ -101,7 +101,16 @@ export async function runMcpCommand(
     );
   }
   let closeTransport: () => Promise<void>;
-  const stopped = untilStopped(transport === "stdio");
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (transport === "stdio") process.stdin.once("end", stop);
+  });
 
   if (transport === "stdio") {
     const server = runtime.createServer();
@@ -148,18 +157,4 @@ function toolsetsFlag(command: string, value: string | undefined): ToolDefinitio
     }
   }
   return toolsIn(toolsets as ToolsetName[]);
-}
-
-/** Resolves on SIGINT or SIGTERM or, for a stdio server, when the host closes its stdin. */
-function untilStopped(watchStdin: boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    if (watchStdin) process.stdin.once("end", stop);
-  });
 }
