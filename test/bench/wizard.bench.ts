@@ -13,12 +13,9 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { encode } from "gpt-tokenizer";
 import { createClient } from "../../src/client/client.js";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
-import { createMcpServer } from "../../src/mcp/server.js";
-import { McpWizards } from "../../src/mcp/wizards.js";
+import { createMcpRuntime } from "../../src/mcp/runtime.js";
 import { startSandbox } from "../../src/sandbox/server.js";
-import type { StepView } from "../../src/wizard/steps.js";
-import { WizardStore } from "../../src/wizard/store.js";
+import { StepView } from "../../src/wizard/steps.js";
 import { TOOLS } from "../../tools/index.js";
 
 interface Row {
@@ -32,17 +29,14 @@ async function main(): Promise<void> {
   const json = process.argv.includes("--json");
   const dir = mkdtempSync(join(tmpdir(), "arw-wizard-bench-"));
   const sandbox = await startSandbox({ db: join(dir, "sandbox.db"), port: 0 });
-  const pages = new OneTimePages();
-  const store = new WizardStore({ path: ":memory:" });
   const client = createClient({ baseUrl: sandbox.url, token: sandbox.tokens.contributor });
-  const wizards = new McpWizards({ client, pages, store });
-  const server = createMcpServer({
+  const runtime = createMcpRuntime({
     client,
     tools: TOOLS,
-    pages,
-    wizards: async () => wizards,
+    wizardDb: ":memory:",
     version: "bench",
   });
+  const server = runtime.createServer();
   const mcp = new Client({ name: "bench", version: "1" });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(b), mcp.connect(a)]);
@@ -52,7 +46,7 @@ async function main(): Promise<void> {
     if (result.isError) throw new Error(JSON.stringify(result.content));
     // A model reads the text content (structuredContent mirrors it).
     const text = result.content.map((item) => (item.type === "text" ? item.text : "")).join("\n");
-    const view = result.structuredContent as StepView;
+    const view = StepView.parse(result.structuredContent);
     rows.push({
       call: `${name}${args.action ? ` ${args.action}` : ""}`,
       step: view.step,
@@ -99,9 +93,7 @@ async function main(): Promise<void> {
   } finally {
     await mcp.close();
     await server.close();
-    wizards.close();
-    store.close();
-    await pages.close();
+    await runtime.close();
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { createClient } from "../../src/client/client.js";
 import { createMcpRuntime } from "../../src/mcp/runtime.js";
 import { getInboundWebhookWizard } from "../../tools/get-inbound-webhook-wizard.js";
 import { TOOLS } from "../../tools/index.js";
+import { listWorkflows } from "../../tools/list-workflows.js";
 import { startInboundWebhookWizard } from "../../tools/start-inbound-webhook-wizard.js";
 import { structuredOf } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
@@ -98,5 +99,34 @@ describe("an MCP runtime", () => {
       await session.close();
       await runtime.close();
     }
+  });
+});
+
+describe("structuredOf, the test helper that reads results", () => {
+  const answer = (structuredContent: Record<string, unknown>): CallToolResult => ({
+    content: [{ type: "text", text: JSON.stringify(structuredContent) }],
+    structuredContent,
+  });
+
+  it("returns a result its tool's output schema accepts", () => {
+    expect(structuredOf(listWorkflows, answer({ workflows: [], next_cursor: null }))).toEqual({
+      workflows: [],
+      next_cursor: null,
+    });
+  });
+
+  it("fails on a failed call, a missing field and a key the schema does not list", () => {
+    expect(() =>
+      structuredOf(listWorkflows, {
+        isError: true,
+        content: [{ type: "text", text: "workflow_not_found: no such workflow" }],
+      }),
+    ).toThrow(/list_workflows failed: workflow_not_found/);
+    expect(() => structuredOf(listWorkflows, answer({ workflows: [] }))).toThrow(
+      /off its output schema/,
+    );
+    expect(() =>
+      structuredOf(listWorkflows, answer({ workflows: [], next_cursor: null, secret: "x" })),
+    ).toThrow(/off its output schema/);
   });
 });
