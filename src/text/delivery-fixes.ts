@@ -34,6 +34,7 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** Summarizes a run for a model, cleaning what its sender wrote. */
 export function runSummary(run: Run): RunSummary {
   return {
     id: run.id,
