@@ -4,6 +4,8 @@
  * are removed and its length is capped, so it cannot smuggle instructions past a reader.
  */
 
+import { looksLikeSecret } from "./secrets.js";
+
 // C0/C1 controls (tab and newline kept where allowed), zero-width and joiners, bidi
 // embeddings/overrides/isolates, the BOM, interlinear annotations and the Unicode tag block.
 const HIDDEN =
@@ -35,12 +37,7 @@ export function cleanJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown
   return value;
 }
 
-const SECRET_SHAPE = /(?:pat_|whsec_)[A-Za-z0-9_-]{16,}/;
-
-/** True when a string carries something shaped like a PAT or a signing secret. */
-export function looksLikeSecret(value: string): boolean {
-  return SECRET_SHAPE.test(value);
-}
+export { looksLikeSecret };
 
 /** The dotted paths of every string in `value` that looks like a secret. */
 export function secretPaths(value: unknown, path = ""): string[] {
