@@ -5,13 +5,14 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
 import { seedDatabase } from "./demo-data.js";
-import { sendJson, sendProblem } from "./http.js";
+import { BODY_TIMEOUT_MS, decodeSegment, sendJson, sendProblem } from "./http.js";
 import { handleIngress } from "./ingress.js";
 import { IngressWriter, workerIngressWriter } from "./ingress-writer.js";
 import * as management from "./management.js";
 import { ApiProblem, problems } from "./problems.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
 import { SandboxStore } from "./store.js";
+import { UnmatchedIngressTally } from "./unmatched.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -23,6 +24,8 @@ export interface SandboxOptions {
   /** The base of every `ingress_url`; defaults to the address the sandbox listens on. */
   publicUrl?: string;
   maxBodyBytes?: number;
+  /** How long request headers, and then a body, may take to arrive (default 10 s each). */
+  requestTimeoutMs?: number;
   /** What a new database is filled with; an existing one is never re-seeded. */
   seed?: "demo" | "none";
   /** The deployment's `inbound_webhooks` switch. */
@@ -67,6 +70,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.requestTimeoutMs ?? BODY_TIMEOUT_MS;
   const enabled = options.inboundWebhooks ?? true;
   let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
   // Where this process listens, for requests it sends to itself (test deliveries).
@@ -79,6 +83,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     options.db === ":memory:"
       ? new IngressWriter(async (records) => store.writeIngressRecords(records))
       : workerIngressWriter(options.db);
+  const unmatched = new UnmatchedIngressTally((counts) => store.countUnmatchedIngress(counts));
 
   const webhookRoutes = (handler: Handler): Handler => {
     return (request, id) => {
@@ -143,7 +148,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const request = { req, res, url };
     const single = ingressPath.exec(url.pathname);
     if (single) {
-      const id = decodeURIComponent(single[1] as string);
+      // A broken percent-encoding cannot name a subscription; ingress answers it 404.
+      const id = decodeSegment(single[1] as string) ?? "";
       const manage = subscriptionMethods[method];
       if (manage) {
         await manage(request, id);
@@ -151,7 +157,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       }
       // Every other method on this path is an ingress attempt (POST, or a wrong method to record).
       if (!enabled) throw problems.disabled();
-      return handleIngress(req, res, id, { store, writes, maxBodyBytes, now });
+      return handleIngress(req, res, id, {
+        store,
+        writes,
+        unmatched,
+        maxBodyBytes,
+        bodyTimeoutMs,
+        now,
+      });
     }
     if (url.pathname === "/healthz" && method === "GET") {
       sendJson(res, 200, { ok: true });
@@ -169,7 +182,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           { allow: Object.keys(methods).join(", ") },
         );
       }
-      await handler(request, decodeURIComponent(match[1] ?? ""));
+      await handler(request, decodeSegment(match[1] ?? "") ?? "");
       return res.statusCode;
     }
     throw new ApiProblem(
@@ -182,7 +195,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   // Unique per process start and cheap per request: a random prefix and a counter.
   const requestPrefix = randomBytes(4).toString("hex");
   let requestCount = 0;
-  const server = createServer(async (req, res) => {
+  // Slow headers are cut by Node (408); slow bodies by ingress, which records them first.
+  const serverTimeouts = {
+    headersTimeout: bodyTimeoutMs,
+    requestTimeout: bodyTimeoutMs * 3,
+    connectionsCheckingInterval: Math.min(bodyTimeoutMs, 30_000) / 2,
+  };
+  const server = createServer(serverTimeouts, async (req, res) => {
     const started = performance.now();
     requestCount += 1;
     const requestId = `req_${requestPrefix}${requestCount.toString(16).padStart(8, "0")}`;
@@ -225,6 +244,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
   } catch (error) {
     await writes.close();
+    unmatched.flush();
     store.close();
     throw error;
   }
@@ -243,6 +263,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           writes.close().then(() => {
+            unmatched.flush();
             store.close();
             resolve();
           });

@@ -10,7 +10,10 @@ export const REJECTION_FIXES: Readonly<Record<string, string>> = {
   invalid_automation_token: "Send the webhook's automation PAT as Authorization: Bearer pat_….",
   invalid_signature:
     "Sign the exact bytes sent with the signing secret (sha256=<lowercase hex HMAC-SHA256>); diagnose_inbound_webhook_signature tells what differs.",
-  invalid_json: "Send a valid UTF-8 JSON body.",
+  invalid_json: "Send a valid UTF-8 JSON body, without a byte order mark.",
+  json_too_deep: "Send a flatter JSON object (at most 64 levels of nesting).",
+  request_timeout: "Send the whole body promptly: it must arrive within 10 seconds.",
+  client_closed_request: "The sender hung up before the body ended; send the request again.",
   payload_not_object:
     'Send a JSON object, like {"order_id": "1001"}, not an array or a single value.',
   subscription_paused:
