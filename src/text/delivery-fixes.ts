@@ -1,5 +1,5 @@
 import type { Delivery, Run } from "../contract/schemas.js";
-import { cleanJson, cleanLine } from "./untrusted.js";
+import { inertJson, markUntrusted } from "./untrusted.js";
 
 /** What a sender does about each ingress rejection, in one sentence. */
 export const REJECTION_FIXES: Readonly<Record<string, string>> = {
@@ -26,14 +26,14 @@ export function fixFor(reason: string | null): string | null {
     : (REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.");
 }
 
-/** A run as a model reads it: input and step outputs cleaned, since a sender wrote them. */
+/** A run as a model reads it: input, step outputs and error cleaned and marked, since a sender wrote them. */
 export function runSummary(run: Run) {
   return {
     id: run.id,
     status: run.status,
-    input: cleanJson(run.input) as Record<string, unknown>,
-    steps: run.steps.map((step) => cleanLine(`${step.name}: ${step.output}`, 400)),
-    error: run.error,
+    input: inertJson(run.input) as Record<string, unknown>,
+    steps: run.steps.map((step) => markUntrusted(`${step.name}: ${step.output}`, 400)),
+    error: run.error === null ? null : markUntrusted(run.error, 400),
   };
 }
 

@@ -38,7 +38,9 @@ describe("read tools", () => {
         workflows: { name: string; status: string; input_fields: string[] }[];
       }
     ).workflows;
-    expect(workflows.find((w) => w.name === "Fulfil Shopify order")).toMatchObject({
+    expect(
+      workflows.find((w) => w.name === "<untrusted>Fulfil Shopify order</untrusted>"),
+    ).toMatchObject({
       status: "saved",
       input_fields: [
         "order_id",
@@ -131,7 +133,7 @@ describe("create, list, update, delete", () => {
     const names = (
       listed.structuredContent as { subscriptions: { name: string }[] }
     ).subscriptions.map((s) => s.name);
-    expect(names).toEqual(["weekly-cron"]);
+    expect(names).toEqual(["<untrusted>weekly-cron</untrusted>"]);
     expectNoSecrets(seen(listed));
 
     const updated = await mcp.call("update_inbound_webhook", {
@@ -141,12 +143,15 @@ describe("create, list, update, delete", () => {
     });
     expect(updated.isError).toBeFalsy();
     expect((updated.structuredContent as { subscription: unknown }).subscription).toMatchObject({
-      name: "weekly-cron-2",
+      name: "<untrusted>weekly-cron-2</untrusted>",
       extras: { use_run_setup_defaults: true, trigger_payload: { b: "two", c: true } },
     });
 
     const deleted = await mcp.call("delete_inbound_webhook", { id });
-    expect(deleted.structuredContent).toEqual({ deleted_id: id, name: "weekly-cron-2" });
+    expect(deleted.structuredContent).toEqual({
+      deleted_id: id,
+      name: "<untrusted>weekly-cron-2</untrusted>",
+    });
     const again = await mcp.call("delete_inbound_webhook", { id });
     expect(again.isError).toBe(true);
     expect(textOf(again)).toMatch(/^subscription_not_found: .*list_inbound_webhooks/);
@@ -249,7 +254,7 @@ describe("errors the model can act on", () => {
     const names = (
       listed.structuredContent as { subscriptions: { name: string }[] }
     ).subscriptions.map((s) => s.name);
-    expect(names).toContain("ordersevilx");
+    expect(names).toContain("<untrusted>ordersevilx</untrusted>");
     expect(seen(listed)).not.toMatch(/[\u202e\u200b\u2066]/);
   });
 

@@ -82,7 +82,7 @@ describe("stdio", () => {
       const names = (result.structuredContent as { workflows: { name: string }[] }).workflows.map(
         (w) => w.name,
       );
-      expect(names).toContain("Fulfil Shopify order");
+      expect(names).toContain("<untrusted>Fulfil Shopify order</untrusted>");
       expect(stderr()).toMatch(/embedded AgentRuntime sandbox at http:\/\/127\.0\.0\.1:\d+/);
       expect(stderr()).toContain(dir);
     } finally {
