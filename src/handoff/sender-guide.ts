@@ -44,6 +44,8 @@ ${JSON.stringify(sample, null, 2)}
 
 ## curl
 
+For bash 3.2 or newer, curl 7.55 or newer and openssl. Neither the signing secret nor the PAT appears in any process's arguments (which other users of the machine can see with \`ps\`): the HMAC is computed with bash built-ins around plain SHA-256 runs of openssl (\`openssl dgst -hmac <key>\` would show the key), and curl reads the Authorization header from a file descriptor. Both are read from the environment only.
+
 \`\`\`bash
 ${buildCurlTemplate({ ingressUrl: url, body }).trimEnd()}
 \`\`\`
