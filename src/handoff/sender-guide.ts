@@ -96,7 +96,8 @@ with urllib.request.urlopen(request) as response:
 | status | meaning | what to do |
 |---|---|---|
 | 202 | accepted: \`{"run_id", "delivery_id"}\` | nothing |
-| 400 / 422 | the body is not JSON, or not a JSON object | send a JSON object |
+| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send a flat JSON object, UTF-8 without a BOM |
+| 408 \`request_timeout\` | the body did not arrive within 10 seconds | send the whole body at once |
 | 401 \`invalid_automation_token\` | wrong or missing PAT | send the PAT above as a Bearer token |
 | 401 \`invalid_signature\` | the signature does not match the body | sign the exact bytes sent; ask the webhook's owner to run the signature doctor |
 | 404 | no such webhook | check the URL |
