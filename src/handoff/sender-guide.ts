@@ -1,6 +1,7 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
+import { inertLine } from "../text/untrusted.js";
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which
@@ -15,12 +16,15 @@ export function buildSenderGuide(subscription: Subscription, workflow: Workflow)
   const fields = inputFieldsOf(workflow).filter(
     (field) => !fixed.includes(field.split(".")[0] as string),
   );
+  // Names are typed by people and the guide is also read by models: cleaned, no markup.
+  const name = inertLine(subscription.name);
+  const workflowName = inertLine(workflow.name);
   const overlap = subscription.previous_secret_expires_at
     ? `A rotation is under way: the previous secret still verifies until ${subscription.previous_secret_expires_at}; switch to the new one before then.`
     : "No rotation is under way.";
-  return `# Sending events to "${subscription.name}"
+  return `# Sending events to "${name}"
 
-Each request starts a run of the AgentRuntime workflow "${workflow.name}", with the JSON body as its input.
+Each request starts a run of the AgentRuntime workflow "${workflowName}", with the JSON body as its input.
 
 ## Where and how
 

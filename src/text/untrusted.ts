@@ -58,15 +58,17 @@ export const MAX_FENCED_CHARS = 2000;
  * `<` and `>` are entities, so no text in it can close the mark or open another.
  */
 export function markUntrusted(value: string, maxChars = MAX_NAME_CHARS): string {
-  const inert = cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");
-  return `<${UNTRUSTED_TAG}>${inert}</${UNTRUSTED_TAG}>`;
+  return `<${UNTRUSTED_TAG}>${inertLine(value, maxChars)}</${UNTRUSTED_TAG}>`;
+}
+
+/** One line cleaned, with `<` and `>` as entities: for text that is shown where no mark fits. */
+export function inertLine(value: string, maxChars = MAX_NAME_CHARS): string {
+  return cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");
 }
 
 /** A JSON value cleaned (keys too) with no `<` or `>` left in any string, for structured views. */
 export function inertJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown {
-  if (typeof value === "string") {
-    return cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");
-  }
+  if (typeof value === "string") return inertLine(value, maxChars);
   if (Array.isArray(value)) return value.map((item) => inertJson(item, maxChars));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
