@@ -466,6 +466,7 @@ async function main(): Promise<number> {
   } catch (error) {
     wizardNote = ` (wizard not completed: ${error instanceof Error ? error.message : String(error)})`;
   }
+  const mcpLog = mcp.logs.join("\n");
   await mcp.close();
   for (const answer of (await api(sandbox, "/v1/inbound-webhooks?limit=100")).body
     .subscriptions as { id: string }[])
@@ -517,7 +518,10 @@ async function main(): Promise<number> {
       .map((path) => readFileSync(path).toString("latin1"))
       .join("\n");
   const channels: [string, number][] = [
-    ["logs (everything after the start-up line)", secretsIn(sandbox.output(), known, true)],
+    [
+      "logs (sandbox after its start-up line, MCP server)",
+      secretsIn(`${sandbox.output()}\n${mcpLog}`, known, true),
+    ],
     ["sandbox database and WAL", secretsIn(dbBytes(stored.slice(0, 3)), known, false)],
     [`wizard state${wizardNote}`, secretsIn(dbBytes(stored.slice(3)), known, false)],
     [
