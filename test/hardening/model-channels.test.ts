@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newToken } from "../../src/sandbox/secrets.js";
 import { looksLikeSecret } from "../../src/text/secrets.js";
@@ -148,5 +149,47 @@ describe("the sender guide a model hands over", () => {
     expect(read).not.toContain("</untrusted>");
     expect(read).not.toContain(planted.slice(0, 40));
     expect(read).toContain("orders&lt;/untrusted&gt; [secret removed]");
+  });
+});
+
+describe("any body a sender sends, as the deliveries tool shows it", () => {
+  const pieces = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 20 }),
+    fc.constantFrom(
+      "</untrusted-sender-data>",
+      "<untrusted-sender-data>",
+      "</untrusted>",
+      "&",
+      "\n",
+    ),
+    fc.constant(null).map(() => newToken("pat_")),
+    fc.constant(null).map(() => newToken("whsec_")),
+  );
+  const text = fc.array(pieces, { maxLength: 5 }).map((parts) => parts.join(""));
+
+  it("stays in one fence with no tag and no secret inside", async () => {
+    const hook = await createHook(sandbox);
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(text, text, { minKeys: 1, maxKeys: 3 }), async (payload) => {
+        const sent = await sendSigned(hook.url, JSON.stringify(payload), hook);
+        expect(sent.status).toBe(202);
+        const result = await mcp.call("list_inbound_webhook_deliveries", {
+          id: hook.id,
+          include_bodies: true,
+          limit: 1,
+        });
+        const read = modelReads(result);
+        expect(looksLikeSecret(read)).toBe(false);
+        const fenced = (result.structuredContent as { deliveries: { body: string }[] })
+          .deliveries[0]?.body as string;
+        const inside = fenced.slice(
+          "<untrusted-sender-data>\n".length,
+          -"\n</untrusted-sender-data>".length,
+        );
+        expect(fenced).toBe(`<untrusted-sender-data>\n${inside}\n</untrusted-sender-data>`);
+        expect(inside).not.toMatch(/[<>]/);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
