@@ -576,12 +576,6 @@ export class SandboxStore {
     });
   }
 
-  unmatchedIngress(): UnmatchedIngress[] {
-    return this.#sql(
-      "SELECT day, status, reason, attempts FROM unmatched_ingress ORDER BY day, status, reason",
-    ).all() as UnmatchedIngress[];
-  }
-
   // ---- idempotency ----
 
   /** A remembered create answer, or undefined; entries older than 24 h are forgotten first. */

@@ -15,6 +15,7 @@ export class UnmatchedIngressTally {
     this.#flushMs = flushMs;
   }
 
+  /** Counts one attempt under the UTC day of `receivedAt`, its status and its reason. */
   add(receivedAt: string, status: number, reason: string): void {
     const day = receivedAt.slice(0, 10);
     const key = `${day} ${status} ${reason}`;
