@@ -191,7 +191,9 @@ describe("merge patch", () => {
         // Kept as data: an own key holding the patch's value, unless the patch removes it.
         if (value === null) expect(Object.hasOwn(merged, key)).toBe(false);
         else {
-          const plain = applyMergePatch({}, { plain: value }) as Record<string, unknown>;
+          // Through JSON as the patch was, so -0 and 0 compare alike.
+          const plainPatch = JSON.parse(`{"plain": ${JSON.stringify(value)}}`);
+          const plain = applyMergePatch({}, plainPatch) as Record<string, unknown>;
           expect(Object.getOwnPropertyDescriptor(merged, key)?.value).toEqual(plain.plain);
         }
       }),
