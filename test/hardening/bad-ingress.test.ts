@@ -11,7 +11,7 @@ let sandbox: TestSandbox | undefined;
 let targets: IngressTargets;
 
 beforeAll(async () => {
-  const started = await startTestSandbox({ dir, requestTimeoutMs: 400 });
+  const started = await startTestSandbox({ dir, requestTimeoutMs: 1500 });
   sandbox = started;
   const live = await createHook(started);
   const paused = await createHook(started);

@@ -9,7 +9,7 @@ import { createHook, deliveriesOf, rawRequest } from "./kit.js";
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ requestTimeoutMs: 400 });
+  sandbox = await startTestSandbox({ requestTimeoutMs: 1500 });
 });
 afterAll(() => sandbox?.stop());
 
