@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../src/mcp/tool.js";
-import { cleanLine } from "../src/text/untrusted.js";
+import { markUntrusted } from "../src/text/untrusted.js";
 
 export const deleteInboundWebhook = defineTool({
   name: "delete_inbound_webhook",
@@ -19,6 +19,6 @@ export const deleteInboundWebhook = defineTool({
   async run(args, { client }) {
     const subscription = await client.inboundWebhooks.get(args.id);
     await client.inboundWebhooks.delete(args.id);
-    return { structured: { deleted_id: subscription.id, name: cleanLine(subscription.name) } };
+    return { structured: { deleted_id: subscription.id, name: markUntrusted(subscription.name) } };
   },
 });

@@ -3,17 +3,7 @@ import { Delivery } from "../src/contract/schemas.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { nextCursor, pageArguments } from "../src/mcp/views.js";
 import { fixFor } from "../src/text/delivery-fixes.js";
-import { cleanJson } from "../src/text/untrusted.js";
-
-/** Sender bodies a model may read at most this long, each. */
-const MAX_BODY_CHARS = 2000;
-
-/** A sender's body, cleaned and fenced so a model reads it as data, never as instructions. */
-export function fencedBody(payload: unknown): string {
-  const text = JSON.stringify(cleanJson(payload, 500));
-  const capped = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (cut)` : text;
-  return `<untrusted-sender-data>\n${capped}\n</untrusted-sender-data>`;
-}
+import { fenceSenderData } from "../src/text/untrusted.js";
 
 export const listInboundWebhookDeliveries = defineTool({
   name: "list_inbound_webhook_deliveries",
@@ -50,7 +40,7 @@ export const listInboundWebhookDeliveries = defineTool({
         fix: fixFor(delivery.reason),
         ...(args.include_bodies && delivery.run_id
           ? {
-              body: fencedBody(
+              body: fenceSenderData(
                 (await client.runs.get(delivery.run_id)).start_params.webhook_payload,
               ),
             }

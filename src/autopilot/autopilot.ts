@@ -3,12 +3,11 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { packageRoot } from "../package-root.js";
+import { redactSecrets } from "../text/secrets.js";
 import type { ChatMessage, ChatProvider } from "./provider.js";
 import { type StrictTool, toMcpArguments, toStrictTool } from "./strict-tools.js";
 
 export const DEFAULT_MAX_TOOL_ROUNDS = 8;
-const SECRET_IN_TEXT = /(?:pat_|whsec_)[A-Za-z0-9_-]{8,}/g;
-const PLACEHOLDER = "[secret removed]";
 
 /** What a host shows while a turn runs. */
 export interface AutopilotEvents {
@@ -38,7 +37,7 @@ export function systemPrompt(context: { workflowId?: string | undefined }): stri
 
 /** Removes anything shaped like a PAT or signing secret before it can reach a model. */
 export function scrubSecrets(text: string): { text: string; removed: boolean } {
-  const scrubbed = text.replace(SECRET_IN_TEXT, PLACEHOLDER);
+  const scrubbed = redactSecrets(text);
   return { text: scrubbed, removed: scrubbed !== text };
 }
 

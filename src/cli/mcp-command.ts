@@ -105,6 +105,8 @@ export async function runMcpCommand(
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      // Closing must not keep the process alive: a second signal, or 2 s, ends it.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
       resolve();
     };
     process.on("SIGINT", stop);
@@ -128,6 +130,11 @@ export async function runMcpCommand(
       bearerToken,
       allowedHosts: values["allowed-host"],
       log: say,
+    }).catch(async (error: unknown) => {
+      // A refusal to start closes what was opened, so the process exits at once.
+      await runtime.close();
+      await backend.close();
+      throw error;
     });
     io.stdout.write(
       values.json

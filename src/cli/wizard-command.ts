@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ui from "@clack/prompts";
 import { senderSample } from "../contract/workflow-input.js";
+import { isPatShaped } from "../text/secrets.js";
 import { provideWizard } from "../wizard/host.js";
 import type { WizardEvent } from "../wizard/machine.js";
 import { stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
@@ -331,7 +332,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
             ui.password({
               message: `Paste the PAT of "${key?.name}" (ends in ${tail}); it is used once and not stored`,
               validate: (value) =>
-                /^pat_[A-Za-z0-9_-]{16,}$/.test(value ?? "") && (value ?? "").endsWith(tail)
+                isPatShaped(value ?? "") && (value ?? "").endsWith(tail)
                   ? undefined
                   : `That is not the PAT of "${key?.name}" (it starts with pat_ and ends in ${tail}).`,
             }),
@@ -556,8 +557,7 @@ async function maybeSendTest(options: {
     pat = await ask(
       ui.password({
         message: `Paste the PAT of "${context.apiKey?.name}" to sign the test request (used once, not stored)`,
-        validate: (value) =>
-          /^pat_[A-Za-z0-9_-]{16,}$/.test(value ?? "") ? undefined : "That is not a PAT (pat_…).",
+        validate: (value) => (isPatShaped(value ?? "") ? undefined : "That is not a PAT (pat_…)."),
       }),
     );
   }

@@ -172,6 +172,9 @@ export const ErrorCode = z.enum([
   "subscription_paused",
   "rotation_in_progress",
   "internal_error",
+  "json_too_deep",
+  "request_timeout",
+  "client_closed_request",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,6 +1,7 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
+import { inertLine } from "../text/untrusted.js";
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which
@@ -15,12 +16,15 @@ export function buildSenderGuide(subscription: Subscription, workflow: Workflow)
   const fields = inputFieldsOf(workflow).filter(
     (field) => !fixed.includes(field.split(".")[0] as string),
   );
+  // Names are typed by people and the guide is also read by models: cleaned, no markup.
+  const name = inertLine(subscription.name);
+  const workflowName = inertLine(workflow.name);
   const overlap = subscription.previous_secret_expires_at
     ? `A rotation is under way: the previous secret still verifies until ${subscription.previous_secret_expires_at}; switch to the new one before then.`
     : "No rotation is under way.";
-  return `# Sending events to "${subscription.name}"
+  return `# Sending events to "${name}"
 
-Each request starts a run of the AgentRuntime workflow "${workflow.name}", with the JSON body as its input.
+Each request starts a run of the AgentRuntime workflow "${workflowName}", with the JSON body as its input.
 
 ## Where and how
 
@@ -43,6 +47,8 @@ ${JSON.stringify(sample, null, 2)}
 \`\`\`
 
 ## curl
+
+For bash 3.2 or newer, curl 7.55 or newer and openssl. Neither the signing secret nor the PAT appears in any process's arguments (which other users of the machine can see with \`ps\`): the HMAC is computed with bash built-ins around plain SHA-256 runs of openssl (\`openssl dgst -hmac <key>\` would show the key), and curl reads the Authorization header from a file descriptor. Both are read from the environment only.
 
 \`\`\`bash
 ${buildCurlTemplate({ ingressUrl: url, body }).trimEnd()}
@@ -94,7 +100,8 @@ with urllib.request.urlopen(request) as response:
 | status | meaning | what to do |
 |---|---|---|
 | 202 | accepted: \`{"run_id", "delivery_id"}\` | nothing |
-| 400 / 422 | the body is not JSON, or not a JSON object | send a JSON object |
+| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send a flat JSON object, UTF-8 without a BOM |
+| 408 \`request_timeout\` | the body did not arrive within 10 seconds | send the whole body at once |
 | 401 \`invalid_automation_token\` | wrong or missing PAT | send the PAT above as a Bearer token |
 | 401 \`invalid_signature\` | the signature does not match the body | sign the exact bytes sent; ask the webhook's owner to run the signature doctor |
 | 404 | no such webhook | check the URL |

@@ -5,7 +5,7 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from "../client/errors.js";
-import { cleanLine, MAX_MESSAGE_CHARS } from "../text/untrusted.js";
+import { MAX_MESSAGE_CHARS, markUntrusted } from "../text/untrusted.js";
 import { ToolFailure } from "./tool.js";
 
 /** What the failed call was doing: it decides what can be said about side effects. */
@@ -46,7 +46,7 @@ export function toToolFailure(error: unknown, operation: Operation): ToolFailure
   if (error instanceof ApiError) {
     const known = NEXT_STEP[error.code];
     if (known) return new ToolFailure(error.code, known);
-    const upstream = cleanLine(error.message, MAX_MESSAGE_CHARS);
+    const upstream = markUntrusted(error.message, MAX_MESSAGE_CHARS);
     if (error.status === 400) {
       return new ToolFailure(
         error.code,
@@ -84,5 +84,5 @@ export function toToolFailure(error: unknown, operation: Operation): ToolFailure
       "AgentRuntime answered in a form this server does not understand (a version mismatch?). Tell the person; calling again will not help.",
     );
   }
-  return new ToolFailure(error.code, cleanLine(error.message, MAX_MESSAGE_CHARS));
+  return new ToolFailure(error.code, markUntrusted(error.message, MAX_MESSAGE_CHARS));
 }

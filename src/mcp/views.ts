@@ -7,7 +7,7 @@ import {
   WorkflowStatus,
 } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { cleanJson, cleanLine } from "../text/untrusted.js";
+import { cleanLine, inertJson, markUntrusted } from "../text/untrusted.js";
 
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {
@@ -29,7 +29,7 @@ export type WorkflowView = z.infer<typeof WorkflowView>;
 export function workflowView(workflow: Workflow): WorkflowView {
   return {
     id: workflow.id,
-    name: cleanLine(workflow.name),
+    name: markUntrusted(workflow.name),
     status: workflow.status,
     input_fields: inputFieldsOf(workflow).map((field) => cleanLine(field)),
   };
@@ -48,7 +48,7 @@ export const SubscriptionView = Subscription.omit({
 });
 export type SubscriptionView = z.infer<typeof SubscriptionView>;
 
-/** A subscription with the text people and senders control cleaned for a model to read. */
+/** A subscription with the text people and senders control cleaned and marked for a model to read. */
 export function subscriptionView(subscription: Subscription): SubscriptionView {
   const {
     ingress_path: _path,
@@ -59,10 +59,10 @@ export function subscriptionView(subscription: Subscription): SubscriptionView {
   } = subscription;
   return {
     ...rest,
-    name: cleanLine(subscription.name),
+    name: markUntrusted(subscription.name),
     extras: {
       use_run_setup_defaults: subscription.extras.use_run_setup_defaults,
-      trigger_payload: cleanJson(subscription.extras.trigger_payload) as Record<string, unknown>,
+      trigger_payload: inertJson(subscription.extras.trigger_payload) as Record<string, unknown>,
     },
   };
 }
@@ -71,5 +71,5 @@ export const ApiKeyView = ApiKey.omit({ created_at: true });
 export type ApiKeyView = z.infer<typeof ApiKeyView>;
 
 export function apiKeyView(key: ApiKey): ApiKeyView {
-  return { id: key.id, name: cleanLine(key.name), hint: key.hint, in_vault: key.in_vault };
+  return { id: key.id, name: markUntrusted(key.name), hint: key.hint, in_vault: key.in_vault };
 }

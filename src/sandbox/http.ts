@@ -32,38 +32,58 @@ export function sendNoContent(res: ServerResponse): void {
   res.end();
 }
 
-/** The request body read in full, or a 413 as soon as it passes `maxBytes`. */
+/** The request body read in full, or why it could not be. */
 export interface BodyRead {
   bytes: Buffer;
   /** Bytes seen, even when the body was cut off for being too large. */
   size: number;
   tooLarge: boolean;
+  /** The body did not arrive in full within the time allowed. */
+  timedOut: boolean;
+  /** The client went away before the body ended. */
+  aborted: boolean;
 }
 
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
+/**
+ * Reads a request body: a 413 as soon as it passes `maxBytes`, a timeout when it has not
+ * ended after `timeoutMs`, and a disconnect reported as such rather than thrown.
+ */
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<BodyRead> {
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
+  const cut = { bytes: Buffer.alloc(0), tooLarge: false, timedOut: false, aborted: false };
   if (Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.resolve({ bytes: Buffer.alloc(0), size: declared, tooLarge: true });
+    return Promise.resolve({ ...cut, size: declared, tooLarge: true });
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (read: BodyRead) => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      resolve(read);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        req.off("data", onData);
-        resolve({ bytes: Buffer.alloc(0), size, tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
+      if (size > maxBytes) finish({ ...cut, size, tooLarge: true });
+      else chunks.push(chunk);
     };
+    const onEnd = () => finish({ ...cut, bytes: Buffer.concat(chunks), size });
+    const onClose = () => finish({ ...cut, size, aborted: true });
     req.on("data", onData);
-    req.on("end", () => {
-      if (!done) resolve({ bytes: Buffer.concat(chunks), size, tooLarge: false });
-    });
-    req.on("error", reject);
+    req.on("end", onEnd);
+    req.on("close", onClose);
+    // A stream error is followed by 'close', which reports it; without a listener it would throw.
+    req.on("error", () => {});
+    if (Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => finish({ ...cut, size, timedOut: true }), timeoutMs);
+    }
   });
 }
 
@@ -92,10 +112,54 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return only === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/i.exec(only)?.[1];
 }
 
+// A byte order mark is kept, so JSON.parse refuses it as the contract requires.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** Parses UTF-8 JSON strictly; undefined when the bytes are not valid JSON text. */
 export function parseJson(bytes: Buffer): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
+    return { value: JSON.parse(utf8.decode(bytes)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the bytes start with the UTF-8 byte order mark. */
+export function startsWithBom(bytes: Buffer): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+/** How deep JSON may nest; deeper bodies are refused before anything walks them recursively. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * What makes a parsed JSON value unsafe to keep: nesting past `maxDepth`, or a `__proto__`
+ * key (which a merge or a schema would drop silently). Walks without recursion.
+ */
+export function jsonHazard(
+  value: unknown,
+  maxDepth = MAX_JSON_DEPTH,
+): "too_deep" | "proto_key" | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  let protoKey = false;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (depth > maxDepth) return "too_deep";
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth + 1]);
+      continue;
+    }
+    if (Object.hasOwn(node, "__proto__")) protoKey = true;
+    for (const item of Object.values(node)) stack.push([item, depth + 1]);
+  }
+  return protoKey ? "proto_key" : undefined;
+}
+
+/** A path segment decoded, or undefined when its percent-encoding is broken. */
+export function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
   } catch {
     return undefined;
   }
@@ -110,21 +174,37 @@ export function describeIssues(error: z.ZodError, what: string): string {
   return `Invalid ${what}: ${parts.join("; ")}.`;
 }
 
+/** How long a request body may take to arrive in full, by default. */
+export const BODY_TIMEOUT_MS = 10_000;
+
 /** Reads a management request's JSON body and checks it against a schema. */
 export async function readJsonBody<S extends z.ZodType>(
   req: IncomingMessage,
   res: ServerResponse,
   schema: S,
   maxBytes: number,
+  timeoutMs = BODY_TIMEOUT_MS,
 ): Promise<{ body: z.infer<S>; raw: unknown }> {
-  const read = await readBody(req, maxBytes);
+  const read = await readBody(req, maxBytes, timeoutMs);
   if (read.tooLarge) {
     closeAfterAnswer(req, res);
     throw problems.payloadTooLarge(maxBytes);
   }
+  if (read.aborted) throw problems.clientClosed();
+  if (read.timedOut) {
+    closeAfterAnswer(req, res);
+    throw problems.requestTimeout();
+  }
   if (!isJsonRequest(req)) throw problems.unsupportedMediaType();
   const parsed = parseJson(read.bytes);
-  if (!parsed) throw problems.invalidJson();
+  if (!parsed) throw startsWithBom(read.bytes) ? problems.bom() : problems.invalidJson();
+  const hazard = jsonHazard(parsed.value);
+  if (hazard === "too_deep") throw problems.tooDeep(MAX_JSON_DEPTH);
+  if (hazard === "proto_key") {
+    throw problems.validation(
+      "A key named __proto__ is not accepted anywhere in the body; rename or remove it.",
+    );
+  }
   const checked = schema.safeParse(parsed.value);
   if (!checked.success) {
     throw new ApiProblem(400, "validation_failed", describeIssues(checked.error, "request body"));

@@ -6,16 +6,20 @@ import {
   bearerToken,
   closeAfterAnswer,
   isJsonRequest,
+  jsonHazard,
+  MAX_JSON_DEPTH,
   parseJson,
   readBody,
   sendJson,
   sendProblem,
+  startsWithBom,
 } from "./http.js";
 import { type IngressWriter, runRecord } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
 import { hashToken, newId, sameDigest } from "./secrets.js";
 import type { SandboxStore } from "./store.js";
+import type { UnmatchedIngressTally } from "./unmatched.js";
 
 const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
   missing:
@@ -37,14 +41,28 @@ export async function handleIngress(
   req: IncomingMessage,
   res: ServerResponse,
   subscriptionId: string,
-  deps: { store: SandboxStore; writes: IngressWriter; maxBodyBytes: number; now: () => Date },
+  deps: {
+    store: SandboxStore;
+    writes: IngressWriter;
+    unmatched: UnmatchedIngressTally;
+    maxBodyBytes: number;
+    bodyTimeoutMs: number;
+    now: () => Date;
+  },
 ): Promise<number> {
   const { store, writes } = deps;
   const receivedAt = deps.now().toISOString();
   let bodySha: string | null = null;
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
+  // Known before any check, so attempts on no subscription are only counted, never stored.
+  const target = isUuid(subscriptionId) ? store.ingressTarget(subscriptionId) : undefined;
 
   const reject = async (problem: ApiProblem): Promise<number> => {
+    if (!target) {
+      deps.unmatched.add(receivedAt, problem.status, problem.code);
+      sendProblem(res, problem);
+      return problem.status;
+    }
     const deliveryId = newId();
     // Every answer names its delivery, so a sender (or support) can find the attempt.
     res.setHeader("x-delivery-id", deliveryId);
@@ -78,8 +96,13 @@ export async function handleIngress(
     );
   }
 
-  const read = await readBody(req, deps.maxBodyBytes);
+  const read = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
   bodyBytes = read.size;
+  if (read.aborted) return reject(problems.clientClosed());
+  if (read.timedOut) {
+    closeAfterAnswer(req, res);
+    return reject(problems.requestTimeout());
+  }
   if (read.tooLarge) {
     closeAfterAnswer(req, res);
     return reject(problems.payloadTooLarge(deps.maxBodyBytes));
@@ -88,7 +111,6 @@ export async function handleIngress(
 
   if (!isJsonRequest(req)) return reject(problems.unsupportedMediaType());
 
-  const target = isUuid(subscriptionId) ? store.ingressTarget(subscriptionId) : undefined;
   if (!target) {
     return reject(
       new ApiProblem(
@@ -139,7 +161,10 @@ export async function handleIngress(
   }
 
   const parsed = parseJson(read.bytes);
-  if (!parsed) return reject(problems.invalidJson());
+  if (!parsed) {
+    return reject(startsWithBom(read.bytes) ? problems.bom() : problems.invalidJson());
+  }
+  if (jsonHazard(parsed.value) === "too_deep") return reject(problems.tooDeep(MAX_JSON_DEPTH));
   const payload = parsed.value;
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
     return reject(

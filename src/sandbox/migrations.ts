@@ -103,6 +103,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX retired_secrets_by_subscription ON retired_secrets (subscription_id);
   `,
+  // 3: ingress that matches no subscription is counted per day, never stored per request.
+  `
+  CREATE TABLE unmatched_ingress (
+    day TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (day, status, reason)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

@@ -50,6 +50,31 @@ export const problems = {
   validation: (message: string) => new ApiProblem(400, "validation_failed", message),
   invalidJson: () =>
     new ApiProblem(400, "invalid_json", "The request body is not valid JSON; send a JSON object."),
+  bom: () =>
+    new ApiProblem(
+      400,
+      "invalid_json",
+      "The body starts with a UTF-8 byte order mark; send the JSON without it (UTF-8, no BOM).",
+    ),
+  tooDeep: (maxDepth: number) =>
+    new ApiProblem(
+      400,
+      "json_too_deep",
+      `The JSON nests deeper than ${maxDepth} levels; send a flatter object.`,
+    ),
+  // Nobody reads this answer; it names what happened in the log and the delivery record.
+  clientClosed: () =>
+    new ApiProblem(
+      499,
+      "client_closed_request",
+      "The client closed the connection before the body ended; send the whole body again.",
+    ),
+  requestTimeout: () =>
+    new ApiProblem(
+      408,
+      "request_timeout",
+      "The request body did not arrive in time; send the whole body at once and promptly.",
+    ),
   unsupportedMediaType: () =>
     new ApiProblem(
       415,

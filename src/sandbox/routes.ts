@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sendJson } from "./http.js";
+import { decodeSegment, sendJson } from "./http.js";
 import { handleIngress } from "./ingress.js";
 import type { IngressWriter } from "./ingress-writer.js";
 import * as management from "./management.js";
 import { ApiProblem, problems } from "./problems.js";
+import type { UnmatchedIngressTally } from "./unmatched.js";
 
 /** One endpoint: the request, and the id its path captured ("" when it has none). */
 export type Handler = (request: management.Request, id: string) => void | Promise<void>;
@@ -17,7 +18,11 @@ export interface Route {
 /** What the endpoints need: the store, the ingress writer and the deployment's settings. */
 export interface RouteDeps extends management.ManagementDeps {
   writes: IngressWriter;
+  /** Counts attempts that name no subscription, so anonymous traffic grows no table. */
+  unmatched: UnmatchedIngressTally;
   maxBodyBytes: number;
+  /** How long a body may take to arrive after its headers. */
+  bodyTimeoutMs: number;
   /** The deployment's `inbound_webhooks` switch: off, every webhook endpoint answers 404. */
   inboundWebhooks: boolean;
   /** Where this process listens, for requests it sends to itself (test deliveries). */
@@ -104,12 +109,13 @@ export function createRouter(deps: RouteDeps): Router {
       if (!match) continue;
       const handler = methods[method];
       if (handler) {
-        await handler({ req, res, url }, decodeURIComponent(match[1] ?? ""));
+        await handler({ req, res, url }, decodeSegment(match[1] ?? "") ?? "");
         return res.statusCode;
       }
       if (INGRESS_PATH.test(url.pathname)) {
         if (!deps.inboundWebhooks) throw problems.disabled();
-        return handleIngress(req, res, decodeURIComponent(match[1] ?? ""), deps);
+        // A broken percent-encoding cannot name a subscription; ingress answers it 404.
+        return handleIngress(req, res, decodeSegment(match[1] ?? "") ?? "", deps);
       }
       const allowed = Object.keys(methods).join(", ");
       throw new ApiProblem(

@@ -5,12 +5,13 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
 import { seedDatabase } from "./demo-data.js";
-import { sendProblem } from "./http.js";
+import { BODY_TIMEOUT_MS, sendProblem } from "./http.js";
 import { IngressWriter, workerIngressWriter } from "./ingress-writer.js";
 import { ApiProblem } from "./problems.js";
 import { createRouter, type Router } from "./routes.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
 import { SandboxStore } from "./store.js";
+import { UnmatchedIngressTally } from "./unmatched.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -22,6 +23,8 @@ export interface SandboxOptions {
   /** The base of every `ingress_url`; defaults to the address the sandbox listens on. */
   publicUrl?: string;
   maxBodyBytes?: number;
+  /** How long request headers, and then a body, may take to arrive (default 10 s each). */
+  requestTimeoutMs?: number;
   /** What a new database is filled with; an existing one is never re-seeded. */
   seed?: "demo" | "none";
   /** The deployment's `inbound_webhooks` switch. */
@@ -108,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.requestTimeoutMs ?? BODY_TIMEOUT_MS;
   let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
   // Where this process listens, for requests it sends to itself (test deliveries).
   let listeningUrl = "";
@@ -118,17 +122,26 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     options.db === ":memory:"
       ? new IngressWriter(async (records) => store.writeIngressRecords(records))
       : workerIngressWriter(options.db);
+  const unmatched = new UnmatchedIngressTally((counts) => store.countUnmatchedIngress(counts));
 
   const route = createRouter({
     store,
     now,
     writes,
+    unmatched,
     maxBodyBytes,
+    bodyTimeoutMs,
     inboundWebhooks: options.inboundWebhooks ?? true,
     selfUrl: () => listeningUrl,
   });
 
-  const server = createServer(requestListener(route, log));
+  // Slow headers are cut by Node (408); slow bodies by ingress, which records them first.
+  const serverTimeouts = {
+    headersTimeout: bodyTimeoutMs,
+    requestTimeout: bodyTimeoutMs * 3,
+    connectionsCheckingInterval: Math.min(bodyTimeoutMs, 30_000) / 2,
+  };
+  const server = createServer(serverTimeouts, requestListener(route, log));
   server.keepAliveTimeout = 5000;
 
   try {
@@ -141,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
   } catch (error) {
     await writes.close();
+    unmatched.flush();
     store.close();
     throw error;
   }
@@ -159,6 +173,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           writes.close().then(() => {
+            unmatched.flush();
             store.close();
             resolve();
           });

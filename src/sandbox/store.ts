@@ -61,6 +61,14 @@ export interface NewDelivery {
   body_bytes: number;
 }
 
+/** Ingress attempts that matched no subscription, counted per day, status and reason. */
+export interface UnmatchedIngress {
+  day: string;
+  status: number;
+  reason: string;
+  attempts: number;
+}
+
 interface SubscriptionRow {
   id: string;
   workflow_id: string;
@@ -555,6 +563,17 @@ export class SandboxStore {
       cursor,
       ({ seq: _seq, ...delivery }) => delivery,
     );
+  }
+
+  /** Adds to the per-day counts of ingress attempts that matched no subscription. */
+  countUnmatchedIngress(counts: readonly UnmatchedIngress[]): void {
+    const add = this.#sql(
+      `INSERT INTO unmatched_ingress (day, status, reason, attempts) VALUES (@day, @status, @reason, @attempts)
+       ON CONFLICT (day, status, reason) DO UPDATE SET attempts = attempts + excluded.attempts`,
+    );
+    this.transaction(() => {
+      for (const count of counts) add.run(count);
+    });
   }
 
   // ---- idempotency ----

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Delivery, Run } from "../contract/schemas.js";
-import { cleanJson, cleanLine } from "./untrusted.js";
+import { inertJson, markUntrusted } from "./untrusted.js";
 
 /** What a sender does about each ingress rejection, in one sentence. */
 export const REJECTION_FIXES: Readonly<Record<string, string>> = {
@@ -11,7 +11,10 @@ export const REJECTION_FIXES: Readonly<Record<string, string>> = {
   invalid_automation_token: "Send the webhook's automation PAT as Authorization: Bearer pat_….",
   invalid_signature:
     "Sign the exact bytes sent with the signing secret (sha256=<lowercase hex HMAC-SHA256>); diagnose_inbound_webhook_signature tells what differs.",
-  invalid_json: "Send a valid UTF-8 JSON body.",
+  invalid_json: "Send a valid UTF-8 JSON body, without a byte order mark.",
+  json_too_deep: "Send a flatter JSON object (at most 64 levels of nesting).",
+  request_timeout: "Send the whole body promptly: it must arrive within 10 seconds.",
+  client_closed_request: "The sender hung up before the body ended; send the request again.",
   payload_not_object:
     'Send a JSON object, like {"order_id": "1001"}, not an array or a single value.',
   subscription_paused:
@@ -24,7 +27,7 @@ export function fixFor(reason: string | null): string | null {
     : (REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.");
 }
 
-/** A run as a model reads it: input and step outputs cleaned, since a sender wrote them. */
+/** A run as a model reads it: input, step outputs and error cleaned and marked, since a sender wrote them. */
 export const RunSummary = z.object({
   id: z.string(),
   status: z.string(),
@@ -34,14 +37,14 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
-/** Summarizes a run for a model, cleaning what its sender wrote. */
+/** Summarizes a run for a model, cleaning and marking what its sender wrote. */
 export function runSummary(run: Run): RunSummary {
   return {
     id: run.id,
     status: run.status,
-    input: cleanJson(run.input) as Record<string, unknown>,
-    steps: run.steps.map((step) => cleanLine(`${step.name}: ${step.output}`, 400)),
-    error: run.error,
+    input: inertJson(run.input) as Record<string, unknown>,
+    steps: run.steps.map((step) => markUntrusted(`${step.name}: ${step.output}`, 400)),
+    error: run.error === null ? null : markUntrusted(run.error, 400),
   };
 }
 

@@ -4,6 +4,8 @@
  * are removed and its length is capped, so it cannot smuggle instructions past a reader.
  */
 
+import { looksLikeSecret, redactSecrets } from "./secrets.js";
+
 // C0/C1 controls (tab and newline kept where allowed), zero-width and joiners, bidi
 // embeddings/overrides/isolates, the BOM, interlinear annotations and the Unicode tag block.
 const HIDDEN =
@@ -14,9 +16,12 @@ const LINE_BREAKS = /[\t\n]/g;
 export const MAX_NAME_CHARS = 120;
 export const MAX_MESSAGE_CHARS = 400;
 
-/** One line of untrusted text: hidden characters removed, breaks turned into spaces, capped. */
+/**
+ * One line of untrusted text: hidden characters removed, breaks turned into spaces, anything
+ * shaped like a PAT or signing secret replaced, capped.
+ */
 export function cleanLine(value: string, maxChars = MAX_NAME_CHARS): string {
-  const visible = value.replace(HIDDEN, "").replace(LINE_BREAKS, " ").trim();
+  const visible = redactSecrets(value.replace(HIDDEN, "").replace(LINE_BREAKS, " ").trim());
   return visible.length > maxChars ? `${visible.slice(0, maxChars - 1)}…` : visible;
 }
 
@@ -35,23 +40,74 @@ export function cleanJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown
   return value;
 }
 
-const SECRET_SHAPE = /(?:pat_|whsec_)[A-Za-z0-9_-]{16,}/;
+export { looksLikeSecret };
 
-/** True when a string carries something shaped like a PAT or a signing secret. */
-export function looksLikeSecret(value: string): boolean {
-  return SECRET_SHAPE.test(value);
+const ANGLES = /[<>]/g;
+const ANGLE_ENTITIES: Readonly<Record<string, string>> = { "<": "&lt;", ">": "&gt;" };
+const JSON_MARKUP = /[<>&]/g;
+
+/** The tag around one string a person or a sender controls, wherever a model reads it. */
+export const UNTRUSTED_TAG = "untrusted";
+/** The fence around a sender's JSON body. */
+export const SENDER_DATA_FENCE = "untrusted-sender-data";
+/** Fenced sender data is cut after this many characters. */
+export const MAX_FENCED_CHARS = 2000;
+
+/**
+ * One string a person or a sender controls, cleaned and marked for a model: inside the mark
+ * `<` and `>` are entities, so no text in it can close the mark or open another.
+ */
+export function markUntrusted(value: string, maxChars = MAX_NAME_CHARS): string {
+  return `<${UNTRUSTED_TAG}>${inertLine(value, maxChars)}</${UNTRUSTED_TAG}>`;
 }
 
-/** The dotted paths of every string in `value` that looks like a secret. */
+/** One line cleaned, with `<` and `>` as entities: for text that is shown where no mark fits. */
+export function inertLine(value: string, maxChars = MAX_NAME_CHARS): string {
+  return cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");
+}
+
+/** A JSON value cleaned (keys too) with no `<` or `>` left in any string, for structured views. */
+export function inertJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown {
+  if (typeof value === "string") return inertLine(value, maxChars);
+  if (Array.isArray(value)) return value.map((item) => inertJson(item, maxChars));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        inertJson(key, maxChars) as string,
+        inertJson(item, maxChars),
+      ]),
+    );
+  }
+  return value;
+}
+
+/**
+ * A sender's JSON body as a fenced block a model reads as data. `<`, `>` and `&` inside are
+ * written as JSON escapes: the JSON means the same, and no tag can form inside the fence.
+ */
+export function fenceSenderData(value: unknown, maxChars = MAX_FENCED_CHARS): string {
+  const text = JSON.stringify(cleanJson(value, 500)) ?? "null";
+  const capped = text.length > maxChars ? `${text.slice(0, maxChars)}… (cut)` : text;
+  const inert = capped.replace(
+    JSON_MARKUP,
+    (mark) => `\\u${mark.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `<${SENDER_DATA_FENCE}>\n${inert}\n</${SENDER_DATA_FENCE}>`;
+}
+
+/** The dotted paths of every string in `value` that looks like a secret; a secret-shaped key is named redacted. */
 export function secretPaths(value: unknown, path = ""): string[] {
   if (typeof value === "string") return looksLikeSecret(value) ? [path || "(arguments)"] : [];
   if (Array.isArray(value))
     return value.flatMap((item, index) => secretPaths(item, `${path}[${index}]`));
   if (value !== null && typeof value === "object") {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...(looksLikeSecret(key) ? [path || "(arguments)"] : []),
-      ...secretPaths(item, path ? `${path}.${key}` : key),
-    ]);
+    return Object.entries(value).flatMap(([key, item]) => {
+      const named = redactSecrets(key);
+      return [
+        ...(named !== key ? [path ? `${path}.${named}` : named] : []),
+        ...secretPaths(item, path ? `${path}.${named}` : named),
+      ];
+    });
   }
   return [];
 }

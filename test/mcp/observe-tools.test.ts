@@ -97,7 +97,9 @@ describe("observe and test tools", () => {
       reason: null,
       run: { status: "succeeded" },
     });
-    expect(result.run?.steps[0]).toBe("Validate order: Order example-order-id accepted");
+    expect(result.run?.steps[0]).toBe(
+      "<untrusted>Validate order: Order example-order-id accepted</untrusted>",
+    );
     noSecrets(result, [hook.secret]);
   });
 

@@ -75,7 +75,7 @@ describe("the MCP inspector CLI against the stdio server", () => {
       structuredContent: { subscriptions: { name: string }[] };
     };
     expect(result.structuredContent.subscriptions.map((s) => s.name)).toContain(
-      "seen-by-inspector",
+      "<untrusted>seen-by-inspector</untrusted>",
     );
   });
 });

@@ -39,7 +39,9 @@ describe("read tools", () => {
     const result = await mcp.call("list_workflows");
     expect(result.isError).toBeFalsy();
     const { workflows } = structuredOf(listWorkflows, result);
-    expect(workflows.find((w) => w.name === "Fulfil Shopify order")).toMatchObject({
+    expect(
+      workflows.find((w) => w.name === "<untrusted>Fulfil Shopify order</untrusted>"),
+    ).toMatchObject({
       status: "saved",
       input_fields: [
         "order_id",
@@ -126,7 +128,7 @@ describe("create, list, update, delete", () => {
     const id = structuredOf(createInboundWebhook, created).subscription.id;
     const listed = await mcp.call("list_inbound_webhooks", { workflow_id: sandbox.weekly.id });
     const names = structuredOf(listInboundWebhooks, listed).subscriptions.map((s) => s.name);
-    expect(names).toEqual(["weekly-cron"]);
+    expect(names).toEqual(["<untrusted>weekly-cron</untrusted>"]);
     expectNoSecrets(seen(listed));
 
     const updated = await mcp.call("update_inbound_webhook", {
@@ -136,12 +138,15 @@ describe("create, list, update, delete", () => {
     });
     expect(updated.isError).toBeFalsy();
     expect(structuredOf(updateInboundWebhook, updated).subscription).toMatchObject({
-      name: "weekly-cron-2",
+      name: "<untrusted>weekly-cron-2</untrusted>",
       extras: { use_run_setup_defaults: true, trigger_payload: { b: "two", c: true } },
     });
 
     const deleted = await mcp.call("delete_inbound_webhook", { id });
-    expect(deleted.structuredContent).toEqual({ deleted_id: id, name: "weekly-cron-2" });
+    expect(deleted.structuredContent).toEqual({
+      deleted_id: id,
+      name: "<untrusted>weekly-cron-2</untrusted>",
+    });
     const again = await mcp.call("delete_inbound_webhook", { id });
     expect(again.isError).toBe(true);
     expect(textOf(again)).toMatch(/^subscription_not_found: .*list_inbound_webhooks/);
@@ -242,7 +247,7 @@ describe("errors the model can act on", () => {
     });
     const listed = await mcp.call("list_inbound_webhooks", { workflow_id: sandbox.weekly.id });
     const names = structuredOf(listInboundWebhooks, listed).subscriptions.map((s) => s.name);
-    expect(names).toContain("ordersevilx");
+    expect(names).toContain("<untrusted>ordersevilx</untrusted>");
     expect(seen(listed)).not.toMatch(/[\u202e\u200b\u2066]/);
   });
 

@@ -83,7 +83,7 @@ describe("stdio", () => {
         arguments: {},
       })) as CallToolResult;
       const names = structuredOf(listWorkflows, result).workflows.map((w) => w.name);
-      expect(names).toContain("Fulfil Shopify order");
+      expect(names).toContain("<untrusted>Fulfil Shopify order</untrusted>");
       expect(stderr()).toMatch(/embedded AgentRuntime sandbox at http:\/\/127\.0\.0\.1:\d+/);
       expect(stderr()).toContain(dir);
     } finally {
