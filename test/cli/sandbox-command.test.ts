@@ -160,7 +160,9 @@ describe("agentruntime-webhooks sandbox", () => {
     const port = new URL(url).port;
     const second = await runCli(["sandbox", "--port", port, "--db", ":memory:"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/EADDRINUSE/);
+    expect(second.stderr).toContain(
+      `port ${port} on 127.0.0.1 is held by a sandbox of another data folder`,
+    );
     first.child.kill("SIGTERM");
     await first.exit();
   });
