@@ -210,7 +210,9 @@ export function createMcpServer(deps: McpServerDeps): Server {
       };
     } catch (error) {
       if (error instanceof ToolFailure) return failed(error);
-      const failure = toToolFailure(error, operation);
+      const failure = toToolFailure(error, operation, (name) =>
+        tools.some((listed) => listed.name === name),
+      );
       if (failure) return failed(failure);
       log(`bug in tool ${tool.name}: ${error instanceof Error ? error.stack : String(error)}`);
       throw new McpError(

@@ -1,4 +1,5 @@
 import type { AgentRuntimeClient } from "../client/client.js";
+import { patShapeProblem } from "../contract/pat.js";
 import { provideWizard } from "../wizard/host.js";
 import { type SendOutcome, stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
 import { describeStep, type StepView } from "../wizard/steps.js";
@@ -8,7 +9,6 @@ import type { OneTimePages } from "./one-time-pages.js";
 
 /** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */
 const VAULT_TTL_MS = 15 * 60 * 1000;
-const PAT_SHAPE = /^pat_[A-Za-z0-9_-]{16,256}$/;
 
 export type WizardOutcome =
   | { kind: "view"; view: StepView }
@@ -81,8 +81,8 @@ export class McpWizards {
         "It is used for this one setup request and never stored or shown again.",
       ],
       check: (value) => {
-        if (!PAT_SHAPE.test(value))
-          return "That is not a PAT: it should start with pat_ and have no spaces.";
+        const problem = patShapeProblem(value);
+        if (problem) return problem;
         if (tail && !value.endsWith(tail))
           return `That is not the PAT of "${key?.name}": its token ends in ${tail}.`;
         return undefined;
