@@ -57,6 +57,21 @@ function openInBrowser(url: string): void {
   child.unref();
 }
 
+/** Loopback and private-network hosts: a model server there often needs no key. */
+export function isLocalModelServer(baseUrl: string | undefined): boolean {
+  if (!baseUrl || !URL.canParse(baseUrl)) return false;
+  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host.endsWith(".local") ||
+    host === "::1" ||
+    /^(127|10)\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host)
+  );
+}
+
 /**
  * `agentruntime-webhooks chat`: Autopilot in the terminal. The loop is an in-process MCP
  * client of our own server; secrets reach the person through one-time pages it links to.
@@ -111,6 +126,11 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   }
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
+  if (!io.env.OPENAI_API_KEY && !isLocalModelServer(baseUrl)) {
+    note(
+      `⚠ OPENAI_API_KEY is not set, and ${baseUrl ?? "OpenAI (the default, https://api.openai.com/v1)"} is not a local server: it will most likely refuse the first message. Set OPENAI_API_KEY, or point --base-url at a local server (Ollama: http://127.0.0.1:11434/v1).`,
+    );
+  }
   const backend = await openBackend(command, backendFlags(values), io.env, note);
   const pages = new OneTimePages();
   const store = new WizardStore({
@@ -173,7 +193,11 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
       const line = await nextLine();
       if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
       const text = line.trim();
-      if (text === "/exit" || text === "/quit") break;
+      if (text === "/exit" || text === "/quit") {
+        // Leaving is the person's choice, not a failure, whatever happened before.
+        exitCode = 0;
+        break;
+      }
       if (text === "") continue;
       if (!interactive) io.stdout.write(`you › ${text}\n`);
       let speaking = false;

@@ -217,8 +217,8 @@ describe("agentruntime-webhooks handoff", () => {
       ["handoff", "--webhook", "00000000-0000-4000-8000-000000000000"],
       env,
     );
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/No inbound webhook with this id/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no inbound webhook has the id or name/);
     cli.child.kill("SIGTERM");
     await cli.exit();
   });

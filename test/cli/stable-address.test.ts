@@ -94,7 +94,7 @@ describe("one stable sandbox address per data folder", () => {
     expect(handoff.stdout).toContain(hook.ingressUrl);
     expect(handoff.stderr).toContain(`already runs at ${info.url}`);
     // The request reached the running sandbox: it is in that process's log.
-    expect(cli.stderr()).toMatch(new RegExp(`GET /v1/inbound-webhooks/${hook.id} 200`));
+    expect(cli.stderr()).toMatch(/GET \/v1\/inbound-webhooks 200/);
 
     const second = await runCli(["sandbox", "--quiet"], { AGENTRUNTIME_SANDBOX_DIR: dir });
     expect(second.code).toBe(1);
