@@ -191,7 +191,11 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   try {
     for (;;) {
       const line = await nextLine();
-      if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
+      // Input closed (Ctrl+D, or the end of piped input): leaving, like /exit.
+      if (line === undefined) {
+        exitCode = 0;
+        break;
+      }
       const text = line.trim();
       if (text === "/exit" || text === "/quit") {
         // Leaving is the person's choice, not a failure, whatever happened before.
