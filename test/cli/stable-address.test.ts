@@ -1,8 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
+import type { StepView } from "../../src/wizard/steps.js";
+import { CLI, type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
 import { callApi, sendSigned, tempDir } from "../helpers/sandbox.js";
 
 const running: CliProcess[] = [];
@@ -146,4 +149,64 @@ describe("one stable sandbox address per data folder", () => {
       'AGENTRUNTIME_SANDBOX_PORT must be a whole number from 0 to 65535, not "eighty"',
     );
   });
+
+  it("keeps a guided setup's URLs working across an MCP server restart and a later `sandbox`", async () => {
+    const dir = tempDir();
+    const mcpServer = async (env: Record<string, string>) => {
+      const client = new Client({ name: "restart-test", version: "1.0.0" });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI, "mcp"],
+          env: { PATH: process.env.PATH ?? "", AGENTRUNTIME_SANDBOX_DIR: dir, ...env },
+          stderr: "ignore",
+        }),
+      );
+      const call = async (name: string, args: Record<string, unknown>) =>
+        (await client.callTool({ name, arguments: args })).structuredContent as StepView &
+          Record<string, unknown>;
+      return { client, call };
+    };
+
+    const first = await mcpServer({ AGENTRUNTIME_SANDBOX_PORT: "0" });
+    const workflows = (await first.call("list_workflows", {})) as unknown as {
+      workflows: { id: string; name: string }[];
+    };
+    const keys = (await first.call("list_api_keys", {})) as unknown as {
+      api_keys: { id: string; in_vault: boolean }[];
+    };
+    let step = await first.call("start_inbound_webhook_wizard", {
+      workflow_id: workflows.workflows.find((w) => w.name === "Weekly report")?.id,
+    });
+    const answer = async (action: string, value?: string) =>
+      first.call("answer_inbound_webhook_wizard", {
+        wizard_id: step.wizard_id,
+        action,
+        ...(value === undefined ? {} : { value }),
+      });
+    step = await answer("set_name", "survives-restarts");
+    step = await answer("choose_api_key", keys.api_keys.find((k) => k.in_vault)?.id);
+    step = await answer("skip_extras");
+    step = await answer("confirm");
+    expect(step.step).toBe("awaitingReveal");
+    const handedOver = step.card.fields.ingress_url as string;
+    expect(handedOver).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/inbound-webhooks\//);
+    await first.client.close();
+
+    // A new server process, on the folder's remembered address, resumes the same setup.
+    const second = await mcpServer({});
+    const resumed = await second.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id });
+    expect(resumed.card.fields.ingress_url).toBe(handedOver);
+    expect(resumed.card.curl_test).toContain(handedOver);
+    const page = await (await fetch(resumed.reveal_url as string, { method: "POST" })).text();
+    const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
+    expect(secret).toMatch(/^whsec_/);
+    await second.client.close();
+
+    const sandbox = await startSandboxCommand(dir, ["--quiet"]);
+    const pat = sandbox.info.api_keys.find((k) => k.in_vault)?.pat as string;
+    const sent = await sendSigned(handedOver, JSON.stringify({ week: "49" }), { secret, pat });
+    expect(sent.status).toBe(202);
+    await stop(sandbox.cli);
+  }, 60_000);
 });
