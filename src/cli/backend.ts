@@ -35,7 +35,9 @@ export async function openBackend(
     }
     if (!token) {
       throw new UsageError(
-        "AGENTRUNTIME_API_URL is set but AGENTRUNTIME_TOKEN is not: set it to a user token of that AgentRuntime",
+        options.apiUrl
+          ? "--api-url is given but no token: pass --token, or set AGENTRUNTIME_TOKEN, to a user token of that AgentRuntime"
+          : "AGENTRUNTIME_API_URL is set but AGENTRUNTIME_TOKEN is not: set it (or pass --token) to a user token of that AgentRuntime",
         command,
       );
     }

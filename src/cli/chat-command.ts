@@ -117,7 +117,10 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
       return runWizardCommand(
         [
           ...(values["api-url"] ? ["--api-url", values["api-url"]] : []),
+          ...(values.token ? ["--token", values.token] : []),
           ...(values["sandbox-db"] ? ["--sandbox-db", values["sandbox-db"]] : []),
+          ...(values["wizard-db"] ? ["--wizard-db", values["wizard-db"]] : []),
+          ...(values.workflow ? ["--workflow", values.workflow] : []),
         ],
         io,
       );

@@ -251,4 +251,34 @@ describe("agentruntime-webhooks chat", () => {
       await fake.close();
     }
   }, 60_000);
+
+  it("hands the whole AgentRuntime configuration to the guided setup it offers without a model", async () => {
+    const steps = [
+      { expect: "Start the guided setup now\\?" },
+      { send: "\r" },
+      { expect: "Fulfil Shopify order" },
+      { send: "\x03" },
+      { expect: "exit code (\\d+)" },
+    ];
+    const { stdout } = await run(
+      "python3",
+      [
+        driver,
+        JSON.stringify(steps),
+        "--",
+        "sh",
+        "-c",
+        `"${process.execPath}" "${CLI}" chat --api-url "${sandbox.url}" --token "${sandbox.tokens.contributor}"; echo "exit code $?"`,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+        },
+      },
+    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+    expect(stdout).not.toMatch(/no token|AGENTRUNTIME_TOKEN/);
+    expect(stdout).toContain("Fulfil Shopify order");
+  }, 60_000);
 });

@@ -80,6 +80,27 @@ describe("agentruntime-webhooks list", () => {
   });
 });
 
+describe("a half-configured AgentRuntime", () => {
+  it("names what was actually given: the flag or the variable", async () => {
+    const flag = await runCli(["list", "--api-url", sandbox.url]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--api-url is given but no token");
+    expect(flag.stderr).toContain("--token");
+    const variable = await runCli(["list"], { AGENTRUNTIME_API_URL: sandbox.url });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toContain("AGENTRUNTIME_API_URL is set but AGENTRUNTIME_TOKEN is not");
+    expect(variable.stderr).toContain("AGENTRUNTIME_TOKEN");
+    const asFlag = await runCli([
+      "list",
+      "--api-url",
+      sandbox.url,
+      "--token",
+      sandbox.tokens.contributor,
+    ]);
+    expect(asFlag.code).toBe(0);
+  });
+});
+
 describe("agentruntime-webhooks handoff --webhook", () => {
   it("takes a name as well as an id", async () => {
     const byName = await runCli(["handoff", "--webhook", "only-one"], env());
