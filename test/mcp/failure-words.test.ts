@@ -73,4 +73,26 @@ describe("failures name only next steps this server can take", () => {
     expect(textOf(second)).toContain("previous_secret_expires_at");
     expect(textOf(second)).toContain("force: true");
   });
+
+  it("refuses a secret in arguments without pointing to a guided setup this server lacks", async () => {
+    const pat = `pat_${"x".repeat(40)}`;
+    const webhooks = await connect({ tools: toolsIn(["webhooks"]) });
+    const refused = await webhooks.call("create_inbound_webhook", {
+      workflow_id: sandbox.weekly.id,
+      name: pat,
+      automation_pat_id: sandbox.legacyKey.id,
+    });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/secret_in_arguments/);
+    expect(textOf(refused)).not.toMatch(/guided setup/);
+    expect(textOf(refused)).not.toContain(pat);
+
+    const all = await connect();
+    const withWizard = await all.call("create_inbound_webhook", {
+      workflow_id: sandbox.weekly.id,
+      name: pat,
+      automation_pat_id: sandbox.legacyKey.id,
+    });
+    expect(textOf(withWizard)).toMatch(/guided setup/);
+  });
 });
