@@ -209,4 +209,37 @@ describe("one stable sandbox address per data folder", () => {
     expect(sent.status).toBe(202);
     await stop(sandbox.cli);
   }, 60_000);
+
+  it("keeps the URL `wizard --yes --json` hands over answering once `sandbox` runs on the folder", async () => {
+    const dir = tempDir();
+    const wizard = await runCli(
+      [
+        "wizard",
+        "--workflow",
+        "Weekly report",
+        "--name",
+        "from-a-script",
+        "--api-key",
+        "Automation key",
+        "--yes",
+        "--json",
+        "--no-send-test",
+      ],
+      { AGENTRUNTIME_SANDBOX_DIR: dir },
+    );
+    expect(wizard.code).toBe(0);
+    expect(wizard.stderr).toMatch(/stops when this command ends/);
+    const ingressUrl = /http:\/\/127\.0\.0\.1:\d+\/v1\/inbound-webhooks\/[0-9a-f-]{36}/.exec(
+      wizard.stdout,
+    )?.[0] as string;
+    const secret = /whsec_[A-Za-z0-9_-]{43}/.exec(wizard.stdout)?.[0] as string;
+    expect(ingressUrl).toBeDefined();
+    expect(secret).toBeDefined();
+
+    const sandbox = await startSandboxCommand(dir, ["--quiet"]);
+    const pat = sandbox.info.api_keys.find((k) => k.in_vault)?.pat as string;
+    const sent = await sendSigned(ingressUrl, "{}", { secret, pat });
+    expect(sent.status).toBe(202);
+    await stop(sandbox.cli);
+  });
 });
