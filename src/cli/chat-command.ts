@@ -22,6 +22,7 @@ import {
   parseCommandArgs,
 } from "./args.js";
 import { openBackend } from "./backend.js";
+import { missingKeyWarning } from "./model-key-warning.js";
 import { packageVersion } from "./version.js";
 
 export const CHAT_HELP = `Usage: agentruntime-webhooks chat [options]
@@ -55,21 +56,6 @@ function openInBrowser(url: string): void {
   const child = spawn(opener, [url], { stdio: "ignore", detached: true });
   child.on("error", () => {});
   child.unref();
-}
-
-/** Loopback and private-network hosts: a model server there often needs no key. */
-export function isLocalModelServer(baseUrl: string | undefined): boolean {
-  if (!baseUrl || !URL.canParse(baseUrl)) return false;
-  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host.endsWith(".local") ||
-    host === "::1" ||
-    /^(127|10)\./.test(host) ||
-    /^192\.168\./.test(host) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(host)
-  );
 }
 
 /**
@@ -129,11 +115,8 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   }
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
-  if (!io.env.OPENAI_API_KEY && !isLocalModelServer(baseUrl)) {
-    note(
-      `⚠ OPENAI_API_KEY is not set, and ${baseUrl ?? "OpenAI (the default, https://api.openai.com/v1)"} is not a local server: it will most likely refuse the first message. Set OPENAI_API_KEY, or point --base-url at a local server (Ollama: http://127.0.0.1:11434/v1).`,
-    );
-  }
+  const keyWarning = missingKeyWarning(baseUrl, io.env.OPENAI_API_KEY);
+  if (keyWarning) note(keyWarning);
   const backend = await openBackend(command, backendFlags(values), io.env, note);
   const pages = new OneTimePages();
   const store = new WizardStore({
