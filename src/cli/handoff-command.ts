@@ -20,8 +20,8 @@ Options:
   --sandbox-db <path>          the embedded sandbox's database
   -h, --help                   show this help
 
-Exit codes: 0 printed, 1 AgentRuntime refused or could not be reached, 2 a wrong option, or
-no webhook (or more than one) has that id or name.
+Exit codes: 0 printed, 1 AgentRuntime refused or could not be reached, or --out could not
+be written, 2 a wrong option, or no webhook (or more than one) has that id or name.
 `;
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
@@ -50,7 +50,24 @@ export async function runHandoffCommand(argv: string[], io: Io): Promise<number 
     const workflow = await backend.client.workflows.get(subscription.workflow_id);
     const guide = buildSenderGuide(subscription, workflow);
     if (values.out) {
-      writeFileSync(values.out, guide);
+      const out = values.out;
+      try {
+        writeFileSync(out, guide);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const why =
+          code === "ENOENT"
+            ? "the folder does not exist"
+            : code === "EACCES" || code === "EPERM"
+              ? "permission denied"
+              : code === "EISDIR"
+                ? "it is a folder"
+                : String(code ?? error);
+        io.stderr.write(
+          `agentruntime-webhooks handoff: could not write the guide to ${out}: ${why}\n`,
+        );
+        return 1;
+      }
       io.stderr.write(`Wrote the sender guide for "${subscription.name}" to ${values.out}\n`);
     } else {
       io.stdout.write(guide);

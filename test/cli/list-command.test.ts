@@ -124,4 +124,21 @@ describe("agentruntime-webhooks handoff --webhook", () => {
     expect(unknown.stderr).toContain('no inbound webhook has the id or name "nobody"');
     expect(unknown.stderr).toContain("agentruntime-webhooks list");
   });
+
+  it("writes the guide with --out, and says so plainly when it cannot", async () => {
+    const dir = tempDir();
+    const written = await runCli(
+      ["handoff", "--webhook", "only-one", "--out", `${dir}/guide.md`],
+      env(),
+    );
+    expect(written.code).toBe(0);
+    expect(written.stderr).toContain(`Wrote the sender guide for "only-one" to ${dir}/guide.md`);
+    const failed = await runCli(
+      ["handoff", "--webhook", "only-one", "--out", `${dir}/missing/guide.md`],
+      env(),
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`could not write the guide to ${dir}/missing/guide.md`);
+    expect(failed.stderr).toContain("the folder does not exist");
+  });
 });
