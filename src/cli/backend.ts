@@ -29,7 +29,7 @@ export async function openBackend(
   if (apiUrl) {
     if (!/^https?:\/\/[^\s/]+/.test(apiUrl)) {
       throw new UsageError(
-        `the AgentRuntime API URL must be http:// or https://, not "${apiUrl}"`,
+        `${options.apiUrl ? "--api-url" : "AGENTRUNTIME_API_URL"} must be an http:// or https:// URL, not "${apiUrl}"`,
         command,
       );
     }
@@ -46,6 +46,12 @@ export async function openBackend(
       baseUrl: apiUrl,
       close: async () => {},
     };
+  }
+  if (options.token) {
+    throw new UsageError(
+      "--token is given but no AgentRuntime URL: pass --api-url (or set AGENTRUNTIME_API_URL) too; without them the embedded sandbox is used, which needs no token",
+      command,
+    );
   }
   const db = options.sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
   // Loaded only here: a server pointed at a real AgentRuntime never loads SQLite.

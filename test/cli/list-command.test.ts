@@ -90,6 +90,20 @@ describe("a half-configured AgentRuntime", () => {
     expect(variable.code).toBe(2);
     expect(variable.stderr).toContain("AGENTRUNTIME_API_URL is set but AGENTRUNTIME_TOKEN is not");
     expect(variable.stderr).toContain("AGENTRUNTIME_TOKEN");
+    const badUrl = await runCli(["list", "--api-url", "ftp://x", "--token", "usr_x"]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--api-url must be an http:// or https:// URL, not "ftp://x"');
+    const badVariable = await runCli(["list"], {
+      AGENTRUNTIME_API_URL: "127.0.0.1:8787",
+      AGENTRUNTIME_TOKEN: "usr_x",
+    });
+    expect(badVariable.code).toBe(2);
+    expect(badVariable.stderr).toContain("AGENTRUNTIME_API_URL must be an http:// or https:// URL");
+    const tokenAlone = await runCli(["list", "--token", "usr_x"], {
+      AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+    });
+    expect(tokenAlone.code).toBe(2);
+    expect(tokenAlone.stderr).toContain("--token is given but no AgentRuntime URL");
     const asFlag = await runCli([
       "list",
       "--api-url",
