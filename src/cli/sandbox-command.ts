@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import { DEFAULT_MAX_BODY_BYTES, type SandboxInfo, startSandbox } from "../sandbox/server.js";
 import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs, UsageError } from "./args.js";
-import { findSandbox, portHeldMessage, rememberPort, sandboxPort } from "./sandbox-address.js";
+import {
+  findSandbox,
+  portFile,
+  portHeldMessage,
+  rememberPort,
+  sandboxPort,
+} from "./sandbox-address.js";
 
 export const SANDBOX_HELP = `Usage: agentruntime-webhooks sandbox [options]
 
@@ -33,6 +39,11 @@ export function describeSandbox(info: SandboxInfo, db: string): string {
   const lines = [
     `AgentRuntime sandbox listening on ${info.url}`,
     `Database: ${db}`,
+    ...(db === ":memory:"
+      ? []
+      : [
+          `This address is remembered in ${portFile(db)}: URLs handed out for this data folder answer whenever its sandbox runs.`,
+        ]),
     "",
     "User tokens (Authorization: Bearer …):",
     `  contributor  ${info.tokens.contributor}`,
