@@ -53,7 +53,17 @@ export async function openBackend(
       command,
     );
   }
-  const db = options.sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
+  return openLocalSandbox(command, options.sandboxDb, env, say);
+}
+
+/** The data folder's sandbox on its one address: the one running there, else started here. */
+async function openLocalSandbox(
+  command: string,
+  sandboxDb: string | undefined,
+  env: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+): Promise<Backend> {
+  const db = sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
   // Loaded only here: a server pointed at a real AgentRuntime never loads SQLite.
   const [{ startSandbox }, address] = await Promise.all([
     import("../sandbox/server.js"),
@@ -102,8 +112,12 @@ export async function openBackend(
     );
   }
   address.rememberPort(db, sandbox.url);
+  const lifetime =
+    db === ":memory:"
+      ? "It is a throwaway sandbox: it and its webhooks end with this command."
+      : `It stops when this command ends; ${keepUpCommand(db, env)} keeps it up at the same address.`;
   say(
-    `No AGENTRUNTIME_API_URL is set, so this uses the embedded AgentRuntime sandbox at ${sandbox.url} (data: ${db}). It stops when this command ends; ${keepUpCommand(db, env)} keeps it up at the same address.`,
+    `No AGENTRUNTIME_API_URL is set, so this uses the embedded AgentRuntime sandbox at ${sandbox.url} (data: ${db}). ${lifetime}`,
   );
   return {
     client: createClient({ baseUrl: sandbox.url, token: sandbox.tokens.contributor }),

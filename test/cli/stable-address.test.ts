@@ -139,6 +139,15 @@ describe("one stable sandbox address per data folder", () => {
     await stop(other.cli);
   });
 
+  it("says a throwaway sandbox ends with the command, without offering to keep it up", async () => {
+    const result = await runCli(["list", "--sandbox-db", ":memory:"], {
+      AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("It is a throwaway sandbox");
+    expect(result.stderr).not.toContain("keeps it up");
+  });
+
   it("refuses a port variable that is not a port", async () => {
     const result = await runCli(["handoff", "--webhook", "x"], {
       AGENTRUNTIME_SANDBOX_DIR: tempDir(),
