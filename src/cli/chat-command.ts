@@ -20,6 +20,7 @@ import {
   parseCommandArgs,
 } from "./args.js";
 import { openBackend } from "./backend.js";
+import { missingKeyWarning } from "./model-key-warning.js";
 import { packageVersion } from "./version.js";
 
 export const CHAT_HELP = `Usage: agentruntime-webhooks chat [options]
@@ -87,6 +88,8 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   if (!model) return offerGuidedSetup(values, io, interactive);
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
+  const keyWarning = missingKeyWarning(baseUrl, io.env.OPENAI_API_KEY);
+  if (keyWarning) note(keyWarning);
   const backend = await openBackend(command, backendFlags(values), io.env, note);
   const runtime = createMcpRuntime({
     client: backend.client,
@@ -128,7 +131,13 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
 
 /** Without a model: says how to configure one and, in a terminal, offers the guided setup. */
 async function offerGuidedSetup(
-  values: { "api-url"?: string | undefined; "sandbox-db"?: string | undefined },
+  values: {
+    "api-url"?: string | undefined;
+    token?: string | undefined;
+    "sandbox-db"?: string | undefined;
+    "wizard-db"?: string | undefined;
+    workflow?: string | undefined;
+  },
   io: Io,
   interactive: boolean,
 ): Promise<number | undefined> {
@@ -147,7 +156,10 @@ async function offerGuidedSetup(
   return runWizardCommand(
     [
       ...(values["api-url"] ? ["--api-url", values["api-url"]] : []),
+      ...(values.token ? ["--token", values.token] : []),
       ...(values["sandbox-db"] ? ["--sandbox-db", values["sandbox-db"]] : []),
+      ...(values["wizard-db"] ? ["--wizard-db", values["wizard-db"]] : []),
+      ...(values.workflow ? ["--workflow", values.workflow] : []),
     ],
     io,
   );
@@ -199,9 +211,10 @@ async function converse(
   let exitCode = 0;
   for (;;) {
     const line = await nextLine();
-    if (line === undefined) break; // input closed: Ctrl+D, or the end of piped input
+    // Leaving (Ctrl+D, the end of piped input, /exit) is the person's choice, not a failure.
+    if (line === undefined) return 0;
     const text = line.trim();
-    if (text === "/exit" || text === "/quit") break;
+    if (text === "/exit" || text === "/quit") return 0;
     if (text === "") continue;
     if (!interactive) io.stdout.write(`you › ${text}\n`);
     try {

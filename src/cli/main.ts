@@ -9,6 +9,7 @@ Inbound webhooks for AgentRuntime workflows.
 Commands:
   chat        chat with Autopilot (any OpenAI-compatible model), which drives the guided setup
   handoff     print the sender hand-off guide (Markdown) of an inbound webhook
+  list        list the inbound webhooks (a table, or --json)
   mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
   sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
   wizard      create an inbound webhook step by step, in the terminal or from flags
@@ -28,6 +29,7 @@ type Command = (argv: string[], io: Io) => Promise<number | undefined>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   chat: async () => (await import("./chat-command.js")).runChatCommand,
   handoff: async () => (await import("./handoff-command.js")).runHandoffCommand,
+  list: async () => (await import("./list-command.js")).runListCommand,
   mcp: async () => (await import("./mcp-command.js")).runMcpCommand,
   sandbox: async () => (await import("./sandbox-command.js")).runSandboxCommand,
   wizard: async () => (await import("./wizard-command.js")).runWizardCommand,

@@ -1,6 +1,13 @@
 import { join } from "node:path";
 import { DEFAULT_MAX_BODY_BYTES, type SandboxInfo, startSandbox } from "../sandbox/server.js";
 import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs, UsageError } from "./args.js";
+import {
+  findSandbox,
+  portFile,
+  portHeldMessage,
+  rememberPort,
+  sandboxPort,
+} from "./sandbox-address.js";
 
 export const SANDBOX_HELP = `Usage: agentruntime-webhooks sandbox [options]
 
@@ -9,7 +16,9 @@ starts, on a SQLite file. A new database is filled with demo data.
 
 Options:
   --host <address>          address to listen on (default 127.0.0.1)
-  --port <n>                port to listen on, 0 for any free port (default 8787)
+  --port <n>                port to listen on, 0 for any free port (default
+                            $AGENTRUNTIME_SANDBOX_PORT, else the port this database's
+                            sandbox last used, else 8787; remembered in <db>.port)
   --db <path>               SQLite file, or :memory: for a throwaway sandbox
                             (default <data folder>/sandbox.db; the key file is <db>.key)
   --public-url <url>        base of every ingress_url (default: the listening address)
@@ -30,6 +39,11 @@ export function describeSandbox(info: SandboxInfo, db: string): string {
   const lines = [
     `AgentRuntime sandbox listening on ${info.url}`,
     `Database: ${db}`,
+    ...(db === ":memory:"
+      ? []
+      : [
+          `This address is remembered in ${portFile(db)}: URLs handed out for this data folder answer whenever its sandbox runs.`,
+        ]),
     "",
     "User tokens (Authorization: Bearer …):",
     `  contributor  ${info.tokens.contributor}`,
@@ -80,7 +94,17 @@ export async function runSandboxCommand(
       command,
     );
   }
-  const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8787;
+  const address = sandboxPort(db, io.env, command);
+  const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? address.port;
+  const alreadyUp = (url: string) =>
+    new Error(
+      `the sandbox of ${db} already runs at ${url}, in another process (an MCP server, the wizard or another terminal). Use it as it is, or stop that process and run this again to keep it up here.`,
+    );
+  // Two sandboxes of one database would hand out two addresses for the same webhooks.
+  if (address.remembered !== undefined) {
+    const found = await findSandbox(db, address.remembered);
+    if (found.kind === "ours") throw alreadyUp(found.info.url);
+  }
   const sandbox = await startSandbox({
     db,
     host: values.host ?? "127.0.0.1",
@@ -97,23 +121,23 @@ export async function runSandboxCommand(
         "off",
       ] as const) ?? "on") === "on",
     log: values.quiet ? undefined : (line) => io.stderr.write(`${line}\n`),
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "EADDRINUSE") {
-      throw new Error(
-        `port ${port} is already in use (EADDRINUSE); stop what uses it, or pick another with --port (0 picks a free one)`,
-      );
-    }
-    throw error;
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE") throw error;
+    const found = await findSandbox(db, port);
+    if (found.kind === "ours") throw alreadyUp(found.info.url);
+    throw new Error(
+      portHeldMessage(port, found.kind === "other" ? found.what : "another program", db, "flag"),
+    );
   });
+  rememberPort(db, sandbox.url);
   const info: SandboxInfo = {
     url: sandbox.url,
     tokens: sandbox.tokens,
     workflows: sandbox.workflows,
     api_keys: sandbox.api_keys,
   };
-  io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : describeSandbox(info, db));
-
-  await new Promise<void>((resolve) => {
+  // Listening for signals before printing: whoever reads the line may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       io.stderr.write(`Received ${signal}, closing the sandbox.\n`);
       process.off("SIGINT", stop);
@@ -123,4 +147,6 @@ export async function runSandboxCommand(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : describeSandbox(info, db));
+  await stopped;
 }

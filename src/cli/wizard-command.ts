@@ -456,7 +456,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
             io,
             context,
             secret: shownSecret,
-            pat: testPat(backend.embedded, context.apiKey?.id, io.env),
+            pat: testPat(backend.sandbox, context.apiKey?.id, io.env),
             client: backend.client,
           });
           shownSecret = undefined;

@@ -11,41 +11,74 @@ import { ToolFailure } from "./tool.js";
 /** What the failed call was doing: it decides what can be said about side effects. */
 export type Operation = "read" | "create" | "change";
 
-const NEXT_STEP: Record<string, string> = {
-  unauthenticated:
+/** Whether this server registered a tool: a next step never names one it would refuse. */
+export type Offers = (tool: string) => boolean;
+
+const NEXT_STEP: Record<string, (offers: Offers) => string> = {
+  unauthenticated: () =>
     "AgentRuntime rejected this server's token. The operator must set a valid AGENTRUNTIME_TOKEN; calling again will not help.",
-  forbidden:
+  forbidden: () =>
     "This server's token may only read (project_viewer); creating, changing and deleting need project_contributor. Tell the person an operator must configure a contributor token.",
-  workflow_not_found:
-    "No workflow has this workflow_id. Call list_workflows and use an id from it.",
-  subscription_not_found:
-    "No inbound webhook has this id (it may have been deleted). Call list_inbound_webhooks for the current ids.",
-  api_key_not_found:
-    "No API key has this automation_pat_id. Call list_api_keys and use an id from it.",
-  workflow_is_draft:
-    'This workflow is a draft, and only saved workflows can subscribe. Tell the person: "Open a saved workflow in Workflow Studio first." Or use a workflow whose status is saved (list_workflows).',
-  name_taken:
+  workflow_not_found: (offers) =>
+    `No workflow has this workflow_id. ${
+      offers("list_workflows")
+        ? "Call list_workflows and use an id from it."
+        : "Ask the person for the id of a saved workflow (Workflow Studio shows it)."
+    }`,
+  subscription_not_found: (offers) =>
+    `No inbound webhook has this id (it may have been deleted). ${
+      offers("list_inbound_webhooks")
+        ? "Call list_inbound_webhooks for the current ids."
+        : "Ask the person for the webhook's current id."
+    }`,
+  api_key_not_found: (offers) =>
+    `No API key has this automation_pat_id. ${
+      offers("list_api_keys")
+        ? "Call list_api_keys and use an id from it."
+        : "Ask the person for the id of the API key senders will use."
+    }`,
+  workflow_is_draft: (offers) =>
+    `This workflow is a draft, and only saved workflows can subscribe. Tell the person: "Open a saved workflow in Workflow Studio first."${
+      offers("list_workflows") ? " Or use a workflow whose status is saved (list_workflows)." : ""
+    }`,
+  name_taken: () =>
     "This workflow already has an inbound webhook with this name. Ask the person for another name, or suggest one, then call again.",
-  pat_secret_not_in_vault:
-    "The secret of this API key is not in Vault, so the person must paste the PAT once. Never ask for it in chat: use the guided setup (start_inbound_webhook_wizard), which collects it on a one-time page, or choose a key with in_vault: true from list_api_keys.",
-  pat_mismatch:
+  pat_secret_not_in_vault: (offers) =>
+    `The secret of this API key is not in Vault, so the person must paste the PAT once. Never ask for it in chat: ${
+      offers("start_inbound_webhook_wizard")
+        ? "use the guided setup (start_inbound_webhook_wizard), which collects it on a one-time page, or choose"
+        : "choose"
+    } a key with in_vault: true${offers("list_api_keys") ? " from list_api_keys" : ""}.`,
+  pat_mismatch: () =>
     "The pasted PAT is not the chosen API key's secret. The person should paste the pat_… token of the key they chose, on the one-time page.",
-  inbound_webhooks_disabled:
+  rotation_in_progress: () =>
+    "An earlier rotation's overlap is still running: rotating again now would cut off senders still on the oldest secret. Wait until the webhook's previous_secret_expires_at, or, if the person agrees to cut them off, call again with force: true.",
+  run_not_found: () => "No run has this id. Use the run_id of an accepted delivery instead.",
+  inbound_webhooks_disabled: () =>
     "Inbound webhooks are turned off on this AgentRuntime deployment (the inbound_webhooks switch). Tell the person to ask their operator or support@agentruntime.io; no tool call can fix this.",
 };
 
-const UNKNOWN_OUTCOME =
-  "It is not known whether the inbound webhook was created: call list_inbound_webhooks before trying again.";
+const unknownOutcome = (offers: Offers) =>
+  `It is not known whether the inbound webhook was created: ${
+    offers("list_inbound_webhooks")
+      ? "call list_inbound_webhooks"
+      : "ask the person to check the workflow's webhooks"
+  } before trying again.`;
 
 /**
  * Turns an AgentRuntime client error into a failure the model can act on: what failed, why,
- * and the next step. Upstream messages are untrusted text and are cleaned before use.
+ * and the next step, naming only tools this server `offers`. Upstream messages are untrusted
+ * text and are cleaned before use.
  */
-export function toToolFailure(error: unknown, operation: Operation): ToolFailure | undefined {
+export function toToolFailure(
+  error: unknown,
+  operation: Operation,
+  offers: Offers = () => true,
+): ToolFailure | undefined {
   if (!(error instanceof AgentRuntimeError)) return undefined;
   if (error instanceof ApiError) {
     const known = NEXT_STEP[error.code];
-    if (known) return new ToolFailure(error.code, known);
+    if (known) return new ToolFailure(error.code, known(offers));
     const upstream = markUntrusted(error.message, MAX_MESSAGE_CHARS);
     if (error.status === 400) {
       return new ToolFailure(
@@ -58,7 +91,7 @@ export function toToolFailure(error: unknown, operation: Operation): ToolFailure
         error.code,
         `AgentRuntime is unavailable right now (status ${error.status}). ${
           operation === "create"
-            ? UNKNOWN_OUTCOME
+            ? unknownOutcome(offers)
             : "Nothing was changed by this call; try again in a minute."
         }`,
       );
@@ -74,7 +107,7 @@ export function toToolFailure(error: unknown, operation: Operation): ToolFailure
       operation === "read"
         ? "Try again in a minute."
         : operation === "create"
-          ? UNKNOWN_OUTCOME
+          ? unknownOutcome(offers)
           : "The change may or may not have been applied: read the webhook again before retrying.";
     return new ToolFailure(error.code, `AgentRuntime ${what}. ${outcome}`);
   }

@@ -192,7 +192,7 @@ export class OneTimePages {
       return {
         status: 410,
         title: "This link has been used",
-        body: "<p>This one-time page was already used, or it expired. What it held is not shown again. Go back to the chat for a new link if you still need one.</p>",
+        body: "<p>This one-time page was already used, or it expired, and what it held is not shown again.</p><p>A signing secret is never shown again. If it was not kept, rotate it: ask for a new signing secret in the chat (the tool <code>rotate_inbound_webhook_secret</code>). The new one is shown once on a new page, and the old one keeps verifying for the overlap you choose, so senders can switch.</p><p>If this was a page for pasting a PAT and the setup still waits for it, ask in the chat for a new link.</p>",
       };
     }
     if (req.method === "GET") {

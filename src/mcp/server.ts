@@ -153,7 +153,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
       return failed(
         new ToolFailure(
           "secret_in_arguments",
-          `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it; a PAT the backend lacks is pasted on the guided setup's one-time page.`,
+          `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it${
+            tools.some((listed) => listed.name === "start_inbound_webhook_wizard")
+              ? "; a PAT the backend lacks is pasted on the guided setup's one-time page."
+              : "."
+          }`,
         ),
       );
     }
@@ -180,7 +184,9 @@ export function createMcpServer(deps: McpServerDeps): Server {
       };
     } catch (error) {
       if (error instanceof ToolFailure) return failed(error);
-      const failure = toToolFailure(error, operation);
+      const failure = toToolFailure(error, operation, (name) =>
+        tools.some((listed) => listed.name === name),
+      );
       if (failure) return failed(failure);
       log(`bug in tool ${tool.name}: ${error instanceof Error ? error.stack : String(error)}`);
       throw new McpError(

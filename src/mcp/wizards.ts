@@ -1,5 +1,5 @@
 import type { AgentRuntimeClient } from "../client/client.js";
-import { isPatShaped } from "../text/secrets.js";
+import { patShapeProblem } from "../text/secrets.js";
 import { provideWizard } from "../wizard/host.js";
 import { type SendOutcome, stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
 import { describeStep, type StepView } from "../wizard/steps.js";
@@ -78,8 +78,8 @@ export class McpWizards {
         "It is used for this one setup request and never stored or shown again.",
       ],
       check: (value) => {
-        if (!isPatShaped(value))
-          return "That is not a PAT: it should start with pat_ and have no spaces.";
+        const problem = patShapeProblem(value);
+        if (problem) return problem;
         if (tail && !value.endsWith(tail))
           return `That is not the PAT of "${key?.name}": its token ends in ${tail}.`;
         return undefined;

@@ -186,7 +186,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
 }
 
-function sandboxInfo(store: SandboxStore, url: string): SandboxInfo {
+/** The tokens, workflows and demo PATs of a sandbox database, as a person needs them. */
+export function sandboxInfo(store: SandboxStore, url: string): SandboxInfo {
   const credentials = store.credentials();
   const projectId = (store.db.prepare("SELECT id FROM projects LIMIT 1").get() as { id: string })
     .id;

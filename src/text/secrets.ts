@@ -35,3 +35,31 @@ export function redactSecrets(value: string): string {
 export function isPatShaped(value: string): boolean {
   return PAT_ONLY.test(value);
 }
+
+/**
+ * What is wrong with a pasted value that should be a PAT, in one sentence for the person, or
+ * nothing when it has a PAT's shape. It never repeats the value: it may be a real secret.
+ */
+export function patShapeProblem(value: string): string | undefined {
+  if (isPatShaped(value)) return undefined;
+  if (/^bearer\s+/i.test(value)) {
+    return 'Paste the token alone, without "Bearer " in front of it.';
+  }
+  if (value.startsWith("whsec_")) {
+    return "That is a signing secret (whsec_…), not a PAT: paste the API key's token, which starts with pat_.";
+  }
+  if (!value.startsWith("pat_")) {
+    return "A PAT starts with pat_, and this does not: paste the API key's token (pat_…).";
+  }
+  const rest = value.slice("pat_".length);
+  if (/\s/.test(rest)) {
+    return "It has a space or a line break inside: paste the token in one piece.";
+  }
+  if (new RegExp(`[^${TOKEN_CHAR.slice(1, -1)}]`).test(rest)) {
+    return "It has a character a PAT never has: after pat_ come only letters, digits, - and _.";
+  }
+  if (rest.length < MIN_TOKEN_CHARS) {
+    return `It is too short for a PAT: after pat_ come at least ${MIN_TOKEN_CHARS} characters, and this has ${rest.length}. Copy the whole token.`;
+  }
+  return `It is too long for a PAT: after pat_ come at most ${MAX_TOKEN_CHARS} characters, and this has ${rest.length}. Paste one token only.`;
+}

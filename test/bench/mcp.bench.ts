@@ -258,7 +258,11 @@ async function benchColdStart(
   }
   // No API URL: ours starts its embedded sandbox (SQLite) before it answers. One data folder
   // for all runs, so the first run creates and seeds the database and the others reopen it.
-  const embeddedEnv = { AGENTRUNTIME_SANDBOX_DIR: join(dir, "embedded") };
+  // A free port, not the folder's default 8787, which another sandbox may hold.
+  const embeddedEnv = {
+    AGENTRUNTIME_SANDBOX_DIR: join(dir, "embedded"),
+    AGENTRUNTIME_SANDBOX_PORT: "0",
+  };
   const embedded: number[] = [];
   for (let run = 0; run < options.embeddedRuns; run++) {
     embedded.push((await coldStart("our MCP server (embedded)", "ours-embedded", embeddedEnv)).ms);

@@ -1,5 +1,8 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
+import { CLI, type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
 import {
   type ChatRequest,
   lastToolResult,
@@ -7,6 +10,9 @@ import {
   startFakeOpenAi,
 } from "../helpers/fake-openai.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
+
+const run = promisify(execFile);
+const driver = fileURLToPath(new URL("../helpers/pty-driver.py", import.meta.url));
 
 let sandbox: TestSandbox;
 const running: CliProcess[] = [];
@@ -172,4 +178,107 @@ describe("agentruntime-webhooks chat", () => {
       await fake.close();
     }
   });
+
+  it("warns before the first message when a hosted model has no API key", async () => {
+    const hosted = await runCli(["chat"], {
+      ...backend(),
+      OPENAI_MODEL: "gpt-4o-mini",
+      OPENAI_BASE_URL: "https://models.example.test/v1",
+    });
+    expect(hosted.stderr).toMatch(/OPENAI_API_KEY is not set/);
+    expect(hosted.stderr).toContain("https://models.example.test/v1");
+    expect(hosted.code).toBe(0);
+
+    const openai = await runCli(["chat"], { ...backend(), OPENAI_MODEL: "gpt-4o-mini" });
+    expect(openai.stderr).toMatch(/OPENAI_API_KEY is not set.*OpenAI/);
+
+    const fake = await startFakeOpenAi(() => ({ text: "hi" }));
+    try {
+      for (const local of [fake.baseUrl, fake.baseUrl.replace("127.0.0.1", "localhost")]) {
+        const quiet = await runCli(["chat"], {
+          ...backend(),
+          OPENAI_MODEL: "m",
+          OPENAI_BASE_URL: local,
+        });
+        expect(quiet.stderr).not.toMatch(/OPENAI_API_KEY/);
+      }
+      const keyed = await runCli(["chat"], {
+        ...backend(),
+        OPENAI_MODEL: "m",
+        OPENAI_API_KEY: "sk-test",
+      });
+      expect(keyed.stderr).not.toMatch(/OPENAI_API_KEY is not set/);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("leaves with exit code 0 on /exit in a terminal, even after the model failed", async () => {
+    const fake = await startFakeOpenAi(() => ({ fail: 401 }));
+    try {
+      const steps = [
+        { expect: "/exit to leave" },
+        { expect: "you › " },
+        { send: "hello\r" },
+        { expect: "Check OPENAI_BASE_URL" },
+        { expect: "you › " },
+        { send: "/exit\r" },
+        { expect: "exit code (\\d+)" },
+      ];
+      const { stdout } = await run(
+        "python3",
+        [
+          driver,
+          JSON.stringify(steps),
+          "--",
+          "sh",
+          "-c",
+          `"${process.execPath}" "${CLI}" chat; echo "exit code $?"`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            ...backend(),
+            OPENAI_BASE_URL: fake.baseUrl,
+            OPENAI_MODEL: "m",
+            OPENAI_API_KEY: "sk-test",
+          },
+        },
+      ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+      expect(stdout).toMatch(/exit code 0/);
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
+
+  it("hands the whole AgentRuntime configuration to the guided setup it offers without a model", async () => {
+    const steps = [
+      { expect: "Start the guided setup now\\?" },
+      { send: "\r" },
+      { expect: "Fulfil Shopify order" },
+      { send: "\x03" },
+      { expect: "exit code (\\d+)" },
+    ];
+    const { stdout } = await run(
+      "python3",
+      [
+        driver,
+        JSON.stringify(steps),
+        "--",
+        "sh",
+        "-c",
+        `"${process.execPath}" "${CLI}" chat --api-url "${sandbox.url}" --token "${sandbox.tokens.contributor}"; echo "exit code $?"`,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+        },
+      },
+    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+    expect(stdout).not.toMatch(/no token|AGENTRUNTIME_TOKEN/);
+    expect(stdout).toContain("Fulfil Shopify order");
+  }, 60_000);
 });

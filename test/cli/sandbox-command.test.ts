@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
 import { callApi, sendSigned, tempDir } from "../helpers/sandbox.js";
 
@@ -75,6 +75,16 @@ describe("agentruntime-webhooks sandbox", () => {
     cli.child.kill("SIGINT");
     expect((await cli.exit()).code).toBe(0);
     expect(cli.stderr()).not.toMatch(/ms$/m);
+  });
+
+  it("tells a person that the data folder keeps this address", async () => {
+    const dir = tempDir();
+    const cli = spawnCli(["sandbox", "--port", "0", "--quiet"], { AGENTRUNTIME_SANDBOX_DIR: dir });
+    running.push(cli);
+    await vi.waitFor(() => expect(cli.stdout()).toContain("Press Ctrl+C to stop."));
+    expect(cli.stdout()).toContain(`This address is remembered in ${join(dir, "sandbox.db.port")}`);
+    cli.child.kill("SIGTERM");
+    await cli.exit();
   });
 
   it("uses the data folder from AGENTRUNTIME_SANDBOX_DIR by default", async () => {
@@ -160,7 +170,9 @@ describe("agentruntime-webhooks sandbox", () => {
     const port = new URL(url).port;
     const second = await runCli(["sandbox", "--port", port, "--db", ":memory:"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/EADDRINUSE/);
+    expect(second.stderr).toContain(
+      `port ${port} on 127.0.0.1 is held by a sandbox of another data folder`,
+    );
     first.child.kill("SIGTERM");
     await first.exit();
   });
@@ -215,8 +227,8 @@ describe("agentruntime-webhooks handoff", () => {
       ["handoff", "--webhook", "00000000-0000-4000-8000-000000000000"],
       env,
     );
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/No inbound webhook with this id/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no inbound webhook has the id or name/);
     cli.child.kill("SIGTERM");
     await cli.exit();
   });

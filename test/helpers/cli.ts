@@ -13,10 +13,19 @@ export interface CliProcess {
   exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the built CLI as a real child process, keeping everything it prints. */
+/**
+ * Starts the built CLI as a real child process, keeping everything it prints. An embedded
+ * sandbox gets a free port unless the test says otherwise: tests run in parallel, and 8787
+ * may be in use. A variable set to `undefined` is left out.
+ */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AGENTRUNTIME_SANDBOX_PORT: "0",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";

@@ -76,7 +76,10 @@ describe("stdio", () => {
 
   it("starts an embedded sandbox when no API URL is set, and says so on stderr", async () => {
     const dir = tempDir();
-    const { client, stderr } = await stdioClient([], { AGENTRUNTIME_SANDBOX_DIR: dir });
+    const { client, stderr } = await stdioClient([], {
+      AGENTRUNTIME_SANDBOX_DIR: dir,
+      AGENTRUNTIME_SANDBOX_PORT: "0",
+    });
     try {
       const result = (await client.callTool({
         name: "list_workflows",
