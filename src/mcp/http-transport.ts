@@ -22,12 +22,46 @@ export interface McpHttpOptions {
   /** Extra `Host` values to accept (a name this server is reached by), beside its own address. */
   allowedHosts?: readonly string[];
   log?: (line: string) => void;
+  /**
+   * The origin people and clients reach this server at (`--public-url`): its Host and Origin
+   * are accepted, and `pages` answers at `/once/<id>` on the same port as `/mcp`.
+   */
+  publicUrl?: string;
+  pages?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+  /**
+   * Hosted mode: no sessions; every POST gets a new protocol server for the caller's bearer
+   * token, so any replica behind a load balancer answers any request.
+   */
+  perRequest?: (bearer: string) => McpProtocolServer;
+  /** `/readyz` answers 200 only while this says so (and the server is not shutting down). */
+  ready?: () => Promise<boolean>;
+  /** `/metrics` in Prometheus' text format. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** One JSON line per request: request id, route, status, time; never a token or a page id. */
+  requestLog?: (line: string) => void;
+  /** How long `close` waits for calls in flight before cutting them off (default 25 s). */
+  drainMs?: number;
 }
 
 export interface RunningMcpHttp {
   url: string;
   sessions(): number;
+  /** Stops taking requests, lets those in flight finish (up to `drainMs`), then closes. */
   close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The JSON-RPC method and tool name of a single message, for the request log. */
+function rpcOf(body: unknown): { rpc?: string; tool?: string } {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
+  const message = body as { method?: unknown; params?: { name?: unknown } };
+  const rpc = typeof message.method === "string" ? message.method.slice(0, 64) : undefined;
+  const name = message.params?.name;
+  return {
+    rpc,
+    tool: rpc === "tools/call" && typeof name === "string" ? name.slice(0, 64) : undefined,
+  };
 }
 
 function rpcError(
@@ -38,6 +72,14 @@ function rpcError(
 ) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+function plain(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+  });
+  res.end(`${text}\n`);
 }
 
 function sameToken(sent: string, expected: string): boolean {
@@ -76,7 +118,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
  * is required whenever one is configured.
  */
 export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpHttp> {
-  if (!isLoopback(options.host) && !options.bearerToken) {
+  if (!isLoopback(options.host) && !options.bearerToken && !options.perRequest) {
     throw new Error(
       `refusing to serve MCP on ${options.host} without a bearer token: set AGENTRUNTIME_MCP_HTTP_TOKEN (or --http-token), or listen on 127.0.0.1`,
     );
@@ -84,9 +126,56 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   const log = options.log ?? (() => {});
   const transports = new Map<string, StreamableHTTPServerTransport>();
   let allowedHosts = new Set<string>();
+  const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const sent = req.headers["x-request-id"];
+    const requestId = typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const facts: { rpc?: string; tool?: string } = {};
+    inFlight += 1;
+    res.once("close", () => {
+      inFlight -= 1;
+      if (draining && inFlight === 0) drained?.();
+      const path = new URL(req.url ?? "/", "http://mcp.invalid").pathname;
+      options.requestLog?.(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          request_id: requestId,
+          method: req.method,
+          // A page id is a capability: whoever has it can open the page.
+          path: path.startsWith("/once/") ? "/once/…" : path.slice(0, 64),
+          status: res.statusCode,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          ...facts,
+        }),
+      );
+    });
+    void route(req, res, facts);
+  });
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    facts: { rpc?: string; tool?: string },
+  ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mcp.invalid");
+    if (url.pathname === "/healthz") return plain(res, 200, "ok");
+    if (url.pathname === "/readyz") {
+      const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
+      return plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
+    }
+    if (url.pathname === "/metrics" && options.metrics) {
+      const { contentType, body } = await options.metrics();
+      res.writeHead(200, { "content-type": contentType });
+      res.end(body);
+      return;
+    }
+    if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
     if (!allowedHosts.has(req.headers.host ?? "")) {
       return rpcError(
@@ -107,13 +196,26 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
         return rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
       }
     }
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (options.bearerToken) {
-      const sent = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-      if (!sent || !sameToken(sent, options.bearerToken)) {
+      if (!bearer || !sameToken(bearer, options.bearerToken)) {
         return rpcError(res, 401, "Unauthorized: send the MCP server's bearer token.", {
           "www-authenticate": "Bearer",
         });
       }
+    }
+    if (options.perRequest) {
+      if (!bearer) {
+        return rpcError(
+          res,
+          401,
+          "Unauthorized: send your AgentRuntime user token as the bearer.",
+          {
+            "www-authenticate": "Bearer",
+          },
+        );
+      }
+      return perRequest(req, res, options.perRequest(bearer), facts);
     }
     try {
       const sessionId = req.headers["mcp-session-id"];
@@ -157,7 +259,45 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (!res.headersSent) rpcError(res, 500, "Internal error.");
     }
-  });
+  }
+
+  /** One request, one protocol server, no session: what lets any replica answer. */
+  async function perRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    protocol: McpProtocolServer,
+    facts: { rpc?: string; tool?: string },
+  ): Promise<void> {
+    if (req.method !== "POST") {
+      req.resume();
+      return rpcError(
+        res,
+        405,
+        "Method not allowed: this server keeps no sessions; POST to /mcp.",
+        {
+          allow: "POST",
+        },
+      );
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    res.once("close", () => {
+      void transport.close();
+      void protocol.close();
+    });
+    try {
+      const body = await readJson(req).catch(() => undefined);
+      if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+      Object.assign(facts, rpcOf(body));
+      await protocol.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } catch (error) {
+      log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) rpcError(res, 500, "Internal error.");
+    }
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -171,17 +311,26 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   allowedHosts = new Set([
     ...hosts.map((host) => `${host}:${port}`),
     ...(options.allowedHosts ?? []),
+    ...(publicHost ? [publicHost] : []),
   ]);
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/mcp`,
     sessions: () => transports.size,
     async close() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Sessions hold open event streams; hosted requests are short and are let finish.
       await Promise.all([...transports.values()].map((transport) => transport.close()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, options.drainMs ?? 25_000).unref();
+        });
+      }
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
