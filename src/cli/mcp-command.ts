@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
+import { hostedConfig } from "../hosted/config.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import type { SecretDelivery } from "../mcp/tool.js";
@@ -45,6 +46,13 @@ Options:
                              (default <data folder>/sandbox.db)
   --wizard-db <path>         where guided setups are kept between restarts
                              (default <data folder>/wizards.db; :memory: keeps none)
+  --public-url <https://…>   HTTP: the origin clients and people reach this server at;
+                             one-time pages are then served at <public-url>/once/<id>
+                             by this server, not on a loopback port
+  --store <url>              hosted mode: postgres://… (or a SQLite file) shared by every
+                             replica (default $DATABASE_URL); needs --public-url,
+                             --api-url and $AGENTRUNTIME_PAGE_KEY, and each request's
+                             bearer is the caller's AgentRuntime user token
   --json                     HTTP: print {"url"} as one JSON line on stdout once listening
   -h, --help                 show this help
 `;
@@ -66,6 +74,8 @@ export async function runMcpCommand(
     "page-port": { type: "string" },
     ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
+    "public-url": { type: "string" },
+    store: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -98,9 +108,41 @@ export async function runMcpCommand(
     integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
   // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
   const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
+  const publicUrl = values["public-url"];
+  if (publicUrl && transport !== "http")
+    throw new UsageError(
+      "--public-url needs --transport http: stdio keeps loopback pages",
+      command,
+    );
+  const hosted = hostedConfig(
+    command,
+    {
+      store: values.store,
+      publicUrl,
+      transport,
+      apiUrl: values["api-url"],
+      token: values.token,
+      httpToken: values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN,
+    },
+    io.env,
+  );
+  if (hosted) {
+    const { runHosted } = await import("../hosted/serve.js");
+    return runHosted(hosted, io, {
+      tools,
+      secretDelivery,
+      readOnly: values["read-only"] ?? false,
+      version: packageVersion(),
+      host: values.host ?? "127.0.0.1",
+      port,
+      allowedHosts: values["allowed-host"],
+      json: values.json ?? false,
+      log: say,
+    });
+  }
 
   const backend = await openBackend(command, backendFlags(values), io.env, say);
-  const pages = new OneTimePages({ port: pagePort });
+  const pages = new OneTimePages({ port: pagePort, publicUrl });
   // The wizard (XState and its store) loads on the first wizard call, not at start-up.
   let loaded: Promise<{ wizards: McpWizards; store: WizardStore }> | undefined;
   const loadWizards = () => {
@@ -161,6 +203,7 @@ export async function runMcpCommand(
       bearerToken,
       allowedHosts: values["allowed-host"],
       log: say,
+      ...(publicUrl ? { publicUrl, pages } : {}),
     });
     io.stdout.write(
       values.json

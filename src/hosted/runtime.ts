@@ -72,6 +72,8 @@ class CallerScope {
   readonly #hydrated = new Map<string, "found" | "missing" | "expired">();
   #hydrating = false;
   #wizards: HostedWizards | undefined;
+  /** Snapshot writes in order; each step is written as it happens, so a step that waits survives this replica. */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: HostedRuntimeOptions, owner: string, token: string | undefined) {
     this.#options = options;
@@ -80,7 +82,10 @@ class CallerScope {
     this.cache = new WizardStore({
       path: ":memory:",
       onSave: (id, snapshot) => {
-        if (!this.#hydrating) this.#dirty.set(id, snapshot);
+        if (this.#hydrating) return;
+        this.#dirty.set(id, snapshot);
+        // A failed early write is retried by the flush that ends the call, which does report it.
+        this.#writing = this.#writing.then(() => this.#writeDirty()).catch(() => {});
       },
     });
     this.pages = new OneTimePages({
@@ -150,12 +155,23 @@ class CallerScope {
     this.#pasted.set(id, pat);
   }
 
+  async #writeDirty(): Promise<void> {
+    const saves = [...this.#dirty];
+    this.#dirty.clear();
+    try {
+      for (const [id, snapshot] of saves)
+        await this.#options.store.saveWizard(id, this.owner, snapshot);
+    } catch (error) {
+      for (const [id, snapshot] of saves) if (!this.#dirty.has(id)) this.#dirty.set(id, snapshot);
+      throw error;
+    }
+  }
+
   /** Writes what this request changed back to the shared store. */
   async flush(): Promise<void> {
     const { store, sealer } = this.#options;
-    const saves = [...this.#dirty];
-    this.#dirty.clear();
-    for (const [id, snapshot] of saves) await store.saveWizard(id, this.owner, snapshot);
+    this.#writing = this.#writing.catch(() => {}).then(() => this.#writeDirty());
+    await this.#writing;
     for (const [id, pat] of this.#pasted) {
       await store.putSealed(patKey(id), sealer.seal(pat, patKey(id)), Date.now() + PAT_TTL_MS);
       this.#loadedPats.add(id);

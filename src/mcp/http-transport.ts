@@ -13,8 +13,8 @@ function isLoopback(host: string): boolean {
 }
 
 export interface McpHttpOptions {
-  /** A new protocol server for each session. */
-  createServer: () => McpProtocolServer;
+  /** A new protocol server for each session (unless `perRequest` is set). */
+  createServer?: () => McpProtocolServer;
   host: string;
   port: number;
   /** Required as `Authorization: Bearer` when set; must be set to listen beyond loopback. */
@@ -124,6 +124,9 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     );
   }
   const log = options.log ?? (() => {});
+  const createSession = options.createServer;
+  if (!createSession && !options.perRequest)
+    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (hosted)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
   let allowedHosts = new Set<string>();
   const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
@@ -244,7 +247,9 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
         transport.onclose = () => {
           if (transport.sessionId) transports.delete(transport.sessionId);
         };
-        await options.createServer().connect(transport);
+        const session = createSession?.();
+        if (!session) return rpcError(res, 500, "Internal error.");
+        await session.connect(transport);
         return await transport.handleRequest(req, res, body);
       }
       if (req.method === "GET" || req.method === "DELETE") {
