@@ -46,6 +46,8 @@ export interface McpHttpOptions {
 export interface RunningMcpHttp {
   url: string;
   sessions(): number;
+  /** Requests being answered right now. */
+  inFlight(): number;
   /** Stops taking requests, lets those in flight finish (up to `drainMs`), then closes. */
   close(): Promise<void>;
 }
@@ -322,6 +324,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   return {
     url: `http://${shownHost}:${port}/mcp`,
     sessions: () => transports.size,
+    inFlight: () => inFlight,
     async close() {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
