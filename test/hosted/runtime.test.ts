@@ -227,6 +227,37 @@ describe.each(stores)("a hosted server on %s", (_name, open) => {
 });
 
 describe("a hosted server's operations", () => {
+  it("wipes expired pages on its sweep and counts them", async () => {
+    const store = openPostgresStore({ connectionString: await postgres.createDatabase() });
+    await store.migrate();
+    const metrics = createHostedMetrics(() => store.countOpenWizards());
+    const runtime = createHostedRuntime({
+      store,
+      sealer: createSealer(TEST_PAGE_KEY),
+      publicUrl: PUBLIC,
+      apiUrl: sandbox.url,
+      tools: TOOLS,
+      version: "0.0.0-test",
+      metrics,
+    });
+    const sealer = createSealer(TEST_PAGE_KEY);
+    await store.putPage({
+      id: "p".repeat(43),
+      kind: "reveal",
+      owner: "someone",
+      wizardId: null,
+      payload: sealer.seal('{"secret":"whsec_expired_one_0123456789"}', "p".repeat(43)),
+      expiresAt: Date.now() - 1,
+    });
+    expect(await runtime.sweep()).toBe(1);
+    expect(await store.dump()).not.toContain("v1.");
+    expect(await metrics.registry.metrics()).toMatch(
+      /agentruntime_webhooks_pages_total\{kind="any",event="expired"\} 1/,
+    );
+    expect(await runtime.sweep()).toBe(0);
+    await store.close();
+  });
+
   it("is not ready while its database is unreachable", async () => {
     const down = openPostgresStore({ connectionString: "postgres://postgres@127.0.0.1:1/none" });
     const http = await startMcpHttp({
