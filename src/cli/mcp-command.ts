@@ -50,9 +50,9 @@ Options:
                              one-time pages are then served at <public-url>/once/<id>
                              by this server, not on a loopback port
   --store <url>              hosted mode: postgres://… (or a SQLite file) shared by every
-                             replica (default $DATABASE_URL); needs --public-url,
-                             --api-url and $AGENTRUNTIME_PAGE_KEY, and each request's
-                             bearer is the caller's AgentRuntime user token
+                             replica (default $DATABASE_URL when --public-url is given);
+                             needs --public-url, --api-url and $AGENTRUNTIME_PAGE_KEY, and
+                             each request's bearer is the caller's AgentRuntime user token
   --json                     HTTP: print {"url"} as one JSON line on stdout once listening
   -h, --help                 show this help
 `;

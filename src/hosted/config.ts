@@ -13,8 +13,9 @@ export interface HostedConfig {
 }
 
 /**
- * Hosted mode is on when a store is given (`--store` or `DATABASE_URL`); it then needs HTTP, a
- * public URL, `AGENTRUNTIME_PAGE_KEY` and an AgentRuntime API URL, and refuses to start without.
+ * Hosted mode is on when a store is given (`--store`, or `DATABASE_URL` with `--transport http
+ * --public-url`); it then needs HTTP, a public URL, `AGENTRUNTIME_PAGE_KEY` and an AgentRuntime
+ * API URL, and refuses to start without.
  */
 export function hostedConfig(
   command: string,
@@ -28,7 +29,9 @@ export function hostedConfig(
   },
   env: NodeJS.ProcessEnv,
 ): HostedConfig | undefined {
-  const storeUrl = flags.store ?? env.DATABASE_URL;
+  // DATABASE_URL alone may be meant for another program: it counts only for a public HTTP server.
+  const storeUrl =
+    flags.store ?? (flags.transport === "http" && flags.publicUrl ? env.DATABASE_URL : undefined);
   if (!storeUrl) return undefined;
   if (flags.transport !== "http")
     throw new UsageError("hosted mode (--store or DATABASE_URL) serves --transport http", command);

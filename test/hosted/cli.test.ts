@@ -51,9 +51,15 @@ describe("mcp in hosted mode, from the command line", () => {
     ],
     [
       "without a public URL",
-      [...hosted, "--api-url", "http://127.0.0.1:9"],
-      { DATABASE_URL: "postgres://db.invalid/x", AGENTRUNTIME_PAGE_KEY: TEST_PAGE_KEY },
+      [...hosted, "--store", "postgres://db.invalid/x", "--api-url", "http://127.0.0.1:9"],
+      { AGENTRUNTIME_PAGE_KEY: TEST_PAGE_KEY },
       /needs --public-url/,
+    ],
+    [
+      "with DATABASE_URL and a public URL but no page key",
+      [...hosted, "--public-url", "https://w.example", "--api-url", "http://127.0.0.1:9"],
+      { DATABASE_URL: "postgres://db.invalid/x" },
+      /AGENTRUNTIME_PAGE_KEY/,
     ],
     [
       "with a public URL that has a path",
@@ -134,6 +140,17 @@ describe("mcp in hosted mode, from the command line", () => {
       expect(replica.logs()).not.toContain(sandbox.tokens.contributor);
       expect(replica.logs()).not.toContain("mcp-token-for-the-one-tenant");
     });
+  });
+});
+
+describe("mcp with DATABASE_URL set for another program", () => {
+  it("stays the single-process server over stdio", async () => {
+    const { code, stderr } = await runCli(["mcp", "--api-url", sandbox.url], {
+      DATABASE_URL: "postgres://db.invalid/other-app",
+      AGENTRUNTIME_TOKEN: sandbox.tokens.contributor,
+    });
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/hosted/);
   });
 });
 
