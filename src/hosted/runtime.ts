@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type ClientOptions, createClient } from "../client/client.js";
 import { OneTimePages, type PasteForm } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
-import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
+import { type SecretDelivery, type ToolDefinition, ToolFailure } from "../mcp/tool.js";
 import { McpWizards, type WizardOutcome } from "../mcp/wizards.js";
 import type { Sealer } from "../store/seal.js";
 import type { PageRow, SharedStore } from "../store/store.js";
@@ -70,6 +70,10 @@ class CallerScope {
   readonly #loadedPats = new Set<string>();
   readonly #pasted = new Map<string, string>();
   readonly #hydrated = new Map<string, "found" | "missing" | "expired">();
+  /** The stored version each setup was read at (absent: new in this request). */
+  readonly #versions = new Map<string, number>();
+  /** Setups another request wrote first: this request's later steps are not written over them. */
+  readonly #conflicts = new Set<string>();
   #hydrating = false;
   #wizards: HostedWizards | undefined;
   /** Snapshot writes in order; each step is written as it happens, so a step that waits survives this replica. */
@@ -122,6 +126,7 @@ class CallerScope {
     const stored = await store.loadWizard(id, this.owner);
     this.#hydrated.set(id, stored.state);
     if (stored.state !== "found") return stored.state;
+    this.#versions.set(id, stored.version);
     this.#hydrating = true;
     try {
       this.cache.save(id, stored.snapshot);
@@ -135,12 +140,11 @@ class CallerScope {
       this.#loadedPats.add(id);
     }
     const parsed = PersistedSetup.safeParse(stored.snapshot);
+    const step = parsed.success ? stepOf({ value: parsed.data.value as never }) : undefined;
+    // Pasted on a replica that stopped before telling the setup.
+    if (pat && step === "pastingPat") this.wizards().service.notify(id, { type: "PAT_PASTED" });
     const reveal = parsed.success ? parsed.data.context.reveal : undefined;
-    if (
-      parsed.success &&
-      reveal &&
-      stepOf({ value: parsed.data.value as never }) === "awaitingReveal"
-    ) {
+    if (reveal && step === "awaitingReveal") {
       const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
       const page = await store.getPage(pageId);
       if (page.state === "live") this.pages.markLive(pageId);
@@ -159,8 +163,13 @@ class CallerScope {
     const saves = [...this.#dirty];
     this.#dirty.clear();
     try {
-      for (const [id, snapshot] of saves)
-        await this.#options.store.saveWizard(id, this.owner, snapshot);
+      for (const [id, snapshot] of saves) {
+        if (this.#conflicts.has(id)) continue;
+        const version = this.#versions.get(id) ?? 0;
+        if (await this.#options.store.saveWizard(id, this.owner, snapshot, version))
+          this.#versions.set(id, version + 1);
+        else this.#conflicts.add(id);
+      }
     } catch (error) {
       for (const [id, snapshot] of saves) if (!this.#dirty.has(id)) this.#dirty.set(id, snapshot);
       throw error;
@@ -182,6 +191,12 @@ class CallerScope {
       // create used it (or it expired): it must not outlive this request anywhere.
       await store.deleteSealed(patKey(id));
       this.#loadedPats.delete(id);
+    }
+    if (this.#conflicts.size > 0) {
+      throw new ToolFailure(
+        "setup_changed",
+        "Another call moved this setup on at the same moment, so this answer was not kept. Call get_inbound_webhook_wizard to see its current step, then answer that.",
+      );
     }
   }
 

@@ -439,12 +439,9 @@ export class OneTimePages {
     if (!taken || plain === undefined) return GONE;
     shared.count?.("used", "reveal");
     const content = RevealContent.parse(JSON.parse(plain));
-    return {
-      status: 200,
-      title: content.title,
-      body: this.#revealBody(content),
-      after: () => void shared.onUsed?.(taken).catch(() => {}),
-    };
+    // Before answering: the chat's next call, on any replica, then finds the setup moved on.
+    await shared.onUsed?.(taken).catch(() => {});
+    return { status: 200, title: content.title, body: this.#revealBody(content) };
   }
 
   #confirmForm(content: RevealContent | undefined): string {

@@ -1,10 +1,11 @@
 import pg from "pg";
-import { DEFAULT_WIZARD_TTL_MS, type StoredWizard } from "../wizard/store.js";
+import { DEFAULT_WIZARD_TTL_MS } from "../wizard/store.js";
 import {
   MIGRATIONS,
   type PageLookup,
   type PageRow,
   type SharedStore,
+  type SharedWizard,
   SPENT_PAGE_MEMORY_MS,
   type StoreOptions,
 } from "./store.js";
@@ -87,17 +88,19 @@ export function openPostgresStore(
         return false;
       }
     },
-    async saveWizard(id, owner, snapshot) {
-      await query(
-        `INSERT INTO wizards (id, owner, snapshot, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
-         WHERE wizards.owner = excluded.owner`,
-        [id, owner, JSON.stringify(snapshot), now()],
+    async saveWizard(id, owner, snapshot, version) {
+      const written = await query(
+        `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
+           version = wizards.version + 1
+         WHERE wizards.owner = excluded.owner AND wizards.version = $5 AND $5 > 0`,
+        [id, owner, JSON.stringify(snapshot), now(), version],
       );
+      return written.rowCount === 1;
     },
-    async loadWizard(id, owner): Promise<StoredWizard> {
-      const { rows } = await query<{ snapshot: string; updated_at: string }>(
-        "SELECT snapshot, updated_at FROM wizards WHERE id = $1 AND owner = $2",
+    async loadWizard(id, owner): Promise<SharedWizard> {
+      const { rows } = await query<{ snapshot: string; updated_at: string; version: number }>(
+        "SELECT snapshot, updated_at, version FROM wizards WHERE id = $1 AND owner = $2",
         [id, owner],
       );
       const row = rows[0];
@@ -106,7 +109,7 @@ export function openPostgresStore(
         await query("DELETE FROM wizards WHERE id = $1", [id]);
         return { state: "expired" };
       }
-      return { state: "found", snapshot: JSON.parse(row.snapshot) };
+      return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
     },
     async countOpenWizards() {
       const { rows } = await query<{ n: string }>(

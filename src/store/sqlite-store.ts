@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { DEFAULT_WIZARD_TTL_MS, type StoredWizard } from "../wizard/store.js";
+import { DEFAULT_WIZARD_TTL_MS } from "../wizard/store.js";
 import {
   MIGRATIONS,
   type PageLookup,
   type PageRow,
   type SharedStore,
+  type SharedWizard,
   SPENT_PAGE_MEMORY_MS,
   type StoreOptions,
 } from "./store.js";
@@ -71,23 +72,28 @@ export function openSqliteStore(options: StoreOptions & { path: string }): Share
       };
       return row.version === MIGRATIONS.length;
     },
-    async saveWizard(id, owner, snapshot) {
-      db.prepare(
-        `INSERT INTO wizards (id, owner, snapshot, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
-         WHERE wizards.owner = excluded.owner`,
-      ).run(id, owner, JSON.stringify(snapshot), now());
+    async saveWizard(id, owner, snapshot, version) {
+      return (
+        db
+          .prepare(
+            `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES (?, ?, ?, ?, 1)
+             ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
+               version = wizards.version + 1
+             WHERE wizards.owner = excluded.owner AND wizards.version = ? AND ? > 0`,
+          )
+          .run(id, owner, JSON.stringify(snapshot), now(), version, version).changes === 1
+      );
     },
-    async loadWizard(id, owner): Promise<StoredWizard> {
+    async loadWizard(id, owner): Promise<SharedWizard> {
       const row = db
-        .prepare("SELECT snapshot, updated_at FROM wizards WHERE id = ? AND owner = ?")
-        .get(id, owner) as { snapshot: string; updated_at: number } | undefined;
+        .prepare("SELECT snapshot, updated_at, version FROM wizards WHERE id = ? AND owner = ?")
+        .get(id, owner) as { snapshot: string; updated_at: number; version: number } | undefined;
       if (!row) return { state: "missing" };
       if (row.updated_at < now() - ttlMs) {
         db.prepare("DELETE FROM wizards WHERE id = ?").run(id);
         return { state: "expired" };
       }
-      return { state: "found", snapshot: JSON.parse(row.snapshot) };
+      return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
     },
     async countOpenWizards() {
       return (

@@ -1,4 +1,8 @@
-import type { StoredWizard } from "../wizard/store.js";
+/** A stored setup with the version it was read at; a write names the version it builds on. */
+export type SharedWizard =
+  | { state: "found"; snapshot: unknown; version: number }
+  | { state: "expired" }
+  | { state: "missing" };
 
 /** What a one-time page row holds. `payload` is sealed by the caller; the store never reads it. */
 export interface PageRow {
@@ -28,9 +32,13 @@ export interface SharedStore {
   migrate(): Promise<void>;
   /** The database answers and every migration is applied. */
   ready(): Promise<boolean>;
-  saveWizard(id: string, owner: string, snapshot: unknown): Promise<void>;
+  /**
+   * Writes a setup over `version` (0: a new one) and makes it `version + 1`; false, writing
+   * nothing, when another write came first or the setup is another owner's.
+   */
+  saveWizard(id: string, owner: string, snapshot: unknown, version: number): Promise<boolean>;
   /** Another owner's setup is `missing`, exactly like one that never existed. */
-  loadWizard(id: string, owner: string): Promise<StoredWizard>;
+  loadWizard(id: string, owner: string): Promise<SharedWizard>;
   /** Setups touched within the wizard time limit. */
   countOpenWizards(): Promise<number>;
   putPage(page: PageRow): Promise<void>;
@@ -84,4 +92,5 @@ export const MIGRATIONS: readonly string[] = [
     sealed TEXT NOT NULL,
     expires_at BIGINT NOT NULL
   )`,
+  "ALTER TABLE wizards ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
 ];

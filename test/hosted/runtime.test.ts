@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,7 +41,7 @@ interface Hosted {
 }
 
 /** A hosted server in this process over a store, as one replica of many would run. */
-async function startHostedServer(store: SharedStore): Promise<Hosted> {
+async function startHostedServer(store: SharedStore, apiUrl = sandbox.url): Promise<Hosted> {
   await store.migrate();
   const metrics = createHostedMetrics(() => store.countOpenWizards());
   const logs: string[] = [];
@@ -46,7 +49,7 @@ async function startHostedServer(store: SharedStore): Promise<Hosted> {
     store,
     sealer: createSealer(TEST_PAGE_KEY),
     publicUrl: PUBLIC,
-    apiUrl: sandbox.url,
+    apiUrl,
     tools: TOOLS,
     version: "0.0.0-test",
     metrics,
@@ -223,6 +226,61 @@ describe.each(stores)("a hosted server on %s", (_name, open) => {
     );
     expect(metrics).toMatch(/agentruntime_webhooks_open_setups [1-9]/);
     expect(metrics).toContain('agentruntime_webhooks_tool_call_seconds_bucket{le="0.1",tool=');
+  });
+});
+
+/** In front of the sandbox: holds every API-key listing until the test lets it through. */
+async function startHoldingProxy() {
+  const held: (() => void)[] = [];
+  const server = createServer(async (req, res) => {
+    if (req.url?.startsWith("/v1/api-keys")) await new Promise<void>((go) => held.push(go));
+    const upstream = await fetch(`${sandbox.url}${req.url}`, {
+      method: req.method,
+      headers: { authorization: req.headers.authorization ?? "" },
+    });
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    res.end(await upstream.text());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("two calls answering one setup at the same moment", () => {
+  it("keep one answer and tell the other to re-read the step", async () => {
+    const proxy = await startHoldingProxy();
+    const store = openPostgresStore({ connectionString: await postgres.createDatabase() });
+    const hosted = await startHostedServer(store, proxy.url);
+    try {
+      const [first, second] = [await hosted.caller(), await hosted.caller()];
+      const step = view(
+        await first.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+      );
+      const one = answer(first, step, "set_name", { value: uniqueName("raced") });
+      while (proxy.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The second call reads the setup while the first waits on AgentRuntime.
+      const two = second.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id });
+      while (proxy.held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const go of proxy.held.splice(0)) go();
+      const results = await Promise.all([one, two]);
+      const failed = results.filter((result) => result.isError);
+      expect(failed).toHaveLength(1);
+      expect(textOf(failed[0] as CallToolResult)).toMatch(
+        /^setup_changed: .*get_inbound_webhook_wizard/,
+      );
+      const now = view(
+        await first.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id }),
+      );
+      expect(now.step).toBe("choosingKey");
+    } finally {
+      for (const go of proxy.held.splice(0)) go();
+      await hosted.close();
+      await proxy.close();
+    }
   });
 });
 

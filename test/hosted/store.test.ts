@@ -77,15 +77,23 @@ describe.each(backends)("the %s store", (_name, prepare) => {
   it("keeps a setup for its owner only, until it has been idle too long", async () => {
     const store = await open();
     await store.migrate();
-    await store.saveWizard("w1", "owner-a", { value: "choosingKey", context: { name: "orders" } });
+    expect(
+      await store.saveWizard(
+        "w1",
+        "owner-a",
+        { value: "choosingKey", context: { name: "orders" } },
+        0,
+      ),
+    ).toBe(true);
     expect(await store.loadWizard("w1", "owner-a")).toEqual({
       state: "found",
       snapshot: { value: "choosingKey", context: { name: "orders" } },
+      version: 1,
     });
     expect(await store.loadWizard("w1", "owner-b")).toEqual({ state: "missing" });
     expect(await store.loadWizard("nope", "owner-a")).toEqual({ state: "missing" });
     // Another owner cannot overwrite it either.
-    await store.saveWizard("w1", "owner-b", { value: "hijacked" });
+    expect(await store.saveWizard("w1", "owner-b", { value: "hijacked" }, 1)).toBe(false);
     expect(await store.loadWizard("w1", "owner-a")).toMatchObject({
       snapshot: { value: "choosingKey" },
     });
@@ -93,6 +101,28 @@ describe.each(backends)("the %s store", (_name, prepare) => {
     clock += 60_001;
     expect(await store.loadWizard("w1", "owner-a")).toEqual({ state: "expired" });
     expect(await store.loadWizard("w1", "owner-a")).toEqual({ state: "missing" });
+  });
+
+  it("writes a setup only over the version it was read at, so two replicas cannot both move it", async () => {
+    const [one, two] = [await open(), await open()];
+    await one.migrate();
+    expect(await one.saveWizard("w2", "owner-a", { value: "naming" }, 0)).toBe(true);
+    // A second start with the same id (version 0 again) must not replace it.
+    expect(await two.saveWizard("w2", "owner-a", { value: "other" }, 0)).toBe(false);
+    const read = await two.loadWizard("w2", "owner-a");
+    expect(read).toMatchObject({ state: "found", version: 1 });
+    const writes = await Promise.all([
+      one.saveWizard("w2", "owner-a", { value: "choosingKey" }, 1),
+      two.saveWizard("w2", "owner-a", { value: "noKeys" }, 1),
+    ]);
+    expect(writes.filter(Boolean)).toHaveLength(1);
+    const after = await one.loadWizard("w2", "owner-a");
+    expect(after).toMatchObject({ version: 2 });
+    expect(await one.saveWizard("w2", "owner-a", { value: "extras" }, 2)).toBe(true);
+    expect(await one.loadWizard("w2", "owner-a")).toMatchObject({
+      snapshot: { value: "extras" },
+      version: 3,
+    });
   });
 
   it("hands a page's payload out exactly once, even to ten callers on three replicas at once", async () => {
