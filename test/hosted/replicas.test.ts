@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StepView } from "../../src/wizard/steps.js";
+import { launchChromium } from "../helpers/browser.js";
 import {
   connectHosted,
   type HostedCaller,
@@ -210,6 +211,44 @@ describe("three replicas behind a load balancer without affinity", () => {
     expect(
       lines.every((line) => line.request_id && !line.path.match(/\/once\/[A-Za-z0-9_-]{10}/)),
     ).toBe(true);
+  });
+
+  it("serves the pages to a real browser through the balancer, page and button on different replicas", async () => {
+    const browser = await launchChromium();
+    try {
+      const model = await connectHosted(proxy.url, sandbox.tokens.contributor);
+      callers.push(model);
+      let step = view(
+        await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+      );
+      step = view(await answer(model, step, "set_name", { value: uniqueName("browser") }));
+      step = view(await answer(model, step, "choose_api_key", { value: sandbox.legacyKey.id }));
+      const person = await browser.newPage();
+      const servedBefore = proxy.served.length;
+      expect((await person.goto(step.paste_url as string))?.status()).toBe(200);
+      await person.locator("input[type=password]").fill(sandbox.legacyKey.pat);
+      await person.locator("button[type=submit]").click();
+      await person.waitForLoadState();
+      expect(await person.locator("body").innerText()).toMatch(/Received/);
+      // The form came from one replica and its post went to another.
+      expect(new Set(proxy.served.slice(servedBefore)).size).toBeGreaterThan(1);
+
+      step = view(await answer(model, step, "continue"));
+      step = view(await answer(model, step, "skip_extras"));
+      step = view(await answer(model, step, "confirm"));
+      expect((await person.goto(step.reveal_url as string))?.status()).toBe(200);
+      expect(await person.locator("body").innerText()).not.toContain("whsec_");
+      await person.locator("button[type=submit]").click();
+      await person.waitForSelector("#secret");
+      const secret = await person.locator("#secret").innerText();
+      expect(secret).toMatch(/^whsec_/);
+      expect((await person.goto(step.reveal_url as string))?.status()).toBe(410);
+      expect(await person.locator("body").innerText()).not.toContain(secret);
+      step = view(await answer(model, step, "continue"));
+      expect(step.card.fields.secret_revealed).toBe(true);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("keeps a setup to the identity that started it", async () => {
