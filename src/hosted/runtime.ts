@@ -250,6 +250,55 @@ class HostedWizards extends McpWizards {
   }
 }
 
+/** A paste landing on this replica: rebuild its setup's form here, then write the PAT back sealed. */
+async function rebuildPasteForm(options: HostedRuntimeOptions, page: PageRow) {
+  if (!page.owner || !page.wizardId) return undefined;
+  const wizardId = page.wizardId;
+  const stored = await options.store.loadWizard(wizardId, page.owner);
+  if (stored.state !== "found") return undefined;
+  const parsed = PersistedSetup.safeParse(stored.snapshot);
+  // Only a setup waiting for the paste takes it; restoring any other step could call AgentRuntime.
+  if (!parsed.success || stepOf({ value: parsed.data.value as never }) !== "pastingPat")
+    return undefined;
+  const scope = new CallerScope(options, page.owner, undefined);
+  await scope.wizards().get(wizardId);
+  const form = scope.pages.pasteFormOf(page.id);
+  if (!form) {
+    scope.close();
+    return undefined;
+  }
+  const wrapped: PasteForm = {
+    ...form,
+    accept: (value) => {
+      scope.notePasted(wizardId, value);
+      form.accept(value);
+    },
+  };
+  return {
+    form: wrapped,
+    settle: async () => {
+      try {
+        await scope.flush();
+      } finally {
+        scope.close();
+      }
+    },
+  };
+}
+
+/** A reveal used on this replica moves its setup on at once. */
+async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promise<void> {
+  if (page.kind !== "reveal" || !page.owner || !page.wizardId) return;
+  const scope = new CallerScope(options, page.owner, undefined);
+  try {
+    if ((await scope.hydrate(page.wizardId)) !== "found") return;
+    scope.wizards().service.notify(page.wizardId, { type: "SECRET_REVEALED" });
+    await scope.flush();
+  } finally {
+    scope.close();
+  }
+}
+
 /**
  * The hosted server's wiring: per request, the caller's token becomes their AgentRuntime
  * client and their identity; setups, pages and pasted PATs live in the shared store.
@@ -257,64 +306,14 @@ class HostedWizards extends McpWizards {
 export function createHostedRuntime(options: HostedRuntimeOptions): HostedRuntime {
   const tools = options.tools.map((tool) => options.metrics.measure(tool));
 
-  /** A paste landing on this replica: rebuild its setup's form here, then write the PAT back sealed. */
-  const pasteForm = async (page: PageRow) => {
-    if (!page.owner || !page.wizardId) return undefined;
-    const wizardId = page.wizardId;
-    const scope = new CallerScope(options, page.owner, undefined);
-    const stored = await options.store.loadWizard(wizardId, page.owner);
-    if (stored.state !== "found") return undefined;
-    const parsed = PersistedSetup.safeParse(stored.snapshot);
-    if (!parsed.success || stepOf({ value: parsed.data.value as never }) !== "pastingPat") {
-      scope.close();
-      return undefined;
-    }
-    await scope.wizards().get(wizardId);
-    const form = scope.pages.pasteFormOf(page.id);
-    if (!form) {
-      scope.close();
-      return undefined;
-    }
-    const wrapped: PasteForm = {
-      ...form,
-      accept: (value) => {
-        scope.notePasted(wizardId, value);
-        form.accept(value);
-      },
-    };
-    return {
-      form: wrapped,
-      settle: async () => {
-        try {
-          await scope.flush();
-        } finally {
-          scope.close();
-        }
-      },
-    };
-  };
-
-  /** A reveal used on this replica moves its setup on at once. */
-  const onUsed = async (page: PageRow) => {
-    if (page.kind !== "reveal" || !page.owner || !page.wizardId) return;
-    const scope = new CallerScope(options, page.owner, undefined);
-    try {
-      if ((await scope.hydrate(page.wizardId)) !== "found") return;
-      scope.wizards().service.notify(page.wizardId, { type: "SECRET_REVEALED" });
-      await scope.flush();
-    } finally {
-      scope.close();
-    }
-  };
-
   const pages = new OneTimePages({
     publicUrl: options.publicUrl,
     shared: {
       store: options.store,
       sealer: options.sealer,
       owner: null,
-      pasteForm,
-      onUsed,
+      pasteForm: (page) => rebuildPasteForm(options, page),
+      onUsed: (page) => tellRevealed(options, page),
       count: (event, kind) => options.metrics.page(event, kind),
     },
   });

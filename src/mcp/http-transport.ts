@@ -55,7 +55,7 @@ export interface RunningMcpHttp {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The JSON-RPC method and tool name of a single message, for the request log. */
-function rpcOf(body: unknown): { rpc?: string; tool?: string } {
+function rpcOf(body: unknown): RequestFacts {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
   const message = body as { method?: unknown; params?: { name?: unknown } };
   const rpc = typeof message.method === "string" ? message.method.slice(0, 64) : undefined;
@@ -114,6 +114,88 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+type RequestFacts = { rpc?: string; tool?: string };
+
+/** The request log's JSON line: no token, no body, no page id. */
+function logLine(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  started: number,
+  facts: RequestFacts,
+): string {
+  const path = new URL(req.url ?? "/", "http://mcp.invalid").pathname;
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    request_id: requestId,
+    method: req.method,
+    // A page id is a capability: whoever has it can open the page.
+    path: path.startsWith("/once/") ? "/once/…" : path.slice(0, 64),
+    status: res.statusCode,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    ...facts,
+  });
+}
+
+/** `/healthz`, `/readyz` and `/metrics`, for probes from any Host; true when it answered. */
+async function answerOperations(
+  pathname: string,
+  res: ServerResponse,
+  options: Pick<McpHttpOptions, "ready" | "metrics">,
+  draining: boolean,
+): Promise<boolean> {
+  if (pathname === "/healthz") {
+    plain(res, 200, "ok");
+    return true;
+  }
+  if (pathname === "/readyz") {
+    const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
+    plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
+    return true;
+  }
+  if (pathname === "/metrics" && options.metrics) {
+    const { contentType, body } = await options.metrics();
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+    return true;
+  }
+  return false;
+}
+
+/** One request, one protocol server, no session: what lets any replica answer. */
+async function answerStateless(
+  req: IncomingMessage,
+  res: ServerResponse,
+  protocol: McpProtocolServer,
+  facts: RequestFacts,
+  log: (line: string) => void,
+): Promise<void> {
+  if (req.method !== "POST") {
+    req.resume();
+    return rpcError(res, 405, "Method not allowed: this server keeps no sessions; POST to /mcp.", {
+      allow: "POST",
+    });
+  }
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  res.once("close", () => {
+    void transport.close();
+    void protocol.close();
+  });
+  try {
+    const body = await readJson(req).catch(() => undefined);
+    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    Object.assign(facts, rpcOf(body));
+    await protocol.connect(transport);
+    await transport.handleRequest(req, res, body);
+  } catch (error) {
+    log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
+    if (!res.headersSent) rpcError(res, 500, "Internal error.");
+  }
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, one stateful session per client. Requests whose
  * `Host` or `Origin` is not this server's own are refused (DNS rebinding), and a bearer token
@@ -141,24 +223,12 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     const sent = req.headers["x-request-id"];
     const requestId = typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
     res.setHeader("x-request-id", requestId);
-    const facts: { rpc?: string; tool?: string } = {};
+    const facts: RequestFacts = {};
     inFlight += 1;
     res.once("close", () => {
       inFlight -= 1;
       if (draining && inFlight === 0) drained?.();
-      const path = new URL(req.url ?? "/", "http://mcp.invalid").pathname;
-      options.requestLog?.(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          request_id: requestId,
-          method: req.method,
-          // A page id is a capability: whoever has it can open the page.
-          path: path.startsWith("/once/") ? "/once/…" : path.slice(0, 64),
-          status: res.statusCode,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          ...facts,
-        }),
-      );
+      options.requestLog?.(logLine(req, res, requestId, started, facts));
     });
     void route(req, res, facts);
   });
@@ -166,20 +236,10 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   async function route(
     req: IncomingMessage,
     res: ServerResponse,
-    facts: { rpc?: string; tool?: string },
+    facts: RequestFacts,
   ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mcp.invalid");
-    if (url.pathname === "/healthz") return plain(res, 200, "ok");
-    if (url.pathname === "/readyz") {
-      const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
-      return plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
-    }
-    if (url.pathname === "/metrics" && options.metrics) {
-      const { contentType, body } = await options.metrics();
-      res.writeHead(200, { "content-type": contentType });
-      res.end(body);
-      return;
-    }
+    if (await answerOperations(url.pathname, res, options, draining)) return;
     if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
     if (!allowedHosts.has(req.headers.host ?? "")) {
@@ -220,7 +280,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
           },
         );
       }
-      return perRequest(req, res, options.perRequest(bearer), facts);
+      return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {
       const sessionId = req.headers["mcp-session-id"];
@@ -262,44 +322,6 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       return rpcError(res, 405, "Method not allowed: use POST, GET or DELETE.", {
         allow: "POST, GET, DELETE",
       });
-    } catch (error) {
-      log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!res.headersSent) rpcError(res, 500, "Internal error.");
-    }
-  }
-
-  /** One request, one protocol server, no session: what lets any replica answer. */
-  async function perRequest(
-    req: IncomingMessage,
-    res: ServerResponse,
-    protocol: McpProtocolServer,
-    facts: { rpc?: string; tool?: string },
-  ): Promise<void> {
-    if (req.method !== "POST") {
-      req.resume();
-      return rpcError(
-        res,
-        405,
-        "Method not allowed: this server keeps no sessions; POST to /mcp.",
-        {
-          allow: "POST",
-        },
-      );
-    }
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    res.once("close", () => {
-      void transport.close();
-      void protocol.close();
-    });
-    try {
-      const body = await readJson(req).catch(() => undefined);
-      if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
-      Object.assign(facts, rpcOf(body));
-      await protocol.connect(transport);
-      await transport.handleRequest(req, res, body);
     } catch (error) {
       log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (!res.headersSent) rpcError(res, 500, "Internal error.");
