@@ -74,7 +74,11 @@ class CallerScope {
   readonly #versions = new Map<string, number>();
   /** Setups another request wrote first: this request's later steps are not written over them. */
   readonly #conflicts = new Set<string>();
+  /** The last snapshot of each setup known to be stored, as text. */
+  readonly #written = new Map<string, string>();
   #hydrating = false;
+  #calls = 0;
+  #closing = false;
   #wizards: HostedWizards | undefined;
   /** Snapshot writes in order; each step is written as it happens, so a step that waits survives this replica. */
   #writing: Promise<void> = Promise.resolve();
@@ -127,6 +131,7 @@ class CallerScope {
     this.#hydrated.set(id, stored.state);
     if (stored.state !== "found") return stored.state;
     this.#versions.set(id, stored.version);
+    this.#written.set(id, JSON.stringify(stored.snapshot));
     this.#hydrating = true;
     try {
       this.cache.save(id, stored.snapshot);
@@ -165,15 +170,34 @@ class CallerScope {
     try {
       for (const [id, snapshot] of saves) {
         if (this.#conflicts.has(id)) continue;
+        // A restored actor re-emits what was read; writing it again would only look like a race.
+        const text = JSON.stringify(snapshot);
+        if (this.#written.get(id) === text) continue;
+        this.#written.set(id, text);
         const version = this.#versions.get(id) ?? 0;
         if (await this.#options.store.saveWizard(id, this.owner, snapshot, version))
           this.#versions.set(id, version + 1);
-        else this.#conflicts.add(id);
+        else await this.#settleRace(id, snapshot);
       }
     } catch (error) {
       for (const [id, snapshot] of saves) if (!this.#dirty.has(id)) this.#dirty.set(id, snapshot);
       throw error;
     }
+  }
+
+  /** Another call wrote first: when it reached the same step this call did, that is no conflict. */
+  async #settleRace(id: string, snapshot: unknown): Promise<void> {
+    const stored = await this.#options.store.loadWizard(id, this.owner);
+    const ours = PersistedSetup.safeParse(snapshot);
+    const theirs = stored.state === "found" ? PersistedSetup.safeParse(stored.snapshot) : undefined;
+    if (
+      stored.state === "found" &&
+      ours.success &&
+      theirs?.success &&
+      JSON.stringify(ours.data.value) === JSON.stringify(theirs.data.value)
+    )
+      this.#versions.set(id, stored.version);
+    else this.#conflicts.add(id);
   }
 
   /** Writes what this request changed back to the shared store. */
@@ -200,7 +224,20 @@ class CallerScope {
     }
   }
 
+  /** Runs one wizard call; a close asked for meanwhile (the caller hung up) waits for it. */
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    this.#calls += 1;
+    try {
+      return await work();
+    } finally {
+      this.#calls -= 1;
+      if (this.#closing && this.#calls === 0) this.close();
+    }
+  }
+
   close(): void {
+    this.#closing = true;
+    if (this.#calls > 0) return;
     this.#wizards?.close();
     this.cache.close();
     this.pats.clear();
@@ -218,35 +255,38 @@ class HostedWizards extends McpWizards {
     this.#scope = scope;
   }
 
-  override async start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
-    try {
-      return await super.start(input);
-    } finally {
-      await this.#scope.flush();
-    }
+  override start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
+    return this.#scope.during(async () => {
+      try {
+        return await super.start(input);
+      } finally {
+        await this.#scope.flush();
+      }
+    });
   }
 
-  override async get(id: string): Promise<WizardOutcome> {
-    const state = await this.#scope.hydrate(id);
-    if (state !== "found") return { kind: state };
-    try {
-      return await super.get(id);
-    } finally {
-      await this.#scope.flush();
-    }
+  override get(id: string): Promise<WizardOutcome> {
+    return this.#scope.during(async () => {
+      const state = await this.#scope.hydrate(id);
+      if (state !== "found") return { kind: state };
+      try {
+        return await super.get(id);
+      } finally {
+        await this.#scope.flush();
+      }
+    });
   }
 
-  override async send(
-    id: string,
-    event: Parameters<McpWizards["send"]>[1],
-  ): Promise<WizardOutcome> {
-    const state = await this.#scope.hydrate(id);
-    if (state !== "found") return { kind: state };
-    try {
-      return await super.send(id, event);
-    } finally {
-      await this.#scope.flush();
-    }
+  override send(id: string, event: Parameters<McpWizards["send"]>[1]): Promise<WizardOutcome> {
+    return this.#scope.during(async () => {
+      const state = await this.#scope.hydrate(id);
+      if (state !== "found") return { kind: state };
+      try {
+        return await super.send(id, event);
+      } finally {
+        await this.#scope.flush();
+      }
+    });
   }
 }
 

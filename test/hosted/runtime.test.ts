@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerOf } from "../../src/hosted/identity.js";
 import { createHostedMetrics } from "../../src/hosted/metrics.js";
 import { createHostedRuntime } from "../../src/hosted/runtime.js";
 import { type RunningMcpHttp, startMcpHttp } from "../../src/mcp/http-transport.js";
@@ -256,30 +257,113 @@ describe("two calls answering one setup at the same moment", () => {
     const store = openPostgresStore({ connectionString: await postgres.createDatabase() });
     const hosted = await startHostedServer(store, proxy.url);
     try {
-      const [first, second] = [await hosted.caller(), await hosted.caller()];
+      const model = await hosted.caller();
+      const owner = ownerOf(sandbox.tokens.contributor);
       const step = view(
-        await first.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+        await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
       );
-      const one = answer(first, step, "set_name", { value: uniqueName("raced") });
+      const naming = await store.loadWizard(step.wizard_id, owner);
+      const named = answer(model, step, "set_name", { value: uniqueName("raced") });
       while (proxy.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
-      // The second call reads the setup while the first waits on AgentRuntime.
-      const two = second.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id });
-      while (proxy.held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Meanwhile another replica takes the setup back to naming (as its own answer would).
+      const loading = await store.loadWizard(step.wizard_id, owner);
+      expect(loading.state === "found" && naming.state === "found").toBe(true);
+      if (loading.state !== "found" || naming.state !== "found") return;
+      expect(await store.saveWizard(step.wizard_id, owner, naming.snapshot, loading.version)).toBe(
+        true,
+      );
       for (const go of proxy.held.splice(0)) go();
-      const results = await Promise.all([one, two]);
-      const failed = results.filter((result) => result.isError);
-      expect(failed).toHaveLength(1);
-      expect(textOf(failed[0] as CallToolResult)).toMatch(
-        /^setup_changed: .*get_inbound_webhook_wizard/,
-      );
+      const result = await named;
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^setup_changed: .*get_inbound_webhook_wizard/);
       const now = view(
-        await first.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id }),
+        await model.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id }),
       );
-      expect(now.step).toBe("choosingKey");
+      expect(now.step).toBe("naming");
     } finally {
       for (const go of proxy.held.splice(0)) go();
       await hosted.close();
       await proxy.close();
+    }
+  });
+
+  it("both stand when the second builds on where the first left the setup", async () => {
+    const proxy = await startHoldingProxy();
+    const hosted = await startHostedServer(
+      openPostgresStore({ connectionString: await postgres.createDatabase() }),
+      proxy.url,
+    );
+    try {
+      const [first, second] = [await hosted.caller(), await hosted.caller()];
+      const step = view(
+        await first.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+      );
+      const named = answer(first, step, "set_name", { value: uniqueName("serial") });
+      while (proxy.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const cancelled = answer(second, step, "cancel");
+      while (proxy.held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const go of proxy.held.splice(0)) go();
+      const results = await Promise.all([named, cancelled]);
+      expect(results.map((result) => result.isError ?? false)).toEqual([false, false]);
+      const now = view(
+        await first.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id }),
+      );
+      expect(now.status).toBe("cancelled");
+    } finally {
+      for (const go of proxy.held.splice(0)) go();
+      await hosted.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe("a caller that hangs up in the middle of a call", () => {
+  it("leaves the setup where the call took it, and the server answering", async () => {
+    const hosted = await startHostedServer(
+      openPostgresStore({ connectionString: await postgres.createDatabase() }),
+    );
+    try {
+      const model = await hosted.caller();
+      let step = view(
+        await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+      );
+      step = view(await answer(model, step, "set_name", { value: uniqueName("hangup") }));
+      step = view(await answer(model, step, "choose_api_key", { value: sandbox.vaultKey.id }));
+      step = view(await answer(model, step, "skip_extras"));
+      step = view(await answer(model, step, "confirm"));
+      const shown = await hitReplica(hosted.port, pathOf(step.reveal_url as string), {
+        host: PUBLIC_HOST,
+        form: {},
+      });
+      const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(shown.text)?.[1] as string;
+      step = view(await answer(model, step, "continue"));
+      const hangsUp = await hosted.caller();
+      const gone = new AbortController();
+      const waiting = hangsUp.client
+        .callTool(
+          {
+            name: "answer_inbound_webhook_wizard",
+            arguments: { wizard_id: step.wizard_id, action: "wait_for_test" },
+          },
+          undefined,
+          { signal: gone.signal },
+        )
+        .catch((error: unknown) => error);
+      while (hosted.http.inFlight() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      gone.abort();
+      expect(await waiting).toBeInstanceOf(Error);
+      const sent = await sendSigned(
+        step.card.fields.ingress_url as string,
+        JSON.stringify({ week: "2026-49" }),
+        { secret, pat: sandbox.vaultKey.pat },
+      );
+      expect(sent.status).toBe(202);
+      step = view(await answer(model, step, "continue"));
+      expect(step.step).toBe("testReported");
+      expect(step.card.test).toMatchObject({ accepted: true });
+      expect(hosted.logs.join("\n")).not.toMatch(/bug in tool|database connection is not open/);
+    } finally {
+      await hosted.close();
     }
   });
 });
