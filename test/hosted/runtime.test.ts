@@ -188,6 +188,59 @@ describe.each(stores)("a hosted server on %s", (_name, open) => {
       expect(logs).not.toContain(plain);
   });
 
+  it("asks for a paste when create says the secret is not in Vault, then creates with it", async () => {
+    const model = await hosted.caller();
+    let step = view(
+      await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+    );
+    step = view(await answer(model, step, "set_name", { value: uniqueName("vault-gone") }));
+    step = view(await answer(model, step, "choose_api_key", { value: sandbox.vaultKey.id }));
+    step = view(await answer(model, step, "skip_extras"));
+    const sealed = sandbox.store.db
+      .prepare("SELECT vault_secret FROM api_keys WHERE id = ?")
+      .get(sandbox.vaultKey.id) as { vault_secret: string };
+    sandbox.store.db
+      .prepare("UPDATE api_keys SET vault_secret = NULL WHERE id = ?")
+      .run(sandbox.vaultKey.id);
+    try {
+      step = view(await answer(model, step, "confirm"));
+      expect(step.step).toBe("pastingPat");
+      expect(step.say).toMatch(/not in Vault/);
+      const pasted = await page(step.paste_url as string, {
+        host: PUBLIC_HOST,
+        form: { secret: sandbox.vaultKey.pat },
+      });
+      expect(pasted.status).toBe(200);
+      step = view(await answer(model, step, "continue"));
+      expect(step.step).toBe("confirming");
+      step = view(await answer(model, step, "confirm"));
+      expect(step.step).toBe("awaitingReveal");
+      expect(await hosted.store.dump()).not.toContain(sandbox.vaultKey.pat);
+    } finally {
+      sandbox.store.db
+        .prepare("UPDATE api_keys SET vault_secret = ? WHERE id = ?")
+        .run(sealed.vault_secret, sandbox.vaultKey.id);
+    }
+  });
+
+  it("refuses an answer the step does not take, listing the legal ones, and changes nothing", async () => {
+    const model = await hosted.caller();
+    const step = view(
+      await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.draft.id }),
+    );
+    expect(step.step).toBe("choosingWorkflow");
+    const refused = await answer(model, step, "pick_workflow", { value: sandbox.draft.id });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^answer_not_accepted: .*Legal answers: pick_workflow/);
+    const again = view(
+      await model.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id }),
+    );
+    expect(again.step).toBe("choosingWorkflow");
+    expect(
+      view(await answer(model, step, "pick_workflow", { value: sandbox.weekly.id })).step,
+    ).toBe("naming");
+  });
+
   it("reveals a rotated secret from a tool on a page at the public origin, once", async () => {
     const model = await hosted.caller();
     const created = await model.call("create_inbound_webhook", {
