@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
+import { hostedConfig } from "../hosted/config.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
 import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
 import {
@@ -42,6 +43,13 @@ Options:
                              (default <data folder>/sandbox.db)
   --wizard-db <path>         where guided setups are kept between restarts
                              (default <data folder>/wizards.db; :memory: keeps none)
+  --public-url <https://…>   HTTP: the origin clients and people reach this server at;
+                             one-time pages are then served at <public-url>/once/<id>
+                             by this server, not on a loopback port
+  --store <url>              hosted mode: postgres://… (or a SQLite file) shared by every
+                             replica (default $DATABASE_URL when --public-url is given);
+                             needs --public-url, --api-url and $AGENTRUNTIME_PAGE_KEY, and
+                             each request's bearer is the caller's AgentRuntime user token
   --json                     HTTP: print {"url"} as one JSON line on stdout once listening
   -h, --help                 show this help
 `;
@@ -61,6 +69,8 @@ export async function runMcpCommand(
     "read-only": { type: "boolean" },
     "secret-delivery": { type: "string" },
     "page-port": { type: "string" },
+    "public-url": { type: "string" },
+    store: { type: "string" },
     ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     json: { type: "boolean" },
@@ -83,6 +93,39 @@ export async function runMcpCommand(
     integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
   // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
   const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
+  const publicUrl = values["public-url"];
+  if (publicUrl && transport !== "http") {
+    throw new UsageError(
+      "--public-url needs --transport http: stdio keeps loopback pages",
+      command,
+    );
+  }
+  const hosted = hostedConfig(
+    command,
+    {
+      store: values.store,
+      publicUrl,
+      transport,
+      apiUrl: values["api-url"],
+      token: values.token,
+      httpToken: values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN,
+    },
+    io.env,
+  );
+  if (hosted) {
+    const { runHosted } = await import("../hosted/serve.js");
+    return runHosted(hosted, io, {
+      tools,
+      secretDelivery,
+      readOnly: values["read-only"] ?? false,
+      version: packageVersion(),
+      host: values.host ?? "127.0.0.1",
+      port,
+      allowedHosts: values["allowed-host"],
+      json: values.json ?? false,
+      log: say,
+    });
+  }
 
   const backend = await openBackend(command, backendFlags(values), io.env, say);
   const runtime = createMcpRuntime({
@@ -90,6 +133,7 @@ export async function runMcpCommand(
     tools,
     wizardDb: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
     pagePort,
+    publicUrl,
     secretDelivery,
     readOnly: values["read-only"] ?? false,
     version: packageVersion(),
@@ -130,6 +174,7 @@ export async function runMcpCommand(
       bearerToken,
       allowedHosts: values["allowed-host"],
       log: say,
+      ...(publicUrl ? { publicUrl, pages: runtime.pages } : {}),
     }).catch(async (error: unknown) => {
       // A refusal to start closes what was opened, so the process exits at once.
       await runtime.close();

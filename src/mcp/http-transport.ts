@@ -13,8 +13,8 @@ function isLoopback(host: string): boolean {
 }
 
 export interface McpHttpOptions {
-  /** A new protocol server for each session. */
-  createServer: () => McpProtocolServer;
+  /** A new protocol server for each session (unless `perRequest` is set). */
+  createServer?: () => McpProtocolServer;
   host: string;
   port: number;
   /** Required as `Authorization: Bearer` when set; must be set to listen beyond loopback. */
@@ -22,12 +22,48 @@ export interface McpHttpOptions {
   /** Extra `Host` values to accept (a name this server is reached by), beside its own address. */
   allowedHosts?: readonly string[];
   log?: (line: string) => void;
+  /**
+   * The origin people and clients reach this server at (`--public-url`): its Host and Origin
+   * are accepted, and `pages` answers at `/once/<id>` on the same port as `/mcp`.
+   */
+  publicUrl?: string;
+  pages?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+  /**
+   * Hosted mode: no sessions; every POST gets a new protocol server for the caller's bearer
+   * token, so any replica behind a load balancer answers any request.
+   */
+  perRequest?: (bearer: string) => McpProtocolServer;
+  /** `/readyz` answers 200 only while this says so (and the server is not shutting down). */
+  ready?: () => Promise<boolean>;
+  /** `/metrics` in Prometheus' text format. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** One JSON line per request: request id, route, status, time; never a token or a page id. */
+  requestLog?: (line: string) => void;
+  /** How long `close` waits for calls in flight before cutting them off (default 25 s). */
+  drainMs?: number;
 }
 
 export interface RunningMcpHttp {
   url: string;
   sessions(): number;
+  /** Requests being answered right now. */
+  inFlight(): number;
+  /** Stops taking requests, lets those in flight finish (up to `drainMs`), then closes. */
   close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The JSON-RPC method and tool name of a single message, for the request log. */
+function rpcOf(body: unknown): RequestFacts {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
+  const message = body as { method?: unknown; params?: { name?: unknown } };
+  const rpc = typeof message.method === "string" ? message.method.slice(0, 64) : undefined;
+  const name = message.params?.name;
+  return {
+    rpc,
+    tool: rpc === "tools/call" && typeof name === "string" ? name.slice(0, 64) : undefined,
+  };
 }
 
 function rpcError(
@@ -38,6 +74,14 @@ function rpcError(
 ) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+function plain(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+  });
+  res.end(`${text}\n`);
 }
 
 function sameToken(sent: string, expected: string): boolean {
@@ -70,23 +114,133 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+type RequestFacts = { rpc?: string; tool?: string };
+
+/** The request log's JSON line: no token, no body, no page id. */
+function logLine(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  started: number,
+  facts: RequestFacts,
+): string {
+  const path = new URL(req.url ?? "/", "http://mcp.invalid").pathname;
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    request_id: requestId,
+    method: req.method,
+    // A page id is a capability: whoever has it can open the page.
+    path: path.startsWith("/once/") ? "/once/…" : path.slice(0, 64),
+    status: res.statusCode,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    ...facts,
+  });
+}
+
+/** `/healthz`, `/readyz` and `/metrics`, for probes from any Host; true when it answered. */
+async function answerOperations(
+  pathname: string,
+  res: ServerResponse,
+  options: Pick<McpHttpOptions, "ready" | "metrics">,
+  draining: boolean,
+): Promise<boolean> {
+  if (pathname === "/healthz") {
+    plain(res, 200, "ok");
+    return true;
+  }
+  if (pathname === "/readyz") {
+    const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
+    plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
+    return true;
+  }
+  if (pathname === "/metrics" && options.metrics) {
+    const { contentType, body } = await options.metrics();
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+    return true;
+  }
+  return false;
+}
+
+/** One request, one protocol server, no session: what lets any replica answer. */
+async function answerStateless(
+  req: IncomingMessage,
+  res: ServerResponse,
+  protocol: McpProtocolServer,
+  facts: RequestFacts,
+  log: (line: string) => void,
+): Promise<void> {
+  if (req.method !== "POST") {
+    req.resume();
+    return rpcError(res, 405, "Method not allowed: this server keeps no sessions; POST to /mcp.", {
+      allow: "POST",
+    });
+  }
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  res.once("close", () => {
+    void transport.close();
+    void protocol.close();
+  });
+  try {
+    const body = await readJson(req).catch(() => undefined);
+    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    Object.assign(facts, rpcOf(body));
+    await protocol.connect(transport);
+    await transport.handleRequest(req, res, body);
+  } catch (error) {
+    log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
+    if (!res.headersSent) rpcError(res, 500, "Internal error.");
+  }
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, one stateful session per client. Requests whose
  * `Host` or `Origin` is not this server's own are refused (DNS rebinding), and a bearer token
  * is required whenever one is configured.
  */
 export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpHttp> {
-  if (!isLoopback(options.host) && !options.bearerToken) {
+  if (!isLoopback(options.host) && !options.bearerToken && !options.perRequest) {
     throw new Error(
       `refusing to serve MCP on ${options.host} without a bearer token: set AGENTRUNTIME_MCP_HTTP_TOKEN (or --http-token), or listen on 127.0.0.1`,
     );
   }
   const log = options.log ?? (() => {});
+  const createSession = options.createServer;
+  if (!createSession && !options.perRequest)
+    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (hosted)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
   let allowedHosts = new Set<string>();
+  const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const sent = req.headers["x-request-id"];
+    const requestId = typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const facts: RequestFacts = {};
+    inFlight += 1;
+    res.once("close", () => {
+      inFlight -= 1;
+      if (draining && inFlight === 0) drained?.();
+      options.requestLog?.(logLine(req, res, requestId, started, facts));
+    });
+    void route(req, res, facts);
+  });
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    facts: RequestFacts,
+  ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mcp.invalid");
+    if (await answerOperations(url.pathname, res, options, draining)) return;
+    if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
     if (!allowedHosts.has(req.headers.host ?? "")) {
       return rpcError(
@@ -107,13 +261,26 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
         return rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
       }
     }
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (options.bearerToken) {
-      const sent = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-      if (!sent || !sameToken(sent, options.bearerToken)) {
+      if (!bearer || !sameToken(bearer, options.bearerToken)) {
         return rpcError(res, 401, "Unauthorized: send the MCP server's bearer token.", {
           "www-authenticate": "Bearer",
         });
       }
+    }
+    if (options.perRequest) {
+      if (!bearer) {
+        return rpcError(
+          res,
+          401,
+          "Unauthorized: send your AgentRuntime user token as the bearer.",
+          {
+            "www-authenticate": "Bearer",
+          },
+        );
+      }
+      return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {
       const sessionId = req.headers["mcp-session-id"];
@@ -142,7 +309,9 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
         transport.onclose = () => {
           if (transport.sessionId) transports.delete(transport.sessionId);
         };
-        await options.createServer().connect(transport);
+        const session = createSession?.();
+        if (!session) return rpcError(res, 500, "Internal error.");
+        await session.connect(transport);
         return await transport.handleRequest(req, res, body);
       }
       if (req.method === "GET" || req.method === "DELETE") {
@@ -157,7 +326,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (!res.headersSent) rpcError(res, 500, "Internal error.");
     }
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -171,17 +340,27 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   allowedHosts = new Set([
     ...hosts.map((host) => `${host}:${port}`),
     ...(options.allowedHosts ?? []),
+    ...(publicHost ? [publicHost] : []),
   ]);
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/mcp`,
     sessions: () => transports.size,
+    inFlight: () => inFlight,
     async close() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Sessions hold open event streams; hosted requests are short and are let finish.
       await Promise.all([...transports.values()].map((transport) => transport.close()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, options.drainMs ?? 25_000).unref();
+        });
+      }
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

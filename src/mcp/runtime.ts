@@ -14,6 +14,8 @@ export interface McpRuntimeDeps {
   wizardDb: string;
   /** Port of the one-time pages on 127.0.0.1; 0 (default) takes any free one. */
   pagePort?: number;
+  /** HTTP only: the origin people reach this server at; pages are then served at `<publicUrl>/once/<id>`. */
+  publicUrl?: string;
   secretDelivery?: SecretDelivery;
   readOnly?: boolean;
   version: string;
@@ -43,7 +45,7 @@ export interface McpRuntime {
  * The wizard (XState and its store) is imported on first use, so listing tools stays quick.
  */
 export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
-  const pages = new OneTimePages({ port: deps.pagePort ?? 0 });
+  const pages = new OneTimePages({ port: deps.pagePort ?? 0, publicUrl: deps.publicUrl });
   let loaded: Promise<LoadedWizards> | undefined;
   const wizards = (): Promise<LoadedWizards> => {
     loaded ??= (async () => {

@@ -91,9 +91,14 @@ function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSc
   ) as Tool["inputSchema"];
 }
 
+// Hosted mode builds a server per request; a tool's listing is worked out once.
+const listings = new WeakMap<ToolDefinition, Tool>();
+
 /** The MCP `tools/list` entry of a tool. */
 export function describeTool(tool: ToolDefinition): Tool {
-  return {
+  const known = listings.get(tool);
+  if (known) return known;
+  const listing: Tool = {
     name: tool.name,
     title: tool.title,
     description: tool.description,
@@ -101,6 +106,8 @@ export function describeTool(tool: ToolDefinition): Tool {
     outputSchema: jsonSchema(tool.output, "output"),
     annotations: { ...tool.annotations },
   };
+  listings.set(tool, listing);
+  return listing;
 }
 
 function failed(failure: ToolFailure): CallToolResult {

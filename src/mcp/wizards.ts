@@ -27,24 +27,34 @@ export class McpWizards {
   readonly #pasteLinks = new Map<string, { id: string; url: string }>();
   /** Called once when the person has used a page (to end a URL elicitation), by page id. */
   readonly #pageWatchers = new Map<string, () => void>();
-  readonly #pats = new MemoryVault(VAULT_TTL_MS);
+  readonly #pats: MemoryVault;
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
 
-  constructor(deps: { client: AgentRuntimeClient; pages: OneTimePages; store: WizardStore }) {
+  constructor(deps: {
+    client: AgentRuntimeClient;
+    pages: OneTimePages;
+    store: WizardStore;
+    /** Pasted PATs; a hosted server passes the ones it read from its shared store. */
+    pats?: MemoryVault;
+  }) {
     this.#pages = deps.pages;
+    this.#pats = deps.pats ?? new MemoryVault(VAULT_TTL_MS);
     const machine = provideWizard({
       client: deps.client,
       pats: this.#pats,
       secrets: this.#secrets,
       reveal: async (input, secret) => {
         const page = await deps.pages.createReveal(
-          signingSecretPage({
-            value: secret,
-            webhookName: input.subscription.name,
-            ingressUrl: input.subscription.ingress_url,
-            patHint: input.subscription.automation_pat_hint,
-            curl: input.curlTest,
-          }),
+          {
+            ...signingSecretPage({
+              value: secret,
+              webhookName: input.subscription.name,
+              ingressUrl: input.subscription.ingress_url,
+              patHint: input.subscription.automation_pat_hint,
+              curl: input.curlTest,
+            }),
+            wizardId: input.wizardId,
+          },
           () => {
             this.service.notify(input.wizardId, { type: "SECRET_REVEALED" });
             this.#pageUsed(page.id);
@@ -71,6 +81,7 @@ export class McpWizards {
     const key = snapshot.context.apiKey;
     const tail = key?.hint.slice(-4) ?? "";
     const page = await this.#pages.createPaste({
+      wizardId: id,
       title: `Paste the PAT of "${key?.name ?? "the API key"}"`,
       label: `PAT (pat_…${tail})`,
       notes: [

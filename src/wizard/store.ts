@@ -18,8 +18,15 @@ export class WizardStore {
   readonly #db: Database.Database;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #onSave: ((id: string, snapshot: unknown) => void) | undefined;
 
-  constructor(options: { path: string; ttlMs?: number; now?: () => number }) {
+  constructor(options: {
+    path: string;
+    ttlMs?: number;
+    now?: () => number;
+    /** Told of every save: a hosted server writes the snapshots through to its shared store. */
+    onSave?: (id: string, snapshot: unknown) => void;
+  }) {
     if (options.path !== ":memory:")
       mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     this.#db = new Database(options.path);
@@ -32,6 +39,7 @@ export class WizardStore {
     )`);
     this.#ttlMs = options.ttlMs ?? DEFAULT_WIZARD_TTL_MS;
     this.#now = options.now ?? Date.now;
+    this.#onSave = options.onSave;
   }
 
   save(id: string, snapshot: unknown): void {
@@ -40,6 +48,7 @@ export class WizardStore {
         "INSERT INTO wizards (id, snapshot, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
       )
       .run(id, JSON.stringify(snapshot), this.#now());
+    this.#onSave?.(id, snapshot);
   }
 
   load(id: string): StoredWizard {
