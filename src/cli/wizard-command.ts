@@ -201,6 +201,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
     });
     const id = started.id;
     let snapshot: WizardSnapshot = started.snapshot;
+    let patSource: string | undefined;
     const send = async (event: WizardEvent, busy?: string): Promise<void> => {
       const spin = busy && interactive ? ui.spinner() : undefined;
       if (busy) {
@@ -317,9 +318,19 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
         case "pastingPat": {
           const key = snapshot.context.apiKey;
           const tail = key?.hint.slice(-4) ?? "";
+          // A refused PAT is an answer, not an outage: a script gets one request and exit 2.
+          if (patSource && !interactive) {
+            throw new WizardStop(
+              `The PAT in ${patSource} is not the PAT of "${key?.name}" (AgentRuntime refused it): set it to the pat_… token of that key, which ends in ${tail}.`,
+              2,
+            );
+          }
           let pat = flags.patStdin
             ? readFileSync(0, "utf8").trim()
-            : io.env.AGENTRUNTIME_PASTE_PAT?.trim();
+            : patSource === undefined
+              ? io.env.AGENTRUNTIME_PASTE_PAT?.trim()
+              : undefined;
+          if (pat) patSource = flags.patStdin ? "standard input" : "AGENTRUNTIME_PASTE_PAT";
           flags.patStdin = false;
           if (!pat && !interactive) {
             throw new WizardStop(

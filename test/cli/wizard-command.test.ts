@@ -135,6 +135,36 @@ describe("agentruntime-webhooks wizard, from flags", () => {
     expect(asFlag.stderr).not.toContain(sandbox.legacyKey.pat);
   });
 
+  it("sends one create request for a wrong pasted PAT, and says so in the person's words", async () => {
+    const before = sandbox.logs.filter((line) => / POST \/v1\/inbound-webhooks /.test(line)).length;
+    const wrongPat = `pat_${"w".repeat(40)}`;
+    const result = await runCli(
+      [
+        "wizard",
+        "--workflow",
+        "Weekly report",
+        "--name",
+        "wrong-pat",
+        "--api-key",
+        "Legacy CI key (not in Vault)",
+        "--yes",
+        "--json",
+      ],
+      { ...apiEnv(), AGENTRUNTIME_PASTE_PAT: wrongPat },
+    );
+    const creates = sandbox.logs
+      .filter((line) => / POST \/v1\/inbound-webhooks /.test(line))
+      .slice(before);
+    expect(creates).toHaveLength(1);
+    expect(creates[0]).toMatch(/ 422 /);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.match(/Creating the inbound webhook/g) ?? []).toHaveLength(1);
+    expect(result.stderr).toMatch(/AGENTRUNTIME_PASTE_PAT is not the PAT of "Legacy CI key/);
+    expect(result.stderr).not.toContain("automation_bearer");
+    expect(result.stderr).not.toContain(wrongPat);
+    expect(result.stdout).toBe("");
+  });
+
   it("says which flag is missing or wrong, with the choices, exit code 2", async () => {
     const cases: [string[], RegExp][] = [
       [["wizard"], /Say which workflow with --workflow\. Saved workflows: .*Fulfil Shopify order/],
