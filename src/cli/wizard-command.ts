@@ -3,8 +3,8 @@ import { join } from "node:path";
 import * as ui from "@clack/prompts";
 import { senderSample } from "../contract/workflow-input.js";
 import { provideWizard } from "../wizard/host.js";
-import type { WizardEvent } from "../wizard/machine.js";
-import { stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
+import { stepOf, type WizardEvent, type WizardSnapshot } from "../wizard/machine.js";
+import { WizardService } from "../wizard/service.js";
 import { describeStep, type StepView } from "../wizard/steps.js";
 import { WizardStore } from "../wizard/store.js";
 import type { Scalar } from "../wizard/types.js";
@@ -265,7 +265,7 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
                 const event: WizardEvent = { type: "SET_NAME", name: candidate };
                 if (snapshot.can(event)) return undefined;
                 return snapshot.context.takenNames.some(
-                  (n) => n.toLowerCase() === candidate.toLowerCase(),
+                  (n: string) => n.toLowerCase() === candidate.toLowerCase(),
                 )
                   ? "That name is already used on this workflow."
                   : "Use 1 to 64 characters, without control characters.";

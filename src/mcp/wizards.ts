@@ -1,6 +1,7 @@
 import type { AgentRuntimeClient } from "../client/client.js";
 import { provideWizard } from "../wizard/host.js";
-import { type SendOutcome, stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
+import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
+import { type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";

@@ -2,15 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../package-root.js";
-import type { WizardContext, WizardEvent } from "./machine.js";
-import type { WizardSnapshot } from "./service.js";
-
-/** The name of the step a snapshot is at: its innermost state. */
-export function stepOf(snapshot: Pick<WizardSnapshot, "value">): string {
-  let value: unknown = snapshot.value;
-  while (value !== null && typeof value === "object") value = Object.values(value)[0];
-  return String(value);
-}
+import {
+  EDITABLE_ANSWERS,
+  type EditableAnswer,
+  secretRevealed,
+  stepOf,
+  type WizardContext,
+  type WizardEvent,
+  type WizardSnapshot,
+  type WizardStep,
+} from "./machine.js";
 
 /** The answers a person (or a model on their behalf) can give, by name. */
 export const WIZARD_ACTIONS = [
@@ -21,6 +22,7 @@ export const WIZARD_ACTIONS = [
   "set_extras",
   "skip_extras",
   "confirm",
+  "edit",
   "retry",
   "back",
   "cancel",
@@ -75,7 +77,7 @@ const NAME_RULES =
 const prompts = new Map<string, string>();
 
 /** The text of a step, from prompts/wizard/<step>.md. */
-export function promptFor(step: string): string {
+export function promptFor(step: WizardStep): string {
   let text = prompts.get(step);
   if (text === undefined) {
     text = readFileSync(join(packageRoot(), "prompts", "wizard", `${step}.md`), "utf8").trim();
@@ -119,6 +121,8 @@ export function eventFor(
       return { type: "SKIP_EXTRAS" };
     case "confirm":
       return { type: "CONFIRM" };
+    case "edit":
+      return { type: "EDIT", answer: value };
     case "retry":
       return { type: "RETRY" };
     case "back":
@@ -136,19 +140,40 @@ export function eventFor(
   }
 }
 
-function answersFor(step: string, context: WizardContext, snapshot: WizardSnapshot): StepAnswer[] {
-  const simple = (action: WizardAction, label: string, event: WizardEvent): StepAnswer[] =>
-    snapshot.can(event) ? [{ action, label }] : [];
-  const back = simple("back", "Go back one step", { type: "BACK" });
-  const cancel = simple("cancel", "Stop the setup", { type: "CANCEL" });
+const EDIT_LABELS: Record<EditableAnswer, string> = {
+  name: "the name",
+  api_key: "the API key",
+  extras: "the extras",
+};
+
+/** The answers the step accepts right now: an answer the machine would refuse is never listed. */
+function answersFor(step: WizardStep, snapshot: WizardSnapshot): StepAnswer[] {
+  const context = snapshot.context;
+  const offer = (answer: StepAnswer, event: WizardEvent): StepAnswer[] =>
+    snapshot.can(event) ? [answer] : [];
+  const back = offer({ action: "back", label: "Go back one step" }, { type: "BACK" });
+  const cancel = offer({ action: "cancel", label: "Stop the setup" }, { type: "CANCEL" });
+  const retry = (label: string) => offer({ action: "retry", label }, { type: "RETRY" });
   switch (step) {
+    case "start":
+    case "loadingWorkflow":
+    case "loadingWorkflows":
+    case "loadingNames":
+    case "loadingKeys":
+    case "creating":
+    case "revealing":
+    case "waitingForTest":
+    case "sendingTest":
+    case "done":
+    case "cancelled":
+      return [];
     case "choosingWorkflow":
       return [
         {
           action: "pick_workflow",
           label: "The workflow external events should start",
           options: context.workflowOptions
-            .filter((w) => w.status === "saved")
+            .filter((w) => snapshot.can({ type: "PICK_WORKFLOW", workflowId: w.id }))
             .map((w) => ({ value: w.id, label: w.name })),
         },
         ...cancel,
@@ -159,29 +184,34 @@ function answersFor(step: string, context: WizardContext, snapshot: WizardSnapsh
           action: "set_name",
           label: "Name of the inbound webhook",
           rules: NAME_RULES,
-          options: context.nameSuggestions.map((name) => ({
-            value: name,
-            label: name,
-            detail: "suggested",
-          })),
+          options: context.nameSuggestions
+            .filter((name) => snapshot.can({ type: "SET_NAME", name }))
+            .map((name) => ({ value: name, label: name, detail: "suggested" })),
         },
         ...back,
         ...cancel,
       ];
     case "noKeys":
-      return [{ action: "retry", label: "Look for API keys again" }, ...back, ...cancel];
+      return [...retry("Look for API keys again"), ...back, ...cancel];
     case "choosingKey": {
-      const options = context.apiKeyOptions.map((key) => ({
-        value: key.id,
-        label: key.name,
-        detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
-      }));
+      const options = (type: "CHOOSE_KEY" | "PASTE_INSTEAD") =>
+        context.apiKeyOptions
+          .filter((key) => snapshot.can({ type, apiKeyId: key.id }))
+          .map((key) => ({
+            value: key.id,
+            label: key.name,
+            detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
+          }));
       return [
-        { action: "choose_api_key", label: "The API key senders will use", options },
+        {
+          action: "choose_api_key",
+          label: "The API key senders will use",
+          options: options("CHOOSE_KEY"),
+        },
         {
           action: "paste_instead",
           label: "Paste this key's PAT once instead of using Vault",
-          options,
+          options: options("PASTE_INSTEAD"),
         },
         ...back,
         ...cancel,
@@ -206,15 +236,31 @@ function answersFor(step: string, context: WizardContext, snapshot: WizardSnapsh
         ...cancel,
       ];
     case "confirming":
-      return [{ action: "confirm", label: "Create the inbound webhook" }, ...back, ...cancel];
+      return [
+        { action: "confirm", label: "Create the inbound webhook" },
+        ...offer(
+          {
+            action: "edit",
+            label: "Change one answer, then come back here",
+            options: EDITABLE_ANSWERS.filter((answer) =>
+              snapshot.can({ type: "EDIT", answer }),
+            ).map((answer) => ({ value: answer, label: `Change ${EDIT_LABELS[answer]}` })),
+          },
+          { type: "EDIT", answer: "name" },
+        ),
+        ...back,
+        ...cancel,
+      ];
     case "createFailed":
-      return [{ action: "retry", label: "Try creating again (safe)" }, ...back, ...cancel];
+      return [...retry("Try creating again (safe)"), ...back, ...cancel];
     case "unavailable":
-      return [{ action: "retry", label: "Try again" }, ...cancel];
+      return [...retry("Try again"), ...cancel];
     case "awaitingReveal":
       return [
-        { action: "finish", label: "Finish: accepted once the person has opened reveal_url" },
-        { action: "continue", label: "Check whether the secret page was opened" },
+        {
+          action: "continue",
+          label: "Check whether the person has opened reveal_url; finish is offered once they have",
+        },
       ];
     case "handingOver":
     case "testReported":
@@ -223,13 +269,12 @@ function answersFor(step: string, context: WizardContext, snapshot: WizardSnapsh
           action: "wait_for_test",
           label: "Wait for the person's own test request (up to 45 s) and report it",
         },
-        ...simple("send_test", "Let AgentRuntime sign and send a test request", {
-          type: "SEND_TEST",
-        }),
+        ...offer(
+          { action: "send_test", label: "Let AgentRuntime sign and send a test request" },
+          { type: "SEND_TEST" },
+        ),
         { action: "finish", label: "Finish" },
       ];
-    default:
-      return [];
   }
 }
 
@@ -257,7 +302,7 @@ export function describeStep(
   snapshot: WizardSnapshot,
   links: { pasteUrl?: string | undefined } = {},
 ): StepView {
-  const context = snapshot.context as WizardContext;
+  const context = snapshot.context;
   const step = stepOf(snapshot);
   const problem = context.problem ? `${context.problem.message} ` : "";
   const reveal = context.reveal?.kind === "page" ? context.reveal : null;
@@ -295,14 +340,14 @@ export function describeStep(
       : null,
     ingress_url: subscription?.ingress_url ?? null,
     signing_secret_hint: subscription?.signing_secret_hint ?? null,
-    secret_revealed: context.secretRevealed,
+    secret_revealed: secretRevealed(snapshot),
   };
   return {
     wizard_id: wizardId,
     step,
     status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
     say,
-    answers: snapshot.status === "active" ? answersFor(step, context, snapshot) : [],
+    answers: snapshot.status === "active" ? answersFor(step, snapshot) : [],
     card: {
       title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
       fields,

@@ -1,8 +1,15 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createActor, waitFor } from "xstate";
-import { OPEN_SAVED_WORKFLOW, suggestNames, wizardMachine } from "../../src/wizard/machine.js";
-import { BUSY_STATES, stepOf } from "../../src/wizard/service.js";
+import {
+  isBusy,
+  OPEN_SAVED_WORKFLOW,
+  secretRevealed,
+  stepOf,
+  suggestNames,
+  WIZARD_STEPS,
+  wizardMachine,
+} from "../../src/wizard/machine.js";
 import { describeStep } from "../../src/wizard/steps.js";
 import { WizardActorError } from "../../src/wizard/types.js";
 import {
@@ -17,7 +24,7 @@ import {
 } from "./fixtures.js";
 
 async function settle(actor: ReturnType<typeof start>) {
-  return waitFor(actor, (s) => !(BUSY_STATES as readonly string[]).includes(stepOf(s)));
+  return waitFor(actor, (s) => !isBusy(s));
 }
 
 function start(
@@ -59,10 +66,10 @@ describe("taking the workflow context", () => {
     expect(snapshot.context.workflow).toEqual(SAVED);
   });
 
-  it("answers a draft with the documentation's sentence and offers saved workflows", async () => {
+  it("answers a draft with the documentation's sentence, naming the draft, and offers saved workflows", async () => {
     const snapshot = await settle(start(machineWith(), { workflowId: DRAFT.id }));
     expect(stepOf(snapshot)).toBe("choosingWorkflow");
-    expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+    expect(snapshot.context.problem?.message).toBe(`"Draft" is a draft. ${OPEN_SAVED_WORKFLOW}`);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: DRAFT.id })).toBe(false);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: "nope" })).toBe(false);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: SAVED.id })).toBe(true);
@@ -80,7 +87,7 @@ describe("taking the workflow context", () => {
     for (const workflowId of [DRAFT.id, undefined]) {
       const snapshot = await settle(start(machineWith(), { workflowId, allowPick: false }));
       expect(snapshot.value).toBe("cancelled");
-      expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+      expect(snapshot.context.problem?.message).toMatch(new RegExp(`${OPEN_SAVED_WORKFLOW}$`));
       expect(describeStep("w-1", snapshot).say).toContain(OPEN_SAVED_WORKFLOW);
     }
   });
@@ -238,7 +245,7 @@ describe("extras and confirm", () => {
 describe("reveal and hand-over", () => {
   it("reveals once, then hands over the curl test and finishes", async () => {
     const actor = await walkTo("handingOver");
-    expect(actor.getSnapshot().context.secretRevealed).toBe(true);
+    expect(secretRevealed(actor.getSnapshot())).toBe(true);
     expect(actor.getSnapshot().can({ type: "SECRET_REVEALED" })).toBe(false);
     actor.send({ type: "FINISH" });
     expect(actor.getSnapshot().value).toBe("done");
@@ -299,17 +306,17 @@ describe("the last step: a test request", () => {
 });
 
 describe("prompts", () => {
-  it("has one prompt file per state, and no file for a state that does not exist", () => {
-    const leaves: string[] = [];
-    const visit = (node: { key: string; states: Record<string, unknown> }) => {
-      const children = Object.values(node.states) as (typeof node)[];
-      if (children.length === 0) leaves.push(node.key);
-      for (const child of children) visit(child);
-    };
-    visit(wizardMachine.root as never);
+  it("has one prompt file per step, and the steps are exactly the machine's step-level states", () => {
+    const root = wizardMachine.root;
+    const setupPhase = root.states.setup;
+    const stepLevel = [
+      ...Object.keys(root.states).filter((key) => key !== "setup"),
+      ...Object.keys(setupPhase?.states ?? {}),
+    ];
+    expect([...stepLevel].sort()).toEqual([...WIZARD_STEPS].sort());
     const files = readdirSync(new URL("../../prompts/wizard", import.meta.url)).map((f) =>
       f.replace(/\.md$/, ""),
     );
-    expect(files.sort()).toEqual(leaves.sort());
+    expect(files.sort()).toEqual([...WIZARD_STEPS].sort());
   });
 });
