@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
+import { type Actor, createActor, waitFor } from "xstate";
 import type { ProvidedWizard } from "./host.js";
 import {
   isBusy,
