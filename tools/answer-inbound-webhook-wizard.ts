@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../src/mcp/tool.js";
-import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
+import { answerOf, wizardRefusalHint, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/steps.js";
 import { ExtrasArgument } from "./create-inbound-webhook.js";
 
@@ -22,6 +22,7 @@ export const answerInboundWebhookWizard = defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
+  refusalHint: wizardRefusalHint,
   async run(args, context) {
     const wizards = await wizardsOf(context);
     const event = eventFor(args.action, args);

@@ -149,10 +149,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
     const raw = request.params.arguments ?? {};
     const leaked = secretPaths(raw);
     if (leaked.length > 0) {
+      const hint = (await tool.refusalHint?.(raw, deps.wizards).catch(() => "")) ?? "";
       return failed(
         new ToolFailure(
           "secret_in_arguments",
-          `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it; a PAT the backend lacks is pasted on the guided setup's one-time page.`,
+          `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it; a PAT the backend lacks is pasted on the guided setup's one-time page.${hint ? ` ${hint}` : ""}`,
         ),
       );
     }

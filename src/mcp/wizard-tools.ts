@@ -28,6 +28,20 @@ function legalAnswers(view: StepView): string {
     .join(", ");
 }
 
+/**
+ * For an answer refused before it reached the wizard (a secret-shaped value): where the
+ * wizard stays and its legal answers, so a refusal always says what may be answered.
+ */
+export async function wizardRefusalHint(
+  args: Record<string, unknown>,
+  wizards: ToolContext["wizards"],
+): Promise<string> {
+  if (!wizards || typeof args.wizard_id !== "string") return "";
+  const outcome = await (await wizards()).get(args.wizard_id);
+  if (outcome.kind !== "view") return "";
+  return `The wizard stays at step ${outcome.view.step}. Legal answers: ${legalAnswers(outcome.view)}.`;
+}
+
 /** Why a refused answer was refused, as precisely as the step allows. */
 function refusalReason(view: StepView, action: WizardAction, value: string | undefined): string {
   const offered = view.answers.find((answer) => answer.action === action);

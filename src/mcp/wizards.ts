@@ -29,21 +29,25 @@ export class McpWizards {
   readonly #pageWatchers = new Map<string, () => void>();
   readonly #pats = new MemoryVault(VAULT_TTL_MS);
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
+  readonly #client: AgentRuntimeClient;
 
   constructor(deps: { client: AgentRuntimeClient; pages: OneTimePages; store: WizardStore }) {
     this.#pages = deps.pages;
+    this.#client = deps.client;
     const machine = provideWizard({
       client: deps.client,
       pats: this.#pats,
       secrets: this.#secrets,
       reveal: async (input, secret) => {
+        const ingressUrl =
+          (await this.#currentIngressUrl(input.subscription.id)) ?? input.subscription.ingress_url;
         const page = await deps.pages.createReveal(
           {
             title: `Signing secret of the inbound webhook "${input.subscription.name}"`,
             secret,
             secretLabel: "Signing secret",
-            ingressUrl: input.subscription.ingress_url,
-            curl: input.curlTest,
+            ingressUrl,
+            curl: input.curlTest.replaceAll(input.subscription.ingress_url, ingressUrl),
             notes: [
               "Keep it in a secrets manager: senders sign every request body with it (X-Agentruntime-Signature).",
               `Senders also send the automation PAT (${input.subscription.automation_pat_hint}) as "Authorization: Bearer pat_…".`,
@@ -117,8 +121,22 @@ export class McpWizards {
     }
     const paste =
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
-    const view = describeStep(id, snapshot, { pasteUrl: paste?.url });
+    const subscriptionId = snapshot.context.subscription?.id;
+    const ingressUrl = subscriptionId ? await this.#currentIngressUrl(subscriptionId) : undefined;
+    const view = describeStep(id, snapshot, {
+      pasteUrl: paste?.url,
+      current: ingressUrl ? { ingressUrl } : undefined,
+    });
     return { kind: outcome.kind === "refused" ? "refused" : "view", view };
+  }
+
+  /** AgentRuntime's ingress URL for the webhook now; undefined when it cannot say. */
+  async #currentIngressUrl(subscriptionId: string): Promise<string | undefined> {
+    try {
+      return (await this.#client.inboundWebhooks.get(subscriptionId)).ingress_url;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs `onUsed` once the page with this id has been used. */

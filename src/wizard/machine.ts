@@ -641,17 +641,7 @@ export const wizardMachine = setup({
           actions: assign({
             // Field by field: whatever else a host's answer carries never enters the context.
             subscription: ({ event }) => createdOf(event.output),
-            curlTest: ({ context, event }) =>
-              buildCurlTemplate({
-                ingressUrl: event.output.ingress_url,
-                body: JSON.stringify(
-                  senderSample(
-                    context.workflow?.input_fields ?? [],
-                    context.workflow?.default_fields ?? [],
-                    context.extras,
-                  ),
-                ),
-              }),
+            curlTest: ({ context, event }) => curlTestFor(context, event.output.ingress_url),
             problem: null,
           }),
         },
@@ -803,6 +793,23 @@ export function secretRevealed(snapshot: WizardSnapshot): boolean {
       step === "testReported" ||
       step === "done")
   );
+}
+
+/** The curl test for this setup's answers, sent to the given (current) ingress URL. */
+export function curlTestFor(
+  context: Pick<WizardContext, "workflow" | "extras">,
+  ingressUrl: string,
+): string {
+  return buildCurlTemplate({
+    ingressUrl,
+    body: JSON.stringify(
+      senderSample(
+        context.workflow?.input_fields ?? [],
+        context.workflow?.default_fields ?? [],
+        context.extras,
+      ),
+    ),
+  });
 }
 
 /** A draft workflow's problem names it, so the person knows which one to save. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../package-root.js";
 import {
+  curlTestFor,
   EDITABLE_ANSWERS,
   type EditableAnswer,
   secretRevealed,
@@ -296,17 +297,25 @@ function tail(hint: string | undefined): string {
 /**
  * What a host shows for the current step: the text to say, the legal answers, and the
  * card data. Built from the snapshot (answers and hints only), so it never holds a secret.
+ * `current.ingressUrl` is AgentRuntime's answer now: what a person is handed comes from it,
+ * since the address stored at create may belong to a sandbox that has since moved.
  */
 export function describeStep(
   wizardId: string,
   snapshot: WizardSnapshot,
-  links: { pasteUrl?: string | undefined } = {},
+  links: { pasteUrl?: string | undefined; current?: { ingressUrl: string } | undefined } = {},
 ): StepView {
   const context = snapshot.context;
   const step = stepOf(snapshot);
   const problem = context.problem ? `${context.problem.message} ` : "";
   const reveal = context.reveal?.kind === "page" ? context.reveal : null;
-  const subscription = context.subscription;
+  const stored = context.subscription;
+  const subscription =
+    stored && links.current ? { ...stored, ingress_url: links.current.ingressUrl } : stored;
+  const curlTest =
+    subscription && context.curlTest !== null
+      ? curlTestFor(context, subscription.ingress_url)
+      : context.curlTest;
   const say = render(promptFor(step), {
     problem,
     problem_text: context.problem?.message ?? "unknown error.",
@@ -351,7 +360,7 @@ export function describeStep(
     card: {
       title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
       fields,
-      ...(context.curlTest ? { curl_test: context.curlTest } : {}),
+      ...(curlTest ? { curl_test: curlTest } : {}),
       ...(context.lastTest ? { test: { ...context.lastTest } } : {}),
     },
     paste_url: step === "pastingPat" ? (links.pasteUrl ?? null) : null,

@@ -320,3 +320,76 @@ describe("prompts", () => {
     expect(files.sort()).toEqual([...WIZARD_STEPS].sort());
   });
 });
+
+describe("back and edit", () => {
+  it("goes back one step from every question after the first", async () => {
+    const actor = start(machineWith(), { sender: "Shopify", workflowId: undefined });
+    await settle(actor);
+    expect(stepOf(actor.getSnapshot())).toBe("choosingWorkflow");
+    expect(actor.getSnapshot().can({ type: "BACK" })).toBe(false);
+    actor.send({ type: "PICK_WORKFLOW", workflowId: SAVED.id });
+    await settle(actor);
+    actor.send({ type: "SET_NAME", name: "shopify-orders" });
+    await settle(actor);
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: VAULT_KEY.id });
+    actor.send({ type: "SKIP_EXTRAS" });
+    const backwards: string[] = [];
+    while (actor.getSnapshot().can({ type: "BACK" })) {
+      actor.send({ type: "BACK" });
+      backwards.push(stepOf(await settle(actor)));
+    }
+    expect(backwards).toEqual(["extras", "choosingKey", "naming", "choosingWorkflow"]);
+  });
+
+  it("changes one answer at confirm and returns to confirm, keeping the others", async () => {
+    const actor = await walkTo("confirming");
+    actor.send({ type: "EDIT", answer: "name" });
+    expect(stepOf(actor.getSnapshot())).toBe("naming");
+    actor.send({ type: "SET_NAME", name: "renamed" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    actor.send({ type: "EDIT", answer: "extras" });
+    actor.send({
+      type: "SET_EXTRAS",
+      extras: { use_run_setup_defaults: true, trigger_payload: { a: 1 } },
+    });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    actor.send({ type: "EDIT", answer: "api_key" });
+    expect(stepOf(actor.getSnapshot())).toBe("choosingKey");
+    actor.send({ type: "BACK" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    const context = actor.getSnapshot().context;
+    expect(context).toMatchObject({
+      name: "renamed",
+      apiKey: VAULT_KEY,
+      extras: { use_run_setup_defaults: true, trigger_payload: { a: 1 } },
+    });
+    expect(actor.getSnapshot().can({ type: "EDIT", answer: "workflow" })).toBe(false);
+    expect(actor.getSnapshot().can({ type: "EDIT", answer: "nonsense" })).toBe(false);
+  });
+
+  it("sends a key changed at confirm to its paste when it is not in the vault, then back to confirm", async () => {
+    let held = false;
+    const actor = await walkTo("confirming", machineWith({ patHeld: () => held }));
+    actor.send({ type: "EDIT", answer: "api_key" });
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: LEGACY_KEY.id });
+    expect(stepOf(actor.getSnapshot())).toBe("pastingPat");
+    held = true;
+    actor.send({ type: "PAT_PASTED" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    expect(actor.getSnapshot().context.pastePat).toBe(true);
+  });
+
+  it("lists at confirm exactly the answers it takes, with edit's options", async () => {
+    const view = describeStep("w-1", (await walkTo("confirming")).getSnapshot());
+    expect(view.answers.map((a) => a.action)).toEqual(["confirm", "edit", "back", "cancel"]);
+    expect(view.answers[1]?.options?.map((o) => o.value)).toEqual(["name", "api_key", "extras"]);
+  });
+
+  it("never lists finish before the person has opened the secret page", async () => {
+    const snapshot = (await walkTo("awaitingReveal")).getSnapshot();
+    const actions = describeStep("w-1", snapshot).answers.map((a) => a.action);
+    expect(snapshot.can({ type: "FINISH" })).toBe(false);
+    expect(actions).not.toContain("finish");
+    expect(actions).toEqual(["continue"]);
+  });
+});

@@ -1,6 +1,7 @@
 import { getShortestPaths, getSimplePaths } from "@xstate/graph";
 import { describe, expect, it } from "vitest";
-import { stepOf } from "../../src/wizard/machine.js";
+import { stepOf, type WizardSnapshot } from "../../src/wizard/machine.js";
+import { describeStep, eventFor } from "../../src/wizard/steps.js";
 import { WizardActorError } from "../../src/wizard/types.js";
 import {
   ACCEPTED_TEST,
@@ -162,6 +163,24 @@ const leaked = (value: unknown) => {
   );
 };
 
+/** Every answer the step lists, and every option of it, is one the machine takes. */
+function expectOnlyTakenAnswers(snapshot: WizardSnapshot) {
+  if (snapshot.status !== "active") return;
+  for (const answer of describeStep("w", snapshot).answers) {
+    // typed answers (a name, extras) are checked against their rules, not listed as options
+    const values = answer.options?.map((option) => option.value) ?? [undefined];
+    for (const value of answer.action === "set_name" ? [] : values) {
+      const event = eventFor(answer.action, {
+        value,
+        use_run_setup_defaults: true,
+        trigger_payload: {},
+      });
+      if (event === "continue") continue;
+      expect(snapshot.can(event), `${stepOf(snapshot)} lists ${answer.action} ${value}`).toBe(true);
+    }
+  }
+}
+
 function checkPath(path: { state: Snapshot; steps: { state: Snapshot; event: AnyEvent }[] }) {
   const steps = path.steps.map((step) => stepOf(step.state as never));
   // the secret is revealed at most once along any path
@@ -187,6 +206,7 @@ function checkPath(path: { state: Snapshot; steps: { state: Snapshot; event: Any
     }
     // no snapshot on the way holds a secret or a PAT
     expect(leaked((step.state as { context: unknown }).context)).toBe(false);
+    expectOnlyTakenAnswers(step.state as WizardSnapshot);
   }
   const final = path.state as { status: string; value: unknown };
   if (final.status === "done") expect(["done", "cancelled"]).toContain(final.value);
