@@ -168,7 +168,10 @@ describe("agentruntime-webhooks wizard, from flags", () => {
   it("says which flag is missing or wrong, with the choices, exit code 2", async () => {
     const cases: [string[], RegExp][] = [
       [["wizard"], /Say which workflow with --workflow\. Saved workflows: .*Fulfil Shopify order/],
-      [["wizard", "--workflow", "Lead routing (draft)"], /is not a saved workflow here/],
+      [
+        ["wizard", "--workflow", "Lead routing (draft)"],
+        /"Lead routing \(draft\)" is a draft\. Open a saved workflow in Workflow Studio first\. Saved workflows: /,
+      ],
       [["wizard", "--workflow", "Weekly report"], /Give the webhook a name with --name/],
       [
         ["wizard", "--workflow", "Weekly report", "--name", "x", "--api-key", "nope"],
@@ -200,44 +203,73 @@ describe("agentruntime-webhooks wizard, from flags", () => {
   });
 });
 
+type PtyStep = { expect: string; save?: string } | { send: string } | { shell: string };
+
+/** Runs the wizard in a pseudo-terminal, as a person at a keyboard would; returns the screen. */
+async function drive(
+  steps: PtyStep[],
+  options: { env?: Record<string, string>; args?: string[]; cols?: number } = {},
+) {
+  const { stdout } = await run(
+    "python3",
+    [
+      driver,
+      JSON.stringify(steps),
+      "--cols",
+      String(options.cols ?? 160),
+      "--",
+      process.execPath,
+      CLI,
+      "wizard",
+      ...(options.args ?? []),
+    ],
+    {
+      env: { ...process.env, ...apiEnv(), AGENTRUNTIME_PAT: "", ...options.env },
+      maxBuffer: 8 * 1024 * 1024,
+    },
+  ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+  return { screen: stdout, exit: /\[pty-driver\] exit (\d+)/.exec(stdout)?.[1] };
+}
+
+const down = "\u001b[B";
+const clearLine = "\u0015";
+const CURL_BLOCK = "\\n(\\(\\n {2}set -euo pipefail[\\s\\S]*?\\n\\))\\n";
+
 describe("agentruntime-webhooks wizard, in a terminal", () => {
   it("asks step by step with prompts, shows the secret once, and its curl test starts a run", async () => {
-    const down = "\u001b[B";
-    const steps = [
-      { expect: "Which saved workflow" },
-      { send: "\r" },
-      { expect: "Name this inbound webhook" },
-      { send: "pty-orders\r" },
-      { expect: "Which API key" },
-      { send: `${down}\r` },
-      { expect: "Paste the PAT of" },
-      { send: `${sandbox.legacyKey.pat}\r` },
-      { expect: "Run setup defaults" },
-      { send: "\r" },
-      { expect: "Input fields to fix" },
-      { send: "\r" },
-      { expect: "Create this inbound webhook\\?" },
-      { send: "\r" },
-      { expect: "Signing secret \\(shown once\\)" },
-      { expect: "Send a signed test request now" },
-      { send: "\r" },
-      { expect: "Input the workflow received" },
-      { expect: "is ready\\. Senders POST to" },
-    ];
-    const { stdout } = await run(
-      "python3",
-      [driver, JSON.stringify(steps), "--", process.execPath, CLI, "wizard"],
-      {
-        env: { ...process.env, ...apiEnv(), AGENTRUNTIME_PAT: sandbox.legacyKey.pat },
-        maxBuffer: 8 * 1024 * 1024,
-      },
-    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-    expect(stdout).toContain("is ready. Senders POST to");
-    expect(stdout).not.toContain(sandbox.legacyKey.pat);
-    const secrets = stdout.match(/whsec_[A-Za-z0-9_-]{43}/g) ?? [];
+    const { screen } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}pty-orders\r` },
+        { expect: "Which API key" },
+        { send: `${down}\r` },
+        { expect: "Paste the PAT of" },
+        { send: `${sandbox.legacyKey.pat}\r` },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "Created the inbound webhook" },
+        { expect: "Signing secret \\(shown once" },
+        { expect: "What next\\?" },
+        { send: `${down}\r` },
+        { expect: "Input the workflow received" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "is ready\\. Senders POST to" },
+      ],
+      { env: { AGENTRUNTIME_PAT: sandbox.legacyKey.pat } },
+    );
+    expect(screen).toContain("is ready. Senders POST to");
+    expect(screen).not.toContain(sandbox.legacyKey.pat);
+    const secrets = screen.match(/whsec_[A-Za-z0-9_-]{43}/g) ?? [];
     expect(secrets).toHaveLength(1);
-    expect(stdout).toMatch(/▪{20,}/);
-    const curl = /\n(\(\n {2}set -euo pipefail[\s\S]*?\n\))\n/.exec(stdout)?.[1];
+    expect(screen).toMatch(/▪{20,}/);
+    const curl = new RegExp(CURL_BLOCK).exec(screen)?.[1];
     expect(curl).toBeDefined();
     const started = await runCurl(curl as string, secrets[0] as string, sandbox.legacyKey.pat);
     expect(started.status).toBe("succeeded");
@@ -247,4 +279,4 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
       ).body.subscriptions.find((s: { name: string }) => s.name === "pty-orders").id,
     );
   }, 60_000);
-});
+}, 120_000);
