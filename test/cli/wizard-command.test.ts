@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -228,6 +229,8 @@ async function drive(
       maxBuffer: 8 * 1024 * 1024,
     },
   ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+  // every expected screen must have appeared, in order
+  expect(stdout, stdout).not.toContain("[pty-driver] timed out");
   return { screen: stdout, exit: /\[pty-driver\] exit (\d+)/.exec(stdout)?.[1] };
 }
 
@@ -278,5 +281,233 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
         await sandbox.api(`/v1/inbound-webhooks?workflow_id=${sandbox.shopify.id}`)
       ).body.subscriptions.find((s: { name: string }) => s.name === "pty-orders").id,
     );
+  }, 60_000);
+
+  it("refuses a blank name visibly, goes back from the key, and changes the name at the summary", async () => {
+    const { screen } = await drive([
+      { expect: "Which saved workflow" },
+      { send: `${down}\r` },
+      { expect: "Name this inbound webhook" },
+      { send: `${clearLine}   \r` },
+      { expect: "A name is needed" },
+      { send: `${clearLine}first-name\r` },
+      { expect: "Which API key" },
+      { send: `${down}${down}\r` },
+      { expect: "Name this inbound webhook" },
+      { send: "\r" },
+      { expect: "Which API key" },
+      { send: "\r" },
+      { expect: "Run setup defaults" },
+      { send: "\r" },
+      { expect: "Input fields to fix" },
+      { send: "\r" },
+      { expect: "Name: +first-name" },
+      { send: `${down}\r` },
+      { expect: "Name this inbound webhook" },
+      { send: `${clearLine}second-name\r` },
+      { expect: "Name: +second-name" },
+      { send: `${down}${down}${down}${down}\r` },
+      { expect: "Setup cancelled; nothing was created" },
+    ]);
+    expect(screen).toContain("A name is needed");
+    expect(screen).not.toContain("Created the inbound webhook");
+    const names = (
+      await sandbox.api(`/v1/inbound-webhooks?workflow_id=${sandbox.weekly.id}`)
+    ).body.subscriptions.map((s: { name: string }) => s.name);
+    expect(names).not.toContain("first-name");
+    expect(names).not.toContain("second-name");
+  }, 60_000);
+
+  it("says a refused PAT did not create anything, never done before done", async () => {
+    const wrong = `pat_${"x".repeat(36)}${sandbox.legacyKey.pat.slice(-4)}`;
+    const { screen } = await drive([
+      { expect: "Which saved workflow" },
+      { send: `${down}\r` },
+      { expect: "Name this inbound webhook" },
+      { send: `${clearLine}refused-pat\r` },
+      { expect: "Which API key" },
+      { send: `${down}\r` },
+      { expect: "Paste the PAT of" },
+      { send: `${wrong}\r` },
+      { expect: "Run setup defaults" },
+      { send: "\r" },
+      { expect: "Input fields to fix" },
+      { send: "\r" },
+      { expect: "Create this inbound webhook" },
+      { send: "\r" },
+      { expect: "The inbound webhook was not created" },
+      { expect: "Paste the PAT of" },
+      { send: "\u0003" },
+      { expect: "nothing was created" },
+    ]);
+    expect(screen).not.toMatch(/Created the inbound webhook|: done/);
+    expect(screen).not.toContain(wrong);
+  }, 60_000);
+
+  it("on Ctrl+C says nothing was created, and a restart offers to continue where it stopped", async () => {
+    const wizardDb = join(tempDir(), "wizards.db");
+    const first = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: `${down}\r` },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}resumed-hook\r` },
+        { expect: "Which API key" },
+        { send: "\u0003" },
+        { expect: "nothing was created" },
+      ],
+      { args: ["--wizard-db", wizardDb] },
+    );
+    expect(first.screen).toMatch(/Stopped: nothing was created\. Your answers are kept/);
+    expect(first.exit).toBe("130");
+    const second = await drive(
+      [
+        { expect: "An unfinished setup \\(Weekly report, resumed-hook\\) stopped at: choosingKey" },
+        { send: "\r" },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\u001b" },
+        { expect: "nothing was created" },
+      ],
+      { args: ["--wizard-db", wizardDb] },
+    );
+    expect(second.screen).not.toContain("Which saved workflow");
+    const fresh = await drive(
+      [
+        { expect: "An unfinished setup" },
+        { send: `${down}\r` },
+        { expect: "Which saved workflow" },
+        { send: "\u0003" },
+        { expect: "nothing was created" },
+      ],
+      { args: ["--wizard-db", wizardDb] },
+    );
+    expect(fresh.exit).toBe("130");
+  }, 60_000);
+
+  it("prints the URL, secret and curl test whole at 80 columns, and on Ctrl+C says what was created", async () => {
+    const { screen, exit } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}narrow-terminal\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "What next\\?" },
+        { send: "\u0003" },
+        { expect: "was created" },
+      ],
+      { cols: 80 },
+    );
+    const created = (
+      await sandbox.api(`/v1/inbound-webhooks?workflow_id=${sandbox.shopify.id}`)
+    ).body.subscriptions.find((s: { name: string }) => s.name === "narrow-terminal");
+    const lines = screen.split("\n");
+    expect(created.ingress_url.length).toBeGreaterThan(70);
+    expect(lines).toContain(created.ingress_url);
+    expect(lines.some((line) => /^whsec_[A-Za-z0-9_-]{43}$/.test(line))).toBe(true);
+    const curl = new RegExp(CURL_BLOCK).exec(screen)?.[1] ?? "";
+    expect(curl).toContain(created.ingress_url);
+    expect(curl).not.toMatch(/[│┃|]\s*$/m);
+    expect(screen).toMatch(
+      /Stopped\. The inbound webhook "narrow-terminal" was created; senders POST to .*You hold its signing secret/s,
+    );
+    expect(exit).toBe("130");
+  }, 60_000);
+
+  it("shows the person's own curl test as it arrives: rejected with the fix, then accepted with its run", async () => {
+    const { screen } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}own-curl\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "\\n(whsec_[A-Za-z0-9_-]{43})\\n", save: "SECRET" },
+        { expect: CURL_BLOCK, save: "CURL" },
+        { expect: "What next\\?" },
+        { send: "\r" },
+        { expect: "Waiting for your curl test" },
+        {
+          shell: `AGENTRUNTIME_SIGNING_SECRET=whsec_${"w".repeat(43)} AGENTRUNTIME_PAT=${sandbox.vaultKey.pat} bash -c "$CURL"`,
+        },
+        { expect: "rejected: 401 invalid_signature" },
+        { expect: "Fix: Sign the exact bytes" },
+        { expect: "What next\\?" },
+        { send: "\r" },
+        { expect: "Waiting for your curl test" },
+        {
+          shell: `AGENTRUNTIME_SIGNING_SECRET="$SECRET" AGENTRUNTIME_PAT=${sandbox.vaultKey.pat} bash -c "$CURL"`,
+        },
+        { expect: "Your test request was accepted" },
+        { expect: "Input the workflow received" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "is ready" },
+      ],
+      { cols: 80 },
+    );
+    expect(screen).toContain("Your test request was accepted (202)");
+    expect(screen).not.toContain(sandbox.vaultKey.pat);
+  }, 90_000);
+
+  it("with every answer as a flag and --yes, asks nothing", async () => {
+    const { screen, exit } = await drive([{ expect: "is ready\\. Senders POST to" }], {
+      args: [
+        "--workflow",
+        "Weekly report",
+        "--name",
+        "all-flags",
+        "--api-key",
+        "Automation key",
+        "--yes",
+      ],
+      env: { AGENTRUNTIME_PAT: sandbox.vaultKey.pat },
+    });
+    expect(screen).not.toMatch(/Run setup defaults|Create this inbound webhook\?|What next/);
+    expect(screen).toContain("The test request started a run");
+    expect(exit).toBe("0");
+  }, 60_000);
+
+  it("does not ask again for a PAT pasted a moment ago when it signs the test request", async () => {
+    const { screen } = await drive([
+      { expect: "Which saved workflow" },
+      { send: `${down}\r` },
+      { expect: "Name this inbound webhook" },
+      { send: `${clearLine}pasted-once\r` },
+      { expect: "Which API key" },
+      { send: `${down}\r` },
+      { expect: "Paste the PAT of" },
+      { send: `${sandbox.legacyKey.pat}\r` },
+      { expect: "Run setup defaults" },
+      { send: "\r" },
+      { expect: "Input fields to fix" },
+      { send: "\r" },
+      { expect: "Create this inbound webhook" },
+      { send: "\r" },
+      { expect: "What next\\?" },
+      { send: `${down}\r` },
+      { expect: "The test request started a run" },
+      { expect: "What next\\?" },
+      { send: `${down}${down}\r` },
+      { expect: "is ready" },
+    ]);
+    expect(screen).not.toContain("to sign the test request");
+    expect(screen).not.toContain(sandbox.legacyKey.pat);
   }, 60_000);
 }, 120_000);
