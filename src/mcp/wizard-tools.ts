@@ -52,10 +52,14 @@ function refusalReason(view: StepView, action: WizardAction, value: string | und
     return `${action} is not an answer at step ${view.step}.`;
   }
   if (action === "set_name") {
+    const free = offered.options?.[0]?.value;
+    const instead = free ? ` A free name: ${free}.` : "";
     const parsed = SubscriptionName.safeParse(value ?? "");
-    if (!parsed.success) return `value: ${parsed.error.issues[0]?.message ?? "invalid name"}.`;
-    if (value && looksLikeSecret(value)) return "value looks like a secret and cannot be a name.";
-    return "value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored).";
+    if (!parsed.success)
+      return `value: ${parsed.error.issues[0]?.message ?? "invalid name"}.${instead}`;
+    if (value && looksLikeSecret(value))
+      return `value looks like a secret and cannot be a name.${instead}`;
+    return `value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored).${instead}`;
   }
   if (offered.options && !offered.options.some((option) => option.value === value)) {
     return "value must be one of the listed option values.";

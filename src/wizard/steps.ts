@@ -147,137 +147,148 @@ const EDIT_LABELS: Record<EditableAnswer, string> = {
   extras: "the extras",
 };
 
-/** The answers the step accepts right now: an answer the machine would refuse is never listed. */
-function answersFor(step: WizardStep, snapshot: WizardSnapshot): StepAnswer[] {
-  const context = snapshot.context;
-  const offer = (answer: StepAnswer, event: WizardEvent): StepAnswer[] =>
-    snapshot.can(event) ? [answer] : [];
-  const back = offer({ action: "back", label: "Go back one step" }, { type: "BACK" });
-  const cancel = offer({ action: "cancel", label: "Stop the setup" }, { type: "CANCEL" });
-  const retry = (label: string) => offer({ action: "retry", label }, { type: "RETRY" });
-  switch (step) {
-    case "start":
-    case "loadingWorkflow":
-    case "loadingWorkflows":
-    case "loadingNames":
-    case "loadingKeys":
-    case "creating":
-    case "revealing":
-    case "waitingForTest":
-    case "sendingTest":
-    case "done":
-    case "cancelled":
-      return [];
-    case "choosingWorkflow":
-      return [
-        {
-          action: "pick_workflow",
-          label: "The workflow external events should start",
-          options: context.workflowOptions
-            .filter((w) => snapshot.can({ type: "PICK_WORKFLOW", workflowId: w.id }))
-            .map((w) => ({ value: w.id, label: w.name })),
-        },
-        ...cancel,
-      ];
-    case "naming":
-      return [
-        {
-          action: "set_name",
-          label: "Name of the inbound webhook",
-          rules: NAME_RULES,
-          options: context.nameSuggestions
-            .filter((name) => snapshot.can({ type: "SET_NAME", name }))
-            .map((name) => ({ value: name, label: name, detail: "suggested" })),
-        },
-        ...back,
-        ...cancel,
-      ];
-    case "noKeys":
-      return [...retry("Look for API keys again"), ...back, ...cancel];
-    case "choosingKey": {
-      const options = (type: "CHOOSE_KEY" | "PASTE_INSTEAD") =>
-        context.apiKeyOptions
-          .filter((key) => snapshot.can({ type, apiKeyId: key.id }))
-          .map((key) => ({
-            value: key.id,
-            label: key.name,
-            detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
-          }));
-      return [
-        {
-          action: "choose_api_key",
-          label: "The API key senders will use",
-          options: options("CHOOSE_KEY"),
-        },
-        {
-          action: "paste_instead",
-          label: "Paste this key's PAT once instead of using Vault",
-          options: options("PASTE_INSTEAD"),
-        },
-        ...back,
-        ...cancel,
-      ];
-    }
-    case "pastingPat":
-      return [
-        { action: "continue", label: "The person has pasted the PAT on the page" },
-        ...back,
-        ...cancel,
-      ];
-    case "extras":
-      return [
-        {
-          action: "set_extras",
-          label: "Set extras",
-          rules:
-            "use_run_setup_defaults: boolean; trigger_payload: up to 64-character keys with string (≤500), number, boolean or null values",
-        },
-        { action: "skip_extras", label: "No extras" },
-        ...back,
-        ...cancel,
-      ];
-    case "confirming":
-      return [
-        { action: "confirm", label: "Create the inbound webhook" },
-        ...offer(
-          {
-            action: "edit",
-            label: "Change one answer, then come back here",
-            options: EDITABLE_ANSWERS.filter((answer) =>
-              snapshot.can({ type: "EDIT", answer }),
-            ).map((answer) => ({ value: answer, label: `Change ${EDIT_LABELS[answer]}` })),
-          },
-          { type: "EDIT", answer: "name" },
-        ),
-        ...back,
-        ...cancel,
-      ];
-    case "createFailed":
-      return [...retry("Try creating again (safe)"), ...back, ...cancel];
-    case "unavailable":
-      return [...retry("Try again"), ...cancel];
-    case "awaitingReveal":
-      return [
-        {
-          action: "continue",
-          label: "Check whether the person has opened reveal_url; finish is offered once they have",
-        },
-      ];
-    case "handingOver":
-    case "testReported":
-      return [
-        {
-          action: "wait_for_test",
-          label: "Wait for the person's own test request (up to 45 s) and report it",
-        },
-        ...offer(
-          { action: "send_test", label: "Let AgentRuntime sign and send a test request" },
-          { type: "SEND_TEST" },
-        ),
-        { action: "finish", label: "Finish" },
-      ];
-  }
+/** An answer listed only when the machine takes its event now. */
+function offer(snapshot: WizardSnapshot, answer: StepAnswer, event: WizardEvent): StepAnswer[] {
+  return snapshot.can(event) ? [answer] : [];
 }
+
+/** Back and cancel, each where the step takes it. */
+function leave(snapshot: WizardSnapshot): StepAnswer[] {
+  return [
+    ...offer(snapshot, { action: "back", label: "Go back one step" }, { type: "BACK" }),
+    ...offer(snapshot, { action: "cancel", label: "Stop the setup" }, { type: "CANCEL" }),
+  ];
+}
+
+const retry = (snapshot: WizardSnapshot, label: string) =>
+  offer(snapshot, { action: "retry", label }, { type: "RETRY" });
+
+const none = (): StepAnswer[] => [];
+
+function keyAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  const options = (type: "CHOOSE_KEY" | "PASTE_INSTEAD") =>
+    snapshot.context.apiKeyOptions
+      .filter((key) => snapshot.can({ type, apiKeyId: key.id }))
+      .map((key) => ({
+        value: key.id,
+        label: key.name,
+        detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
+      }));
+  return [
+    {
+      action: "choose_api_key",
+      label: "The API key senders will use",
+      options: options("CHOOSE_KEY"),
+    },
+    {
+      action: "paste_instead",
+      label: "Paste this key's PAT once instead of using Vault",
+      options: options("PASTE_INSTEAD"),
+    },
+    ...leave(snapshot),
+  ];
+}
+
+function confirmAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  const edits = EDITABLE_ANSWERS.filter((answer) => snapshot.can({ type: "EDIT", answer }));
+  return [
+    { action: "confirm", label: "Create the inbound webhook" },
+    ...(edits.length
+      ? [
+          {
+            action: "edit" as const,
+            label: "Change one answer, then come back here",
+            options: edits.map((answer) => ({
+              value: answer,
+              label: `Change ${EDIT_LABELS[answer]}`,
+            })),
+          },
+        ]
+      : []),
+    ...leave(snapshot),
+  ];
+}
+
+function testAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  return [
+    {
+      action: "wait_for_test",
+      label: "Wait for the person's own test request (up to 45 s) and report it",
+    },
+    ...offer(
+      snapshot,
+      { action: "send_test", label: "Let AgentRuntime sign and send a test request" },
+      { type: "SEND_TEST" },
+    ),
+    { action: "finish", label: "Finish" },
+  ];
+}
+
+/**
+ * The answers each step accepts right now; an answer the machine would refuse is never
+ * listed. A table by step, so a new step is a type error here until it says its answers.
+ */
+const STEP_ANSWERS: Record<WizardStep, (snapshot: WizardSnapshot) => StepAnswer[]> = {
+  start: none,
+  loadingWorkflow: none,
+  loadingWorkflows: none,
+  choosingWorkflow: (snapshot) => [
+    {
+      action: "pick_workflow",
+      label: "The workflow external events should start",
+      options: snapshot.context.workflowOptions
+        .filter((w) => snapshot.can({ type: "PICK_WORKFLOW", workflowId: w.id }))
+        .map((w) => ({ value: w.id, label: w.name })),
+    },
+    ...leave(snapshot),
+  ],
+  loadingNames: none,
+  naming: (snapshot) => [
+    {
+      action: "set_name",
+      label: "Name of the inbound webhook",
+      rules: NAME_RULES,
+      options: snapshot.context.nameSuggestions
+        .filter((name) => snapshot.can({ type: "SET_NAME", name }))
+        .map((name) => ({ value: name, label: name, detail: "suggested" })),
+    },
+    ...leave(snapshot),
+  ],
+  loadingKeys: none,
+  noKeys: (snapshot) => [...retry(snapshot, "Look for API keys again"), ...leave(snapshot)],
+  choosingKey: keyAnswers,
+  pastingPat: (snapshot) => [
+    { action: "continue", label: "The person has pasted the PAT on the page" },
+    ...leave(snapshot),
+  ],
+  extras: (snapshot) => [
+    {
+      action: "set_extras",
+      label: "Set extras",
+      rules:
+        "use_run_setup_defaults: boolean; trigger_payload: up to 64-character keys with string (≤500), number, boolean or null values",
+    },
+    { action: "skip_extras", label: "No extras" },
+    ...leave(snapshot),
+  ],
+  confirming: confirmAnswers,
+  createFailed: (snapshot) => [...retry(snapshot, "Try creating again (safe)"), ...leave(snapshot)],
+  unavailable: (snapshot) => [...retry(snapshot, "Try again"), ...leave(snapshot)],
+  creating: none,
+  revealing: none,
+  awaitingReveal: () => [
+    {
+      action: "continue",
+      label: "Check whether the person has opened reveal_url; finish is offered once they have",
+    },
+  ],
+  handingOver: testAnswers,
+  waitingForTest: none,
+  sendingTest: none,
+  testReported: testAnswers,
+  done: none,
+  cancelled: none,
+};
 
 /** The last test's outcome in one sentence for the prompt; the card carries the details. */
 function testSentence(context: WizardContext): string {
@@ -356,7 +367,7 @@ export function describeStep(
     step,
     status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
     say,
-    answers: snapshot.status === "active" ? answersFor(step, snapshot) : [],
+    answers: snapshot.status === "active" ? STEP_ANSWERS[step](snapshot) : [],
     card: {
       title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
       fields,

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StepView } from "../../src/wizard/steps.js";
+import { runCli } from "../helpers/cli.js";
 import { type ConnectedMcp, connectMcp, textOf } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 
@@ -45,6 +46,51 @@ describe("the wizard's answers over MCP", () => {
       /^secret_in_arguments: .*The wizard stays at step naming\. Legal answers: set_name .*back, cancel\.$/s,
     );
     expect(textOf(refused)).not.toContain(sandbox.vaultKey.pat);
+  });
+
+  it("says which name rule failed and suggests a free name, over MCP and in script mode", async () => {
+    await sandbox.api("/v1/inbound-webhooks", {
+      body: {
+        workflow_id: sandbox.weekly.id,
+        name: "Taken-Name",
+        automation_pat_id: sandbox.vaultKey.id,
+      },
+    });
+    const mcp = await connect(sandbox);
+    const step = view(
+      await mcp.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
+    );
+    const free = step.answers[0]?.options?.[0]?.value;
+    expect(free).toBeDefined();
+    const taken = await answer(mcp, step, { action: "set_name", value: "taken-name" });
+    expect(textOf(taken)).toContain(
+      `value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored). A free name: ${free}.`,
+    );
+    const long = await answer(mcp, step, { action: "set_name", value: "x".repeat(65) });
+    expect(textOf(long)).toContain(
+      `value: name must be at most 64 characters. A free name: ${free}.`,
+    );
+    const script = await runCli(
+      [
+        "wizard",
+        "--workflow",
+        "Weekly report",
+        "--name",
+        "taken-name",
+        "--api-key",
+        "Automation key",
+        "--yes",
+      ],
+      {
+        AGENTRUNTIME_API_URL: sandbox.url,
+        AGENTRUNTIME_TOKEN: sandbox.tokens.contributor,
+        AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+      },
+    );
+    expect(script.code).toBe(2);
+    expect(script.stderr).toContain(
+      `"taken-name" is already the name of an inbound webhook on "Weekly report" (letter case is ignored). A free name: ${free}.`,
+    );
   });
 
   it("never lists finish before the secret page was opened, and its refusal says why", async () => {
