@@ -24,7 +24,7 @@ export type WizardOutcome =
 export class McpWizards {
   readonly service: WizardService;
   readonly #pages: OneTimePages;
-  readonly #pasteLinks = new Map<string, { id: string; url: string }>();
+  readonly #pasteLinks = new Map<string, { id: string; url: string; apiKeyId: string }>();
   /** Called once when the person has used a page (to end a URL elicitation), by page id. */
   readonly #pageWatchers = new Map<string, () => void>();
   readonly #pats = new MemoryVault(VAULT_TTL_MS);
@@ -65,7 +65,10 @@ export class McpWizards {
       machine,
       store: deps.store,
       onStep: (id, snapshot) => {
-        if (stepOf(snapshot) === "pastingPat") void this.#ensurePastePage(id, snapshot);
+        const step = stepOf(snapshot);
+        if (step === "pastingPat") void this.#ensurePastePage(id, snapshot);
+        // A PAT pasted for one key must not travel with another the person picks instead.
+        if (step === "choosingKey") this.#pats.take(id);
       },
     });
   }
@@ -75,8 +78,9 @@ export class McpWizards {
     snapshot: WizardSnapshot,
   ): Promise<{ id: string; url: string }> {
     const existing = this.#pasteLinks.get(id);
-    if (existing && this.#pages.isLive(existing.id)) return existing;
     const key = snapshot.context.apiKey;
+    if (existing && existing.apiKeyId === key?.id && this.#pages.isLive(existing.id))
+      return existing;
     const tail = key?.hint.slice(-4) ?? "";
     const page = await this.#pages.createPaste({
       title: `Paste the PAT of "${key?.name ?? "the API key"}"`,
@@ -98,7 +102,7 @@ export class McpWizards {
         this.#pageUsed(page.id);
       },
     });
-    const link = { id: page.id, url: page.url };
+    const link = { id: page.id, url: page.url, apiKeyId: key?.id ?? "" };
     this.#pasteLinks.set(id, link);
     return link;
   }

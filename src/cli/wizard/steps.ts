@@ -104,6 +104,9 @@ async function noKeys(guide: Guide, view: StepView): Promise<void> {
 }
 
 async function choosingKey(guide: Guide, view: StepView): Promise<void> {
+  // A PAT pasted for one key must not travel with another the person picks instead.
+  guide.deps.pats.take(guide.id);
+  guide.pastedPat = undefined;
   const wanted = guide.flags.apiKey;
   guide.flags.apiKey = undefined;
   let keyId = pick(view, "choose_api_key", wanted);
