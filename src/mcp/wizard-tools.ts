@@ -68,6 +68,58 @@ function refusalReason(view: StepView, action: WizardAction, value: string | und
   return `${action} cannot be answered right now.`;
 }
 
+/** Steps where the model hands the curl test to the person; before them it is on the reveal page. */
+const CURL_STEPS: readonly string[] = ["handingOver", "testReported", "done"];
+
+/**
+ * What the model reads: the step, what to say, the legal answers and the page to send the
+ * person to. The card (answers so far, hints, the curl test) is for the host's UI and stays
+ * in the structured result; the curl test is read only where the model must hand it over.
+ */
+export function modelText(view: StepView): string {
+  const { card, answers, paste_url, reveal_url, status, ...rest } = view;
+  const keyOptions = answers.find((answer) => answer.action === "choose_api_key")?.options;
+  return JSON.stringify({
+    ...rest,
+    ...(status !== "active" ? { status } : {}),
+    answers: answers.map(({ action, label, rules, options }) => ({
+      action,
+      // back and cancel say what they do; set_name's rules are in `say`
+      ...(SELF_EXPLAINING.includes(action) ? {} : { label }),
+      ...(rules && action !== "set_name" ? { rules } : {}),
+      ...(options
+        ? {
+            options:
+              action === "paste_instead" && sameOptions(options, keyOptions)
+                ? "the same as choose_api_key"
+                : options.map(({ value, label: name, detail }) => ({
+                    value,
+                    ...(name !== value ? { label: name } : {}),
+                    ...(detail && detail !== "suggested" ? { detail } : {}),
+                  })),
+          }
+        : {}),
+    })),
+    ...(paste_url ? { paste_url } : {}),
+    ...(reveal_url ? { reveal_url } : {}),
+    ...(card.curl_test && CURL_STEPS.includes(view.step)
+      ? { card: { curl_test: card.curl_test } }
+      : {}),
+  });
+}
+
+const SELF_EXPLAINING: readonly string[] = ["back", "cancel"];
+
+type Options = NonNullable<StepView["answers"][number]["options"]>;
+
+function sameOptions(options: Options, other: Options | undefined): boolean {
+  return (
+    other !== undefined &&
+    options.length === other.length &&
+    options.every((option, at) => option.value === other[at]?.value)
+  );
+}
+
 /** A wizard outcome as a tool answer: the step view, or a failure that lists the legal answers. */
 export async function answerOf(
   outcome: WizardOutcome,
@@ -100,10 +152,10 @@ export async function answerOf(
           ? "Open this private page to paste the PAT once. Never paste it into the chat."
           : "Open this private page to copy the signing secret. It is shown once.",
     });
-    if (opened)
-      return {
-        structured: { ...view, say: `The person's client has opened the page. ${view.say}` },
-      };
+    if (opened) {
+      const said = { ...view, say: `The person's client has opened the page. ${view.say}` };
+      return { structured: said, text: modelText(said) };
+    }
   }
-  return { structured: view };
+  return { structured: view, text: modelText(view) };
 }

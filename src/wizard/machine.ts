@@ -44,7 +44,6 @@ export interface WizardContext {
   reveal: RevealHandle | null;
   /** A lasting outcome the hand-over must state: the secret was never shown. */
   secretLost: boolean;
-  curlTest: string | null;
   /** The last test request's outcome, and the delivery to wait after next time. */
   lastTest: TestReport | null;
   lastDeliveryId: string | null;
@@ -304,7 +303,6 @@ export const wizardMachine = setup({
     subscription: null,
     reveal: null,
     secretLost: false,
-    curlTest: null,
     lastTest: null,
     lastDeliveryId: null,
     problem: null,
@@ -641,7 +639,6 @@ export const wizardMachine = setup({
           actions: assign({
             // Field by field: whatever else a host's answer carries never enters the context.
             subscription: ({ event }) => createdOf(event.output),
-            curlTest: ({ context, event }) => curlTestFor(context, event.output.ingress_url),
             problem: null,
           }),
         },
@@ -887,9 +884,13 @@ function createInputOf(context: WizardContext): CreateInput {
 
 function revealInputOf(context: WizardContext): RevealInput {
   const subscription = context.subscription;
-  if (!subscription || context.curlTest === null)
-    throw new Error("the wizard reached the reveal without a created webhook");
-  return { ...createInputOf(context), subscription, curlTest: context.curlTest };
+  if (!subscription) throw new Error("the wizard reached the reveal without a created webhook");
+  // Derived, not stored: the curl test follows the answers and the ingress URL it is given.
+  return {
+    ...createInputOf(context),
+    subscription,
+    curlTest: curlTestFor(context, subscription.ingress_url),
+  };
 }
 
 export type WizardMachine = typeof wizardMachine;

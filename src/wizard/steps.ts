@@ -323,10 +323,7 @@ export function describeStep(
   const stored = context.subscription;
   const subscription =
     stored && links.current ? { ...stored, ingress_url: links.current.ingressUrl } : stored;
-  const curlTest =
-    subscription && context.curlTest !== null
-      ? curlTestFor(context, subscription.ingress_url)
-      : context.curlTest;
+  const curlTest = subscription ? curlTestFor(context, subscription.ingress_url) : null;
   const say = render(promptFor(step), {
     problem,
     problem_text: context.problem?.message ?? "unknown error.",

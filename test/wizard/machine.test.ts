@@ -187,7 +187,9 @@ describe("extras and confirm", () => {
       signing_secret_hint: CREATED.signing_secret_hint,
       automation_pat_hint: CREATED.automation_pat_hint,
     });
-    expect(context.curlTest).toContain("AGENTRUNTIME_SIGNING_SECRET");
+    expect(describeStep("w-1", actor.getSnapshot()).card.curl_test).toContain(
+      "AGENTRUNTIME_SIGNING_SECRET",
+    );
     expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_SECRET);
     expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_PAT);
   });

@@ -93,6 +93,27 @@ describe("the wizard's answers over MCP", () => {
     );
   });
 
+  it("gives the model the step, what to say and the same legal answers, leaving the card to the UI", async () => {
+    const mcp = await connect(sandbox);
+    const result = await mcp.call("start_inbound_webhook_wizard", {
+      workflow_id: sandbox.shopify.id,
+    });
+    const structured = view(result);
+    const read = JSON.parse(textOf(result)) as {
+      step: string;
+      say: string;
+      card?: unknown;
+      answers: { action: string; options?: { value: string }[] }[];
+    };
+    expect(read.step).toBe(structured.step);
+    expect(read.say).toBe(structured.say);
+    expect(read.card).toBeUndefined();
+    expect(read.answers.map((a) => a.action)).toEqual(structured.answers.map((a) => a.action));
+    expect(read.answers[0]?.options?.map((o) => o.value)).toEqual(
+      structured.answers[0]?.options?.map((o) => o.value),
+    );
+  });
+
   it("never lists finish before the secret page was opened, and its refusal says why", async () => {
     const mcp = await connect(sandbox);
     let step = view(
