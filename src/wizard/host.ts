@@ -34,10 +34,21 @@ async function api<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof AgentRuntimeError)
-      throw new WizardActorError(error.code, cleanLine(error.message, 400));
+      throw new WizardActorError(
+        error.code,
+        PERSON_WORDS[error.code] ?? cleanLine(error.message, 400),
+      );
     throw error;
   }
 }
+
+/** What a person is told about a refused PAT, instead of the API's field names. */
+const PERSON_WORDS: Readonly<Record<string, string>> = {
+  pat_mismatch:
+    "AgentRuntime refused the pasted PAT: it is not the PAT of the chosen API key. Paste that key's pat_… token, or choose the key it belongs to.",
+  pat_secret_not_in_vault:
+    "This API key's PAT is not in Vault (or its Vault copy is out of date), so it has to be pasted once for this setup.",
+};
 
 function workflowChoice(workflow: Workflow): WorkflowChoice {
   return {

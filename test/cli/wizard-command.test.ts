@@ -341,6 +341,8 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
       { expect: "nothing was created" },
     ]);
     expect(screen).not.toMatch(/Created the inbound webhook|: done/);
+    expect(screen).toContain("AgentRuntime refused the pasted PAT");
+    expect(screen).not.toContain("automation_bearer");
     expect(screen).not.toContain(wrong);
   }, 60_000);
 
