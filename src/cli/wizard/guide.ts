@@ -80,12 +80,6 @@ export class Guide {
     return describeStep(this.id, this.snapshot);
   }
 
-  /** A line of progress: a prompt log in a terminal, stderr in scripts. */
-  say(line: string): void {
-    if (this.interactive) ui.log.info(line);
-    else this.io.stderr.write(`${line}\n`);
-  }
-
   /** A problem: a warning in a terminal, stderr in scripts. */
   warn(line: string): void {
     if (this.interactive) ui.log.warn(line);

@@ -148,14 +148,20 @@ async function signedTest(guide: Guide): Promise<void> {
   if (guide.interactive) showDelivery(test);
 }
 
-function runNote(run: NonNullable<TestDelivery["run"]>): string {
-  const steps = run.steps.map((step) => `  ${step.name}: ${step.output}`).join("\n");
-  return `Run ${run.id}: ${run.status}\nInput the workflow received:\n${JSON.stringify(run.input, null, 2)}\n\nSteps:\n${steps}${run.error ? `\n${run.error}` : ""}`;
+/** A run as the person reads it: the input the workflow received and what each step did. */
+function runNote(
+  run: { id: string; status: string; input: unknown; error: string | null },
+  steps: string[],
+): string {
+  const lines = steps.map((step) => `  ${step}`).join("\n");
+  return `Run ${run.id}: ${run.status}\nInput the workflow received:\n${JSON.stringify(run.input, null, 2)}\n\nSteps:\n${lines}${run.error ? `\n${run.error}` : ""}`;
 }
 
 function showDelivery(test: TestDelivery): void {
-  if (test.run) ui.note(runNote(test.run), "The run");
-  else ui.log.error(`AgentRuntime answered ${test.status} ${test.code ?? ""}`);
+  if (test.run) {
+    const steps = test.run.steps.map((step) => `${step.name}: ${step.output}`);
+    ui.note(runNote(test.run, steps), "The run");
+  } else ui.log.error(`AgentRuntime answered ${test.status} ${test.code ?? ""}`);
 }
 
 /** The person's own test as it arrived: accepted with its run, or rejected with the fix. */
@@ -173,11 +179,7 @@ export function showTestReport(guide: Guide): void {
   }
   if (test.accepted && test.run) {
     ui.log.success(`Your test request was accepted (${test.status}).`);
-    const steps = test.run.steps.map((step) => `  ${step}`).join("\n");
-    ui.note(
-      `Run ${test.run.id}: ${test.run.status}\nInput the workflow received:\n${JSON.stringify(test.run.input, null, 2)}\n\nSteps:\n${steps}${test.run.error ? `\n${test.run.error}` : ""}`,
-      "The run",
-    );
+    ui.note(runNote(test.run, test.run.steps), "The run");
     return;
   }
   ui.log.error(`Your test request was rejected: ${test.status} ${test.reason}.`);
