@@ -80,7 +80,7 @@ export async function handOver(guide: Guide, _view: StepView): Promise<void> {
   const choice = await choose("What next?", [
     {
       value: "wait",
-      label: "Wait for my own curl test (run it from another terminal; up to 45 s)",
+      label: "Wait for my own curl test (up to 45 s)",
     },
     ...(canSign ? [{ value: "send", label: "Send a signed test request now" }] : []),
     { value: "finish", label: "Finish" },

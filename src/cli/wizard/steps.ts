@@ -226,23 +226,20 @@ async function askExtras(guide: Guide, view: StepView) {
     { back: offersBack(view), initial: current.use_run_setup_defaults ? "yes" : "no" },
   );
   if (merge === BACK) return BACK;
-  const fixed = await typeIn(
-    "Input fields to fix for every run: key=value, comma separated; empty for none",
-    {
-      initial: Object.entries(current.trigger_payload)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(","),
-      back: true,
-      validate: (value) => {
-        try {
-          parseTriggerPayload(value);
-          return undefined;
-        } catch {
-          return "Write key=value pairs separated by commas, or leave it empty for none.";
-        }
-      },
+  const fixed = await typeIn("Input fields to fix for every run (a=1,b=2; empty for none)", {
+    initial: Object.entries(current.trigger_payload)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(","),
+    back: true,
+    validate: (value) => {
+      try {
+        parseTriggerPayload(value);
+        return undefined;
+      } catch {
+        return "Write key=value pairs separated by commas, or leave it empty for none.";
+      }
     },
-  );
+  });
   if (fixed === BACK) return BACK;
   return { use_run_setup_defaults: merge === "yes", trigger_payload: parseTriggerPayload(fixed) };
 }
