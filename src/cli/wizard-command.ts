@@ -9,6 +9,7 @@ import { backendFlags, defaultDataDir, UsageError } from "./args.js";
 import { type Backend, openBackend } from "./backend.js";
 import { answersGiven, parseWizardFlags } from "./wizard/flags.js";
 import { Guide, GuideStop, type Io, stopWords } from "./wizard/guide.js";
+import { watchArrivals } from "./wizard/hand-over.js";
 import { STEP_HANDLERS } from "./wizard/steps.js";
 import { choose, Interrupted } from "./wizard/terminal.js";
 
@@ -187,7 +188,7 @@ async function finished(
   if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   else if (guide.interactive) {
     ui.outro(`"${subscription.name}" is ready. Senders POST to the ingress URL above.`);
-    if (backend.embedded) await keepSandboxRunning(backend.embedded.url, io);
+    if (backend.embedded) await keepSandboxRunning(guide, backend.embedded.url);
   } else {
     io.stdout.write(`Created "${subscription.name}": ${current.ingress_url}\n`);
   }
@@ -202,18 +203,19 @@ function stopped(guide: Guide | undefined, io: Io, interactive: boolean): number
   return 130;
 }
 
-/** The embedded sandbox lives in this process; keep it up so the curl test can be run. */
-async function keepSandboxRunning(url: string, io: Io): Promise<void> {
-  io.stdout.write(
-    `\nThe embedded sandbox keeps running at ${url} so you can run the curl test from another terminal.\nPress Ctrl+C to stop it.\n`,
+/** The embedded sandbox lives in this process; keep it up (showing arrivals) until Ctrl+C. */
+async function keepSandboxRunning(guide: Guide, url: string): Promise<void> {
+  guide.io.stdout.write(
+    `\nThe embedded sandbox keeps running at ${url} so you can run the curl test from another terminal; each request that reaches the webhook is shown here.\nPress Ctrl+C to stop it.\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  const stopped = new AbortController();
+  const stop = () => stopped.abort();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    await watchArrivals(guide, stopped.signal);
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

@@ -512,4 +512,43 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     expect(screen).not.toContain("to sign the test request");
     expect(screen).not.toContain(sandbox.legacyKey.pat);
   }, 60_000);
+
+  it("keeps the embedded sandbox up after the setup and shows each request as it arrives", async () => {
+    // The demo data of this folder (and its PATs) are the embedded sandbox's, once it reopens it.
+    const dir = tempDir();
+    const seeded = await startTestSandbox({ dir });
+    const pat = seeded.vaultKey.pat;
+    await seeded.close();
+    const { screen, exit } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}embedded-hook\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "\\n(whsec_[A-Za-z0-9_-]{43})\\n", save: "SECRET" },
+        { expect: CURL_BLOCK, save: "CURL" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "Press Ctrl\\+C to stop it" },
+        { shell: `AGENTRUNTIME_SIGNING_SECRET="$SECRET" AGENTRUNTIME_PAT=${pat} bash -c "$CURL"` },
+        { expect: "Your test request was accepted" },
+        { expect: "Input the workflow received" },
+        { send: "\u0003" },
+      ],
+      {
+        args: ["--sandbox-db", join(dir, "sandbox.db"), "--wizard-db", join(dir, "wizards.db")],
+        env: { AGENTRUNTIME_API_URL: "", AGENTRUNTIME_TOKEN: "" },
+      },
+    );
+    expect(screen).toContain("each request that reaches the webhook is shown here");
+    expect(exit).toBe("0");
+  }, 90_000);
 }, 120_000);

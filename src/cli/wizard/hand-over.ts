@@ -1,7 +1,10 @@
 import * as ui from "@clack/prompts";
+import { waitForNextDelivery } from "../../client/deliveries.js";
 import { senderSample } from "../../contract/workflow-input.js";
+import { deliveryReport } from "../../text/delivery-fixes.js";
 import { curlTestFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
+import type { TestReport } from "../../wizard/types.js";
 import { sendTestDelivery, type TestDelivery } from "../test-delivery.js";
 import type { Guide } from "./guide.js";
 import { ask, choose, printCopyable } from "./terminal.js";
@@ -173,6 +176,31 @@ export function showTestReport(guide: Guide): void {
     guide.warn(`The test could not be watched: ${context.problem?.message ?? "unknown error"}`);
     return;
   }
+  showReport(guide, test);
+}
+
+/**
+ * While the embedded sandbox is kept up after the setup, every request that reaches the
+ * webhook is shown as it arrives, until `signal` (Ctrl+C) ends the wait.
+ */
+export async function watchArrivals(guide: Guide, signal: AbortSignal): Promise<void> {
+  const subscription = guide.snapshot.context.subscription;
+  if (!subscription) return;
+  let afterId: string | undefined = guide.snapshot.context.lastDeliveryId ?? undefined;
+  while (!signal.aborted) {
+    const next = await waitForNextDelivery(guide.deps.backend.client, subscription.id, {
+      afterId,
+      timeoutMs: 60_000,
+      signal,
+    }).catch(() => null);
+    if (signal.aborted) return;
+    if (!next) continue;
+    afterId = next.delivery.id;
+    showReport(guide, deliveryReport(next.delivery, next.run));
+  }
+}
+
+function showReport(guide: Guide, test: TestReport): void {
   if (test.timed_out) {
     guide.warn("No test request arrived in time.");
     return;
