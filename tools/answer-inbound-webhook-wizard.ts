@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
+import { answerOf, wizardRefusalHint, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/steps.js";
 
 export const answerInboundWebhookWizard = defineTool({
@@ -23,6 +23,7 @@ export const answerInboundWebhookWizard = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
+  refusalHint: wizardRefusalHint,
   async run(args, context) {
     const wizards = await wizardsOf(context);
     const event = eventFor(args.action, args);

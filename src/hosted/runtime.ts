@@ -7,7 +7,7 @@ import { type SecretDelivery, type ToolDefinition, ToolFailure } from "../mcp/to
 import { McpWizards, type WizardOutcome } from "../mcp/wizards.js";
 import type { Sealer } from "../store/seal.js";
 import type { PageRow, SharedStore } from "../store/store.js";
-import { stepOf } from "../wizard/steps.js";
+import { stepOf } from "../wizard/machine.js";
 import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { ownerOf } from "./identity.js";

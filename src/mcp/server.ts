@@ -157,6 +157,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
     const raw = request.params.arguments ?? {};
     const leaked = secretPaths(raw);
     if (leaked.length > 0) {
+      const hint = (await tool.refusalHint?.(raw, deps.wizards).catch(() => "")) ?? "";
       return failed(
         new ToolFailure(
           "secret_in_arguments",
@@ -164,7 +165,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
             tools.some((listed) => listed.name === "start_inbound_webhook_wizard")
               ? "; a PAT the backend lacks is pasted on the guided setup's one-time page."
               : "."
-          }`,
+          }${hint ? ` ${hint}` : ""}`,
         ),
       );
     }

@@ -55,6 +55,8 @@ export interface ToolDefinition<
   input: Input;
   output: Output;
   annotations: ToolAnnotations;
+  /** Added to a refusal of secret-shaped arguments, e.g. a wizard step's legal answers. */
+  refusalHint?(args: Record<string, unknown>, wizards: ToolContext["wizards"]): Promise<string>;
   run(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,

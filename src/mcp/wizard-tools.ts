@@ -28,6 +28,20 @@ function legalAnswers(view: StepView): string {
     .join(", ");
 }
 
+/**
+ * For an answer refused before it reached the wizard (a secret-shaped value): where the
+ * wizard stays and its legal answers, so a refusal always says what may be answered.
+ */
+export async function wizardRefusalHint(
+  args: Record<string, unknown>,
+  wizards: ToolContext["wizards"],
+): Promise<string> {
+  if (!wizards || typeof args.wizard_id !== "string") return "";
+  const outcome = await (await wizards()).get(args.wizard_id);
+  if (outcome.kind !== "view") return "";
+  return `The wizard stays at step ${outcome.view.step}. Legal answers: ${legalAnswers(outcome.view)}.`;
+}
+
 /** Why a refused answer was refused, as precisely as the step allows. */
 function refusalReason(view: StepView, action: WizardAction, value: string | undefined): string {
   const offered = view.answers.find((answer) => answer.action === action);
@@ -38,16 +52,72 @@ function refusalReason(view: StepView, action: WizardAction, value: string | und
     return `${action} is not an answer at step ${view.step}.`;
   }
   if (action === "set_name") {
+    const free = offered.options?.[0]?.value;
+    const instead = free ? ` A free name: ${free}.` : "";
     const parsed = SubscriptionName.safeParse(value ?? "");
-    if (!parsed.success) return `value: ${parsed.error.issues[0]?.message ?? "invalid name"}.`;
-    if (value && looksLikeSecret(value)) return "value looks like a secret and cannot be a name.";
-    return "value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored).";
+    if (!parsed.success)
+      return `value: ${parsed.error.issues[0]?.message ?? "invalid name"}.${instead}`;
+    if (value && looksLikeSecret(value))
+      return `value looks like a secret and cannot be a name.${instead}`;
+    return `value is already the name of an inbound webhook on this workflow; pick another (letter case is ignored).${instead}`;
   }
   if (offered.options && !offered.options.some((option) => option.value === value)) {
     return "value must be one of the listed option values.";
   }
   if (action === "set_extras") return `the extras break the rules: ${offered.rules ?? ""}.`;
   return `${action} cannot be answered right now.`;
+}
+
+/** Steps where the model hands the curl test to the person; before them it is on the reveal page. */
+const CURL_STEPS: readonly string[] = ["handingOver", "testReported", "done"];
+
+/**
+ * What the model reads: the step, what to say, the legal answers and the page to send the
+ * person to. The card (answers so far, hints, the curl test) is for the host's UI and stays
+ * in the structured result; the curl test is read only where the model must hand it over.
+ */
+export function modelText(view: StepView): string {
+  const { card, answers, paste_url, reveal_url, status, ...rest } = view;
+  const keyOptions = answers.find((answer) => answer.action === "choose_api_key")?.options;
+  return JSON.stringify({
+    ...rest,
+    ...(status !== "active" ? { status } : {}),
+    answers: answers.map(({ action, label, rules, options }) => ({
+      action,
+      // back and cancel say what they do; set_name's rules are in `say`
+      ...(SELF_EXPLAINING.includes(action) ? {} : { label }),
+      ...(rules && action !== "set_name" ? { rules } : {}),
+      ...(options
+        ? {
+            options:
+              action === "paste_instead" && sameOptions(options, keyOptions)
+                ? "the same as choose_api_key"
+                : options.map(({ value, label: name, detail }) => ({
+                    value,
+                    ...(name !== value ? { label: name } : {}),
+                    ...(detail && detail !== "suggested" ? { detail } : {}),
+                  })),
+          }
+        : {}),
+    })),
+    ...(paste_url ? { paste_url } : {}),
+    ...(reveal_url ? { reveal_url } : {}),
+    ...(card.curl_test && CURL_STEPS.includes(view.step)
+      ? { card: { curl_test: card.curl_test } }
+      : {}),
+  });
+}
+
+const SELF_EXPLAINING: readonly string[] = ["back", "cancel"];
+
+type Options = NonNullable<StepView["answers"][number]["options"]>;
+
+function sameOptions(options: Options, other: Options | undefined): boolean {
+  return (
+    other !== undefined &&
+    options.length === other.length &&
+    options.every((option, at) => option.value === other[at]?.value)
+  );
 }
 
 /** A wizard outcome as a tool answer: the step view, or a failure that lists the legal answers. */
@@ -82,10 +152,10 @@ export async function answerOf(
           ? "Open this private page to paste the PAT once. Never paste it into the chat."
           : "Open this private page to copy the signing secret. It is shown once.",
     });
-    if (opened)
-      return {
-        structured: { ...view, say: `The person's client has opened the page. ${view.say}` },
-      };
+    if (opened) {
+      const said = { ...view, say: `The person's client has opened the page. ${view.say}` };
+      return { structured: said, text: modelText(said) };
+    }
   }
-  return { structured: view };
+  return { structured: view, text: modelText(view) };
 }

@@ -1,7 +1,8 @@
 import type { AgentRuntimeClient } from "../client/client.js";
 import { patShapeProblem } from "../text/secrets.js";
 import { provideWizard } from "../wizard/host.js";
-import { type SendOutcome, stepOf, WizardService, type WizardSnapshot } from "../wizard/service.js";
+import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
+import { type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
@@ -24,11 +25,12 @@ export type WizardOutcome =
 export class McpWizards {
   readonly service: WizardService;
   readonly #pages: OneTimePages;
-  readonly #pasteLinks = new Map<string, { id: string; url: string }>();
+  readonly #pasteLinks = new Map<string, { id: string; url: string; apiKeyId: string }>();
   /** Called once when the person has used a page (to end a URL elicitation), by page id. */
   readonly #pageWatchers = new Map<string, () => void>();
   readonly #pats: MemoryVault;
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
+  readonly #client: AgentRuntimeClient;
 
   constructor(deps: {
     client: AgentRuntimeClient;
@@ -39,19 +41,22 @@ export class McpWizards {
   }) {
     this.#pages = deps.pages;
     this.#pats = deps.pats ?? new MemoryVault(VAULT_TTL_MS);
+    this.#client = deps.client;
     const machine = provideWizard({
       client: deps.client,
       pats: this.#pats,
       secrets: this.#secrets,
       reveal: async (input, secret) => {
+        const ingressUrl =
+          (await this.#currentIngressUrl(input.subscription.id)) ?? input.subscription.ingress_url;
         const page = await deps.pages.createReveal(
           {
             ...signingSecretPage({
               value: secret,
               webhookName: input.subscription.name,
-              ingressUrl: input.subscription.ingress_url,
+              ingressUrl,
               patHint: input.subscription.automation_pat_hint,
-              curl: input.curlTest,
+              curl: input.curlTest.replaceAll(input.subscription.ingress_url, ingressUrl),
             }),
             wizardId: input.wizardId,
           },
@@ -67,7 +72,10 @@ export class McpWizards {
       machine,
       store: deps.store,
       onStep: (id, snapshot) => {
-        if (stepOf(snapshot) === "pastingPat") void this.#ensurePastePage(id, snapshot);
+        const step = stepOf(snapshot);
+        if (step === "pastingPat") void this.#ensurePastePage(id, snapshot);
+        // A PAT pasted for one key must not travel with another the person picks instead.
+        if (step === "choosingKey") this.#pats.take(id);
       },
     });
   }
@@ -77,8 +85,9 @@ export class McpWizards {
     snapshot: WizardSnapshot,
   ): Promise<{ id: string; url: string }> {
     const existing = this.#pasteLinks.get(id);
-    if (existing && this.#pages.isLive(existing.id)) return existing;
     const key = snapshot.context.apiKey;
+    if (existing && existing.apiKeyId === key?.id && this.#pages.isLive(existing.id))
+      return existing;
     const tail = key?.hint.slice(-4) ?? "";
     const page = await this.#pages.createPaste({
       wizardId: id,
@@ -101,7 +110,7 @@ export class McpWizards {
         this.#pageUsed(page.id);
       },
     });
-    const link = { id: page.id, url: page.url };
+    const link = { id: page.id, url: page.url, apiKeyId: key?.id ?? "" };
     this.#pasteLinks.set(id, link);
     return link;
   }
@@ -124,8 +133,22 @@ export class McpWizards {
     }
     const paste =
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
-    const view = describeStep(id, snapshot, { pasteUrl: paste?.url });
+    const subscriptionId = snapshot.context.subscription?.id;
+    const ingressUrl = subscriptionId ? await this.#currentIngressUrl(subscriptionId) : undefined;
+    const view = describeStep(id, snapshot, {
+      pasteUrl: paste?.url,
+      current: ingressUrl ? { ingressUrl } : undefined,
+    });
     return { kind: outcome.kind === "refused" ? "refused" : "view", view };
+  }
+
+  /** AgentRuntime's ingress URL for the webhook now; undefined when it cannot say. */
+  async #currentIngressUrl(subscriptionId: string): Promise<string | undefined> {
+    try {
+      return (await this.#client.inboundWebhooks.get(subscriptionId)).ingress_url;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs `onUsed` once the page with this id has been used. */

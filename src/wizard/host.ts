@@ -34,10 +34,21 @@ async function api<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof AgentRuntimeError)
-      throw new WizardActorError(error.code, cleanLine(error.message, 400));
+      throw new WizardActorError(
+        error.code,
+        PERSON_WORDS[error.code] ?? cleanLine(error.message, 400),
+      );
     throw error;
   }
 }
+
+/** What a person is told about a refused PAT, instead of the API's field names. */
+const PERSON_WORDS: Readonly<Record<string, string>> = {
+  pat_mismatch:
+    "AgentRuntime refused the pasted PAT: it is not the PAT of the chosen API key. Paste that key's pat_… token, or choose the key it belongs to.",
+  pat_secret_not_in_vault:
+    "This API key's PAT is not in Vault (or its Vault copy is out of date), so it has to be pasted once for this setup.",
+};
 
 function workflowChoice(workflow: Workflow): WorkflowChoice {
   return {
@@ -85,12 +96,59 @@ function createBody(input: CreateInput, bearer?: string) {
   };
 }
 
+/** Create, with the pasted PAT taken for this one request; the secret waits for its reveal. */
+function createSubscriptionActor(deps: WizardHostDeps) {
+  const { client, pats, secrets } = deps;
+  return fromPromise(async ({ input }: { input: CreateInput }) => {
+    // Taken before the call: the pasted PAT is used for this one request, whatever happens.
+    const bearer = input.pastePat ? pats.take(input.wizardId) : undefined;
+    if (input.pastePat && !bearer) {
+      throw new WizardActorError(
+        "pat_not_held",
+        "The pasted PAT is no longer held; paste it again.",
+      );
+    }
+    const answer = await api(() =>
+      client.inboundWebhooks.create(createBody(input, bearer), {
+        idempotencyKey: input.idempotencyKey,
+      }),
+    );
+    secrets.put(input.wizardId, answer.signing_secret);
+    return created(answer);
+  });
+}
+
+/** The secret for its one reveal; after a restart the same idempotent create replays it. */
+function prepareRevealActor(deps: WizardHostDeps) {
+  const { client, secrets } = deps;
+  return fromPromise(async ({ input }: { input: RevealInput }) => {
+    let secret = secrets.take(input.wizardId);
+    if (!secret && !input.pastePat) {
+      // After a restart the secret is gone from memory; the same idempotent create replays it.
+      secret = (
+        await api(() =>
+          client.inboundWebhooks.create(createBody(input), {
+            idempotencyKey: input.idempotencyKey,
+          }),
+        )
+      ).signing_secret;
+    }
+    if (!secret) {
+      throw new WizardActorError(
+        "secret_unavailable",
+        "The signing secret was lost before it was shown (the wizard restarted). Delete this webhook and create it again.",
+      );
+    }
+    return deps.reveal(input, secret);
+  });
+}
+
 /**
  * The wizard machine with its actors bound to an AgentRuntime client. Every actor is safe to
  * run again after a restore: reads are reads, and create carries the wizard's idempotency key.
  */
 export function provideWizard(deps: WizardHostDeps) {
-  const { client, pats, secrets } = deps;
+  const { client, pats } = deps;
   return wizardMachine.provide({
     guards: {
       patHeld: ({ context }) => pats.has(context.wizardId),
@@ -132,23 +190,7 @@ export function provideWizard(deps: WizardHostDeps) {
           }),
         ),
       ),
-      createSubscription: fromPromise(async ({ input }: { input: CreateInput }) => {
-        // Taken before the call: the pasted PAT is used for this one request, whatever happens.
-        const bearer = input.pastePat ? pats.take(input.wizardId) : undefined;
-        if (input.pastePat && !bearer) {
-          throw new WizardActorError(
-            "pat_not_held",
-            "The pasted PAT is no longer held; paste it again.",
-          );
-        }
-        const answer = await api(() =>
-          client.inboundWebhooks.create(createBody(input, bearer), {
-            idempotencyKey: input.idempotencyKey,
-          }),
-        );
-        secrets.put(input.wizardId, answer.signing_secret);
-        return created(answer);
-      }),
+      createSubscription: createSubscriptionActor(deps),
       waitForTest: fromPromise(
         async ({ input, signal }: { input: TestInput; signal: AbortSignal }) => {
           const next = await api(() =>
@@ -165,26 +207,7 @@ export function provideWizard(deps: WizardHostDeps) {
         const answer = await api(() => client.inboundWebhooks.sendTest(input.subscriptionId));
         return deliveryReport(answer.delivery, answer.run);
       }),
-      prepareReveal: fromPromise(async ({ input }: { input: RevealInput }) => {
-        let secret = secrets.take(input.wizardId);
-        if (!secret && !input.pastePat) {
-          // After a restart the secret is gone from memory; the same idempotent create replays it.
-          secret = (
-            await api(() =>
-              client.inboundWebhooks.create(createBody(input), {
-                idempotencyKey: input.idempotencyKey,
-              }),
-            )
-          ).signing_secret;
-        }
-        if (!secret) {
-          throw new WizardActorError(
-            "secret_unavailable",
-            "The signing secret was lost before it was shown (the wizard restarted). Delete this webhook and create it again.",
-          );
-        }
-        return deps.reveal(input, secret);
-      }),
+      prepareReveal: prepareRevealActor(deps),
     },
   });
 }

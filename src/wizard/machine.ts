@@ -1,4 +1,4 @@
-import { and, assign, fromPromise, not, setup } from "xstate";
+import { and, assign, fromPromise, not, type SnapshotFrom, type StateValue, setup } from "xstate";
 import { senderSample } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
 import { looksLikeSecret } from "../text/untrusted.js";
@@ -7,7 +7,6 @@ import {
   type CreatedSubscription,
   ExtrasAnswer,
   type RevealHandle,
-  type Scalar,
   SubscriptionName,
   type TestReport,
   type WizardExtras,
@@ -25,6 +24,7 @@ export interface WizardInput {
   allowPick: boolean;
 }
 
+/** Durable answers and hints only: where the wizard is and what it may do next live in states. */
 export interface WizardContext {
   wizardId: string;
   allowPick: boolean;
@@ -37,23 +37,22 @@ export interface WizardContext {
   nameSuggestions: string[];
   apiKeyOptions: ApiKeyChoice[];
   apiKey: ApiKeyChoice | null;
-  /** The person pastes the chosen key's PAT once (the key is not in the vault, or they prefer it). */
+  /** An answer, not a mode: the person pastes the key's PAT once (not in Vault, or preferred). */
   pastePat: boolean;
   extras: WizardExtras;
-  /** Set once the person has seen the summary: a later PAT paste returns to it. */
-  answersComplete: boolean;
   subscription: CreatedSubscription | null;
   reveal: RevealHandle | null;
-  secretRevealed: boolean;
+  /** A lasting outcome the hand-over must state: the secret was never shown. */
   secretLost: boolean;
-  curlTest: string | null;
   /** The last test request's outcome, and the delivery to wait after next time. */
   lastTest: TestReport | null;
   lastDeliveryId: string | null;
-  /** Which loading step to retry from `unavailable`. */
-  resume: "loadingWorkflow" | "loadingWorkflows" | "loadingNames" | "loadingKeys" | null;
   problem: WizardProblem | null;
 }
+
+/** The answers the confirm step lets a person change before anything is created. */
+export const EDITABLE_ANSWERS = ["name", "api_key", "extras"] as const;
+export type EditableAnswer = (typeof EDITABLE_ANSWERS)[number];
 
 export type WizardEvent =
   | { type: "PICK_WORKFLOW"; workflowId: string }
@@ -64,6 +63,8 @@ export type WizardEvent =
   | { type: "SET_EXTRAS"; extras: WizardExtras }
   | { type: "SKIP_EXTRAS" }
   | { type: "CONFIRM" }
+  /** At confirm: change one answer (an EditableAnswer; others are refused), then come back. */
+  | { type: "EDIT"; answer: string }
   | { type: "RETRY" }
   | { type: "BACK" }
   | { type: "CANCEL" }
@@ -95,19 +96,64 @@ export interface RevealInput extends CreateInput {
   curlTest: string;
 }
 
+/**
+ * Every step a host can meet, in the order a setup usually meets them. A step is a state at
+ * the step level; a step's sub-states (why it was entered) are modes, not steps.
+ */
+export const WIZARD_STEPS = [
+  "start",
+  "loadingWorkflow",
+  "loadingWorkflows",
+  "choosingWorkflow",
+  "loadingNames",
+  "naming",
+  "loadingKeys",
+  "noKeys",
+  "choosingKey",
+  "pastingPat",
+  "extras",
+  "confirming",
+  "createFailed",
+  "unavailable",
+  "creating",
+  "revealing",
+  "awaitingReveal",
+  "handingOver",
+  "waitingForTest",
+  "sendingTest",
+  "testReported",
+  "done",
+  "cancelled",
+] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+const isWizardStep = (key: string): key is WizardStep =>
+  (WIZARD_STEPS as readonly string[]).includes(key);
+
+/** The step a snapshot is at: the root's state, or the setup phase's, ignoring modes below. */
+export function stepOf(snapshot: { value: StateValue }): WizardStep {
+  let value = snapshot.value;
+  if (typeof value !== "string") {
+    const [key, inner] = Object.entries(value)[0] ?? [];
+    value = key === "setup" && inner !== undefined ? inner : (key ?? "");
+  }
+  const key = typeof value === "string" ? value : (Object.keys(value)[0] ?? "");
+  if (!isWizardStep(key)) throw new Error(`the wizard is at an unknown step (${key})`);
+  return key;
+}
+
 /** The documentation's answer when there is no saved workflow to subscribe. */
 export const OPEN_SAVED_WORKFLOW = "Open a saved workflow in Workflow Studio first.";
 
-const notImplemented = (name: string) =>
-  fromPromise<never, unknown>(async () => {
+/** A stand-in that fails loudly: every host provides the real actor. */
+const notProvided = <Output, Input>(name: string) =>
+  fromPromise<Output, Input>(async () => {
     throw new Error(`the wizard host did not provide the ${name} actor`);
   });
 
 const codeOf = (error: unknown): string =>
-  typeof error === "object" &&
-  error !== null &&
-  typeof (error as { code?: unknown }).code === "string"
-    ? (error as { code: string }).code
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
     : "unexpected";
 
 const problemOf = (error: unknown): WizardProblem => ({
@@ -144,11 +190,24 @@ export function suggestNames(
   return [...new Set(candidates)].filter((name) => !takenKeys.has(nameKey(name))).slice(0, 3);
 }
 
+/** Whether a name may be given: valid, not secret-shaped, and not taken (letter case ignored). */
+export function nameRefusal(
+  name: string,
+  taken: readonly string[],
+): "invalid" | "secret" | "taken" | null {
+  if (!SubscriptionName.safeParse(name).success) return "invalid";
+  if (looksLikeSecret(name)) return "secret";
+  return taken.map(nameKey).includes(nameKey(name)) ? "taken" : null;
+}
+
+const PAT_TROUBLE = ["pat_secret_not_in_vault", "pat_mismatch", "pat_not_held"];
+
 /**
  * The guided inbound-webhook setup. The machine, not a model, decides what comes next:
  * it cannot create without a saved workflow, a valid free name and a PAT, and it reveals
  * the signing secret at most once. Its context holds answers and hints, never a secret:
  * a pasted PAT and a new signing secret live with the host, outside any snapshot.
+ * States tagged `busy` run an actor; hosts wait them out before describing the step.
  */
 export const wizardMachine = setup({
   types: {
@@ -157,55 +216,37 @@ export const wizardMachine = setup({
     input: {} as WizardInput,
   },
   actors: {
-    loadWorkflow: notImplemented("loadWorkflow") as unknown as ReturnType<
-      typeof fromPromise<WorkflowChoice, { workflowId: string }>
-    >,
-    listWorkflows: notImplemented("listWorkflows") as unknown as ReturnType<
-      typeof fromPromise<WorkflowChoice[], Record<string, never>>
-    >,
-    listNames: notImplemented("listNames") as unknown as ReturnType<
-      typeof fromPromise<string[], { workflowId: string }>
-    >,
-    listApiKeys: notImplemented("listApiKeys") as unknown as ReturnType<
-      typeof fromPromise<ApiKeyChoice[], Record<string, never>>
-    >,
-    createSubscription: notImplemented("createSubscription") as unknown as ReturnType<
-      typeof fromPromise<CreatedSubscription, CreateInput>
-    >,
-    prepareReveal: notImplemented("prepareReveal") as unknown as ReturnType<
-      typeof fromPromise<RevealHandle, RevealInput>
-    >,
-    waitForTest: notImplemented("waitForTest") as unknown as ReturnType<
-      typeof fromPromise<TestReport, TestInput>
-    >,
-    sendTest: notImplemented("sendTest") as unknown as ReturnType<
-      typeof fromPromise<TestReport, TestInput>
-    >,
+    loadWorkflow: notProvided<WorkflowChoice, { workflowId: string }>("loadWorkflow"),
+    listWorkflows: notProvided<WorkflowChoice[], Record<string, never>>("listWorkflows"),
+    listNames: notProvided<string[], { workflowId: string }>("listNames"),
+    listApiKeys: notProvided<ApiKeyChoice[], Record<string, never>>("listApiKeys"),
+    createSubscription: notProvided<CreatedSubscription, CreateInput>("createSubscription"),
+    prepareReveal: notProvided<RevealHandle, RevealInput>("prepareReveal"),
+    waitForTest: notProvided<TestReport, TestInput>("waitForTest"),
+    sendTest: notProvided<TestReport, TestInput>("sendTest"),
   },
   guards: {
     /** Whether the host holds a pasted PAT for this wizard; hosts provide the real check. */
     patHeld: () => false,
     hasRequestedWorkflow: ({ context }) => context.requestedWorkflowId !== null,
     allowPick: ({ context }) => context.allowPick,
-    loadedWorkflowIsSaved: ({ event }) =>
-      (event as unknown as { output: WorkflowChoice }).output.status === "saved",
+    isSaved: (_, params: { workflow: WorkflowChoice }) => params.workflow.status === "saved",
     isKnownSavedWorkflow: ({ context, event }) =>
       event.type === "PICK_WORKFLOW" &&
       context.workflowOptions.some((w) => w.id === event.workflowId && w.status === "saved"),
     isValidFreeName: ({ context, event }) =>
-      event.type === "SET_NAME" &&
-      SubscriptionName.safeParse(event.name).success &&
-      !looksLikeSecret(event.name) &&
-      !context.takenNames.map(nameKey).includes(nameKey(event.name)),
+      event.type === "SET_NAME" && nameRefusal(event.name, context.takenNames) === null,
     isKnownKey: ({ context, event }) =>
       (event.type === "CHOOSE_KEY" || event.type === "PASTE_INSTEAD") &&
       context.apiKeyOptions.some((key) => key.id === event.apiKeyId),
     chosenKeyInVault: ({ context, event }) =>
       event.type === "CHOOSE_KEY" &&
       context.apiKeyOptions.some((key) => key.id === event.apiKeyId && key.in_vault),
-    hasKeys: ({ event }) => (event as unknown as { output: ApiKeyChoice[] }).output.length > 0,
+    isNotEmpty: (_, params: { items: readonly unknown[] }) => params.items.length > 0,
     validExtras: ({ event }) =>
       event.type === "SET_EXTRAS" && ExtrasAnswer.safeParse(event.extras).success,
+    editing: ({ event }, params: { answer: EditableAnswer }) =>
+      event.type === "EDIT" && event.answer === params.answer,
     needsPaste: ({ context }) => context.pastePat,
     readyToCreate: ({ context }) =>
       context.workflow?.status === "saved" &&
@@ -213,24 +254,35 @@ export const wizardMachine = setup({
       SubscriptionName.safeParse(context.name).success &&
       context.apiKey !== null &&
       context.subscription === null,
-    errorIs: ({ event }, codes: readonly string[]) =>
-      codes.includes(codeOf((event as unknown as { error: unknown }).error)),
-    resumeIs: ({ context }, step: WizardContext["resume"]) => context.resume === step,
-    notYetRevealed: ({ context }) => !context.secretRevealed,
+    errorIs: (_, params: { error: unknown; codes: readonly string[] }) =>
+      params.codes.includes(codeOf(params.error)),
     /** AgentRuntime can sign a test only as a sender whose PAT is in its vault. */
     canServerTest: ({ context }) => context.apiKey?.in_vault === true && !context.pastePat,
   },
   actions: {
     clearProblem: assign({ problem: null }),
-    noteTest: assign({
-      lastTest: ({ event }) => testReportOf((event as unknown as { output: TestReport }).output),
-      lastDeliveryId: ({ context, event }) =>
-        (event as unknown as { output: TestReport }).output.delivery_id ?? context.lastDeliveryId,
+    noteProblem: assign((_, params: { error: unknown }) => ({ problem: problemOf(params.error) })),
+    noteTest: assign(({ context }, params: { report: TestReport }) => ({
+      lastTest: testReportOf(params.report),
+      lastDeliveryId: params.report.delivery_id ?? context.lastDeliveryId,
       problem: null,
-    }),
-    noteProblem: assign({
-      problem: ({ event }) => problemOf((event as unknown as { error: unknown }).error),
-    }),
+    })),
+    chooseKey: assign(({ context, event }, params: { pastePat: boolean }) => ({
+      apiKey:
+        event.type === "CHOOSE_KEY" || event.type === "PASTE_INSTEAD"
+          ? (context.apiKeyOptions.find((k) => k.id === event.apiKeyId) ?? null)
+          : context.apiKey,
+      pastePat: params.pastePat,
+      problem: null,
+    })),
+    setName: assign(({ context, event }) => ({
+      name: event.type === "SET_NAME" ? event.name.trim() : context.name,
+      problem: null,
+    })),
+    setExtras: assign(({ context, event }) => ({
+      extras: event.type === "SET_EXTRAS" ? ExtrasAnswer.parse(event.extras) : context.extras,
+      problem: null,
+    })),
   },
 }).createMachine({
   id: "wizard",
@@ -248,15 +300,11 @@ export const wizardMachine = setup({
     apiKey: null,
     pastePat: false,
     extras: { use_run_setup_defaults: false, trigger_payload: {} },
-    answersComplete: false,
     subscription: null,
     reveal: null,
-    secretRevealed: false,
     secretLost: false,
-    curlTest: null,
     lastTest: null,
     lastDeliveryId: null,
-    resume: null,
     problem: null,
   }),
   initial: "setup",
@@ -264,7 +312,7 @@ export const wizardMachine = setup({
     setup: {
       initial: "start",
       on: {
-        CANCEL: { target: "cancelled", actions: assign({ problem: null }) },
+        CANCEL: { target: "cancelled", actions: "clearProblem" },
       },
       states: {
         start: {
@@ -278,13 +326,14 @@ export const wizardMachine = setup({
           ],
         },
         loadingWorkflow: {
+          tags: ["busy"],
           invoke: {
             id: "loadWorkflow",
             src: "loadWorkflow",
-            input: ({ context }) => ({ workflowId: context.requestedWorkflowId as string }),
+            input: ({ context }) => ({ workflowId: context.requestedWorkflowId ?? "" }),
             onDone: [
               {
-                guard: "loadedWorkflowIsSaved",
+                guard: { type: "isSaved", params: ({ event }) => ({ workflow: event.output }) },
                 target: "loadingNames",
                 actions: assign({
                   workflow: ({ event }) => workflowOf(event.output),
@@ -294,37 +343,34 @@ export const wizardMachine = setup({
               {
                 guard: "allowPick",
                 target: "loadingWorkflows",
-                actions: assign({
-                  problem: { code: "workflow_is_draft", message: OPEN_SAVED_WORKFLOW },
-                }),
+                actions: assign({ problem: ({ event }) => draftProblem(event.output) }),
               },
               {
                 target: "#wizard.cancelled",
-                actions: assign({
-                  problem: { code: "workflow_is_draft", message: OPEN_SAVED_WORKFLOW },
-                }),
+                actions: assign({ problem: ({ event }) => draftProblem(event.output) }),
               },
             ],
             onError: [
               {
-                guard: { type: "errorIs", params: ["workflow_not_found"] },
+                guard: {
+                  type: "errorIs",
+                  params: ({ event }) => ({ error: event.error, codes: ["workflow_not_found"] }),
+                },
                 target: "loadingWorkflows",
                 actions: assign({
                   problem: { code: "workflow_not_found", message: OPEN_SAVED_WORKFLOW },
                 }),
               },
               {
-                target: "unavailable",
-                actions: ["noteProblem", assign({ resume: "loadingWorkflow" })],
+                target: "unavailable.workflow",
+                actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
               },
             ],
           },
         },
         loadingWorkflows: {
-          always: {
-            guard: ({ context }) => !context.allowPick,
-            target: "#wizard.cancelled",
-          },
+          tags: ["busy"],
+          always: { guard: not("allowPick"), target: "#wizard.cancelled" },
           invoke: {
             id: "listWorkflows",
             src: "listWorkflows",
@@ -334,8 +380,8 @@ export const wizardMachine = setup({
               actions: assign({ workflowOptions: ({ event }) => event.output.map(workflowOf) }),
             },
             onError: {
-              target: "unavailable",
-              actions: ["noteProblem", assign({ resume: "loadingWorkflows" })],
+              target: "unavailable.workflows",
+              actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
             },
           },
         },
@@ -353,54 +399,70 @@ export const wizardMachine = setup({
           },
         },
         loadingNames: {
+          tags: ["busy"],
           invoke: {
             id: "listNames",
             src: "listNames",
-            input: ({ context }) => ({ workflowId: (context.workflow as WorkflowChoice).id }),
+            input: ({ context }) => ({ workflowId: context.workflow?.id ?? "" }),
             onDone: {
               target: "naming",
               actions: assign({
                 takenNames: ({ event }) => event.output,
                 nameSuggestions: ({ context, event }) =>
-                  suggestNames(
-                    (context.workflow as WorkflowChoice).name,
-                    context.sender,
-                    event.output,
-                  ),
+                  suggestNames(context.workflow?.name ?? "", context.sender, event.output),
               }),
             },
             onError: {
-              target: "unavailable",
-              actions: ["noteProblem", assign({ resume: "loadingNames" })],
+              target: "unavailable.names",
+              actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
             },
           },
         },
         naming: {
+          initial: "asking",
           on: {
-            SET_NAME: {
-              guard: "isValidFreeName",
-              target: "loadingKeys",
-              actions: assign({ name: ({ event }) => event.name.trim(), problem: null }),
-            },
             BACK: { guard: "allowPick", target: "loadingWorkflows", actions: "clearProblem" },
+          },
+          states: {
+            asking: {
+              on: {
+                SET_NAME: {
+                  guard: "isValidFreeName",
+                  target: "#wizard.setup.loadingKeys",
+                  actions: "setName",
+                },
+              },
+            },
+            /** Changing the name from the summary: the answer goes straight back to it. */
+            editing: {
+              on: {
+                SET_NAME: {
+                  guard: "isValidFreeName",
+                  target: "#wizard.setup.confirming",
+                  actions: "setName",
+                },
+                BACK: { target: "#wizard.setup.confirming", actions: "clearProblem" },
+              },
+            },
           },
         },
         loadingKeys: {
+          tags: ["busy"],
           invoke: {
             id: "listApiKeys",
             src: "listApiKeys",
             input: () => ({}),
             onDone: [
               {
-                guard: "hasKeys",
+                guard: { type: "isNotEmpty", params: ({ event }) => ({ items: event.output }) },
                 target: "choosingKey",
                 actions: assign({ apiKeyOptions: ({ event }) => event.output.map(apiKeyOf) }),
               },
               { target: "noKeys", actions: assign({ apiKeyOptions: [] }) },
             ],
             onError: {
-              target: "unavailable",
-              actions: ["noteProblem", assign({ resume: "loadingKeys" })],
+              target: "unavailable.keys",
+              actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
             },
           },
         },
@@ -411,72 +473,134 @@ export const wizardMachine = setup({
           },
         },
         choosingKey: {
+          initial: "asking",
           on: {
-            CHOOSE_KEY: [
-              {
-                guard: "chosenKeyInVault",
-                target: "extras",
-                actions: assign({
-                  apiKey: ({ context, event }) =>
-                    context.apiKeyOptions.find((k) => k.id === event.apiKeyId) ?? null,
-                  pastePat: false,
-                  problem: null,
-                }),
-              },
-              {
-                guard: "isKnownKey",
-                target: "pastingPat",
-                actions: assign({
-                  apiKey: ({ context, event }) =>
-                    context.apiKeyOptions.find((k) => k.id === event.apiKeyId) ?? null,
-                  pastePat: true,
-                  problem: null,
-                }),
-              },
-            ],
-            PASTE_INSTEAD: {
-              guard: "isKnownKey",
-              target: "pastingPat",
-              actions: assign({
-                apiKey: ({ context, event }) =>
-                  context.apiKeyOptions.find((k) => k.id === event.apiKeyId) ?? null,
-                pastePat: true,
-                problem: null,
-              }),
-            },
             BACK: { target: "naming", actions: "clearProblem" },
+          },
+          states: {
+            asking: {
+              on: {
+                CHOOSE_KEY: [
+                  {
+                    guard: "chosenKeyInVault",
+                    target: "#wizard.setup.extras",
+                    actions: { type: "chooseKey", params: { pastePat: false } },
+                  },
+                  {
+                    guard: "isKnownKey",
+                    target: "#wizard.setup.pastingPat",
+                    actions: { type: "chooseKey", params: { pastePat: true } },
+                  },
+                ],
+                PASTE_INSTEAD: {
+                  guard: "isKnownKey",
+                  target: "#wizard.setup.pastingPat",
+                  actions: { type: "chooseKey", params: { pastePat: true } },
+                },
+              },
+            },
+            /** Changing the key from the summary (or after a refused paste): back to the summary. */
+            editing: {
+              on: {
+                CHOOSE_KEY: [
+                  {
+                    guard: "chosenKeyInVault",
+                    target: "#wizard.setup.confirming",
+                    actions: { type: "chooseKey", params: { pastePat: false } },
+                  },
+                  {
+                    guard: "isKnownKey",
+                    target: "#wizard.setup.pastingPat.forSummary",
+                    actions: { type: "chooseKey", params: { pastePat: true } },
+                  },
+                ],
+                PASTE_INSTEAD: {
+                  guard: "isKnownKey",
+                  target: "#wizard.setup.pastingPat.forSummary",
+                  actions: { type: "chooseKey", params: { pastePat: true } },
+                },
+                BACK: { target: "#wizard.setup.confirming", actions: "clearProblem" },
+              },
+            },
           },
         },
         pastingPat: {
-          on: {
-            PAT_PASTED: { guard: "patHeld", target: "confirmingOrExtras", actions: "clearProblem" },
-            BACK: { target: "choosingKey", actions: "clearProblem" },
+          initial: "beforeExtras",
+          states: {
+            beforeExtras: {
+              on: {
+                PAT_PASTED: {
+                  guard: "patHeld",
+                  target: "#wizard.setup.extras",
+                  actions: "clearProblem",
+                },
+                BACK: { target: "#wizard.setup.choosingKey", actions: "clearProblem" },
+              },
+            },
+            /** The answers are complete (create or the summary asked for the paste): back to it. */
+            forSummary: {
+              on: {
+                PAT_PASTED: {
+                  guard: "patHeld",
+                  target: "#wizard.setup.confirming",
+                  actions: "clearProblem",
+                },
+                BACK: { target: "#wizard.setup.choosingKey.editing", actions: "clearProblem" },
+              },
+            },
           },
         },
-        confirmingOrExtras: {
-          // After a paste that create asked for, the answers are complete: back to the summary.
-          always: [
-            { guard: ({ context }) => context.answersComplete, target: "confirming" },
-            { target: "extras" },
-          ],
-        },
         extras: {
+          initial: "asking",
           on: {
-            SET_EXTRAS: {
-              guard: "validExtras",
-              target: "confirming",
-              actions: assign({ extras: ({ event }) => ExtrasAnswer.parse(event.extras) }),
+            BACK: { target: "choosingKey", actions: "clearProblem" },
+          },
+          states: {
+            asking: {
+              on: {
+                SET_EXTRAS: {
+                  guard: "validExtras",
+                  target: "#wizard.setup.confirming",
+                  actions: "setExtras",
+                },
+                SKIP_EXTRAS: { target: "#wizard.setup.confirming", actions: "clearProblem" },
+              },
             },
-            SKIP_EXTRAS: "confirming",
-            BACK: "choosingKey",
+            editing: {
+              on: {
+                SET_EXTRAS: {
+                  guard: "validExtras",
+                  target: "#wizard.setup.confirming",
+                  actions: "setExtras",
+                },
+                SKIP_EXTRAS: {
+                  target: "#wizard.setup.confirming",
+                  actions: assign({
+                    extras: { use_run_setup_defaults: false, trigger_payload: {} },
+                    problem: null,
+                  }),
+                },
+                BACK: { target: "#wizard.setup.confirming", actions: "clearProblem" },
+              },
+            },
           },
         },
         confirming: {
-          entry: assign({ answersComplete: true }),
           on: {
             CONFIRM: [
-              { guard: and(["needsPaste", not("patHeld")]), target: "pastingPat" },
+              { guard: and(["needsPaste", not("patHeld")]), target: "pastingPat.forSummary" },
               { guard: "readyToCreate", target: "#wizard.creating", actions: "clearProblem" },
+            ],
+            EDIT: [
+              { guard: { type: "editing", params: { answer: "name" } }, target: "naming.editing" },
+              {
+                guard: { type: "editing", params: { answer: "api_key" } },
+                target: "choosingKey.editing",
+              },
+              {
+                guard: { type: "editing", params: { answer: "extras" } },
+                target: "extras.editing",
+              },
             ],
             BACK: "extras",
           },
@@ -487,24 +611,25 @@ export const wizardMachine = setup({
             BACK: "confirming",
           },
         },
+        /** AgentRuntime could not answer; the sub-state is the load that RETRY runs again. */
         unavailable: {
-          on: {
-            RETRY: [
-              { guard: { type: "resumeIs", params: "loadingWorkflow" }, target: "loadingWorkflow" },
-              {
-                guard: { type: "resumeIs", params: "loadingWorkflows" },
-                target: "loadingWorkflows",
-              },
-              { guard: { type: "resumeIs", params: "loadingNames" }, target: "loadingNames" },
-              { guard: { type: "resumeIs", params: "loadingKeys" }, target: "loadingKeys" },
-            ],
+          initial: "workflow",
+          states: {
+            workflow: { on: { RETRY: "#wizard.setup.loadingWorkflow" } },
+            workflows: { on: { RETRY: "#wizard.setup.loadingWorkflows" } },
+            names: { on: { RETRY: "#wizard.setup.loadingNames" } },
+            keys: { on: { RETRY: "#wizard.setup.loadingKeys" } },
           },
         },
       },
     },
     creating: {
+      tags: ["busy"],
       // A restored snapshot lands here again; a pasted PAT does not survive a restart.
-      always: { guard: and(["needsPaste", not("patHeld")]), target: "#wizard.setup.pastingPat" },
+      always: {
+        guard: and(["needsPaste", not("patHeld")]),
+        target: "#wizard.setup.pastingPat.forSummary",
+      },
       invoke: {
         id: "createSubscription",
         src: "createSubscription",
@@ -514,17 +639,6 @@ export const wizardMachine = setup({
           actions: assign({
             // Field by field: whatever else a host's answer carries never enters the context.
             subscription: ({ event }) => createdOf(event.output),
-            curlTest: ({ context, event }) =>
-              buildCurlTemplate({
-                ingressUrl: event.output.ingress_url,
-                body: JSON.stringify(
-                  senderSample(
-                    context.workflow?.input_fields ?? [],
-                    context.workflow?.default_fields ?? [],
-                    context.extras,
-                  ),
-                ),
-              }),
             problem: null,
           }),
         },
@@ -532,59 +646,72 @@ export const wizardMachine = setup({
           {
             guard: {
               type: "errorIs",
-              params: ["pat_secret_not_in_vault", "pat_mismatch", "pat_not_held"],
+              params: ({ event }) => ({ error: event.error, codes: PAT_TROUBLE }),
             },
-            target: "#wizard.setup.pastingPat",
-            actions: ["noteProblem", assign({ pastePat: true })],
+            target: "#wizard.setup.pastingPat.forSummary",
+            actions: [
+              { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
+              assign({ pastePat: true }),
+            ],
           },
           {
-            guard: { type: "errorIs", params: ["name_taken"] },
+            guard: {
+              type: "errorIs",
+              params: ({ event }) => ({ error: event.error, codes: ["name_taken"] }),
+            },
             target: "#wizard.setup.loadingNames",
-            actions: "noteProblem",
+            actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
           },
           {
-            guard: { type: "errorIs", params: ["workflow_is_draft", "workflow_not_found"] },
+            guard: {
+              type: "errorIs",
+              params: ({ event }) => ({
+                error: event.error,
+                codes: ["workflow_is_draft", "workflow_not_found"],
+              }),
+            },
             target: "#wizard.setup.loadingWorkflows",
-            actions: "noteProblem",
+            actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
           },
           {
-            guard: { type: "errorIs", params: ["api_key_not_found"] },
+            guard: {
+              type: "errorIs",
+              params: ({ event }) => ({ error: event.error, codes: ["api_key_not_found"] }),
+            },
             target: "#wizard.setup.loadingKeys",
-            actions: "noteProblem",
+            actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
           },
-          { target: "#wizard.setup.createFailed", actions: "noteProblem" },
+          {
+            target: "#wizard.setup.createFailed",
+            actions: { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
+          },
         ],
       },
     },
     revealing: {
+      tags: ["busy"],
       invoke: {
         id: "prepareReveal",
         src: "prepareReveal",
-        input: ({ context }) => ({
-          ...createInputOf(context),
-          subscription: context.subscription as CreatedSubscription,
-          curlTest: context.curlTest as string,
-        }),
+        input: ({ context }) => revealInputOf(context),
         onDone: {
           target: "awaitingReveal",
           actions: assign({ reveal: ({ event }) => event.output }),
         },
-        onError: { target: "handingOver", actions: ["noteProblem", assign({ secretLost: true })] },
+        onError: {
+          target: "handingOver",
+          actions: [
+            { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
+            assign({ secretLost: true }),
+          ],
+        },
       },
     },
     awaitingReveal: {
       on: {
-        SECRET_REVEALED: {
-          guard: "notYetRevealed",
-          target: "handingOver",
-          actions: assign({ secretRevealed: true, reveal: null }),
-        },
+        SECRET_REVEALED: { target: "handingOver", actions: assign({ reveal: null }) },
         SECRET_LOST: { target: "handingOver", actions: assign({ secretLost: true, reveal: null }) },
-        REVEAL_AGAIN: {
-          guard: "notYetRevealed",
-          target: "revealing",
-          actions: assign({ reveal: null }),
-        },
+        REVEAL_AGAIN: { target: "revealing", actions: assign({ reveal: null }) },
       },
     },
     handingOver: {
@@ -595,21 +722,41 @@ export const wizardMachine = setup({
       },
     },
     waitingForTest: {
+      tags: ["busy"],
       invoke: {
         id: "waitForTest",
         src: "waitForTest",
         input: ({ context }) => testInputOf(context),
-        onDone: { target: "testReported", actions: "noteTest" },
-        onError: { target: "testReported", actions: ["noteProblem", assign({ lastTest: null })] },
+        onDone: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.output }) },
+        },
+        onError: {
+          target: "testReported",
+          actions: [
+            { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
+            assign({ lastTest: null }),
+          ],
+        },
       },
     },
     sendingTest: {
+      tags: ["busy"],
       invoke: {
         id: "sendTest",
         src: "sendTest",
         input: ({ context }) => testInputOf(context),
-        onDone: { target: "testReported", actions: "noteTest" },
-        onError: { target: "testReported", actions: ["noteProblem", assign({ lastTest: null })] },
+        onDone: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.output }) },
+        },
+        onError: {
+          target: "testReported",
+          actions: [
+            { type: "noteProblem", params: ({ event }) => ({ error: event.error }) },
+            assign({ lastTest: null }),
+          ],
+        },
       },
     },
     testReported: {
@@ -623,6 +770,52 @@ export const wizardMachine = setup({
     cancelled: { type: "final" },
   },
 });
+
+/** A snapshot of the wizard, whichever host provided its actors. */
+export type WizardSnapshot = SnapshotFrom<typeof wizardMachine>;
+
+/** Whether an actor is at work; callers wait until it is not before describing the step. */
+export const isBusy = (snapshot: Pick<WizardSnapshot, "hasTag">): boolean =>
+  snapshot.hasTag("busy");
+
+/** Whether the person has seen the signing secret: past the reveal, and it was not lost. */
+export function secretRevealed(snapshot: WizardSnapshot): boolean {
+  const step = stepOf(snapshot);
+  return (
+    snapshot.context.subscription !== null &&
+    !snapshot.context.secretLost &&
+    (step === "handingOver" ||
+      step === "waitingForTest" ||
+      step === "sendingTest" ||
+      step === "testReported" ||
+      step === "done")
+  );
+}
+
+/** The curl test for this setup's answers, sent to the given (current) ingress URL. */
+export function curlTestFor(
+  context: Pick<WizardContext, "workflow" | "extras">,
+  ingressUrl: string,
+): string {
+  return buildCurlTemplate({
+    ingressUrl,
+    body: JSON.stringify(
+      senderSample(
+        context.workflow?.input_fields ?? [],
+        context.workflow?.default_fields ?? [],
+        context.extras,
+      ),
+    ),
+  });
+}
+
+/** A draft workflow's problem names it, so the person knows which one to save. */
+function draftProblem(workflow: WorkflowChoice): WizardProblem {
+  return {
+    code: "workflow_is_draft",
+    message: `"${workflow.name}" is a draft. ${OPEN_SAVED_WORKFLOW}`,
+  };
+}
 
 function workflowOf(workflow: WorkflowChoice): WorkflowChoice {
   return {
@@ -651,7 +844,7 @@ function createdOf(subscription: CreatedSubscription): CreatedSubscription {
 
 function testInputOf(context: WizardContext): TestInput {
   return {
-    subscriptionId: (context.subscription as CreatedSubscription).id,
+    subscriptionId: context.subscription?.id ?? "",
     afterDeliveryId: context.lastDeliveryId,
   };
 }
@@ -680,13 +873,24 @@ function createInputOf(context: WizardContext): CreateInput {
     wizardId: context.wizardId,
     // One key per wizard: a create retried after a crash or a timeout replays the first answer.
     idempotencyKey: `wizard-${context.wizardId}`,
-    workflowId: (context.workflow as WorkflowChoice).id,
-    name: context.name as string,
-    apiKeyId: (context.apiKey as ApiKeyChoice).id,
+    // Create is entered only when readyToCreate held, so these are set.
+    workflowId: context.workflow?.id ?? "",
+    name: context.name ?? "",
+    apiKeyId: context.apiKey?.id ?? "",
     pastePat: context.pastePat,
     extras: context.extras,
   };
 }
 
+function revealInputOf(context: WizardContext): RevealInput {
+  const subscription = context.subscription;
+  if (!subscription) throw new Error("the wizard reached the reveal without a created webhook");
+  // Derived, not stored: the curl test follows the answers and the ingress URL it is given.
+  return {
+    ...createInputOf(context),
+    subscription,
+    curlTest: curlTestFor(context, subscription.ingress_url),
+  };
+}
+
 export type WizardMachine = typeof wizardMachine;
-export type { Scalar };

@@ -1,28 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
+import { type Actor, createActor, waitFor } from "xstate";
 import type { ProvidedWizard } from "./host.js";
-import type { WizardEvent, WizardInput } from "./machine.js";
-import { stepOf } from "./steps.js";
+import {
+  isBusy,
+  stepOf,
+  type WizardEvent,
+  type WizardInput,
+  type WizardSnapshot,
+} from "./machine.js";
 import type { WizardStore } from "./store.js";
-
-export { stepOf };
-
-export type WizardSnapshot = SnapshotFrom<ProvidedWizard>;
-
-/** States in which an actor is at work; callers wait them out before describing the step. */
-export const BUSY_STATES = [
-  "loadingWorkflow",
-  "loadingWorkflows",
-  "loadingNames",
-  "loadingKeys",
-  "creating",
-  "revealing",
-  "waitingForTest",
-  "sendingTest",
-] as const;
-
-const isBusy = (snapshot: WizardSnapshot) =>
-  (BUSY_STATES as readonly string[]).includes(stepOf(snapshot));
 
 export type SendOutcome =
   | { kind: "accepted"; snapshot: WizardSnapshot }
@@ -55,7 +41,7 @@ export class WizardService {
   }
 
   #watch(id: string, actor: Actor<ProvidedWizard>): Actor<ProvidedWizard> {
-    let lastStep = "";
+    let lastStep: string | undefined;
     actor.subscribe({
       next: (snapshot) => {
         this.#store.save(id, actor.getPersistedSnapshot());

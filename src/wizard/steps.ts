@@ -3,15 +3,17 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ScalarRecord } from "../contract/schemas.js";
 import { packageRoot } from "../package-root.js";
-import type { WizardContext, WizardEvent } from "./machine.js";
-import type { WizardSnapshot } from "./service.js";
-
-/** The name of the step a snapshot is at: its innermost state. */
-export function stepOf(snapshot: Pick<WizardSnapshot, "value">): string {
-  let value: unknown = snapshot.value;
-  while (value !== null && typeof value === "object") value = Object.values(value)[0];
-  return String(value);
-}
+import {
+  curlTestFor,
+  EDITABLE_ANSWERS,
+  type EditableAnswer,
+  secretRevealed,
+  stepOf,
+  type WizardContext,
+  type WizardEvent,
+  type WizardSnapshot,
+  type WizardStep,
+} from "./machine.js";
 
 /** The answers a person (or a model on their behalf) can give, by name. */
 export const WIZARD_ACTIONS = [
@@ -22,6 +24,7 @@ export const WIZARD_ACTIONS = [
   "set_extras",
   "skip_extras",
   "confirm",
+  "edit",
   "retry",
   "back",
   "cancel",
@@ -76,7 +79,7 @@ const NAME_RULES =
 const prompts = new Map<string, string>();
 
 /** The text of a step, from prompts/wizard/<step>.md. */
-export function promptFor(step: string): string {
+export function promptFor(step: WizardStep): string {
   let text = prompts.get(step);
   if (text === undefined) {
     text = readFileSync(join(packageRoot(), "prompts", "wizard", `${step}.md`), "utf8").trim();
@@ -120,6 +123,8 @@ export function eventFor(
       return { type: "SKIP_EXTRAS" };
     case "confirm":
       return { type: "CONFIRM" };
+    case "edit":
+      return { type: "EDIT", answer: value };
     case "retry":
       return { type: "RETRY" };
     case "back":
@@ -137,102 +142,154 @@ export function eventFor(
   }
 }
 
-function answersFor(step: string, context: WizardContext, snapshot: WizardSnapshot): StepAnswer[] {
-  const simple = (action: WizardAction, label: string, event: WizardEvent): StepAnswer[] =>
-    snapshot.can(event) ? [{ action, label }] : [];
-  const back = simple("back", "Go back one step", { type: "BACK" });
-  const cancel = simple("cancel", "Stop the setup", { type: "CANCEL" });
-  switch (step) {
-    case "choosingWorkflow":
-      return [
-        {
-          action: "pick_workflow",
-          label: "The workflow external events should start",
-          options: context.workflowOptions
-            .filter((w) => w.status === "saved")
-            .map((w) => ({ value: w.id, label: w.name })),
-        },
-        ...cancel,
-      ];
-    case "naming":
-      return [
-        {
-          action: "set_name",
-          label: "Name of the inbound webhook",
-          rules: NAME_RULES,
-          options: context.nameSuggestions.map((name) => ({
-            value: name,
-            label: name,
-            detail: "suggested",
-          })),
-        },
-        ...back,
-        ...cancel,
-      ];
-    case "noKeys":
-      return [{ action: "retry", label: "Look for API keys again" }, ...back, ...cancel];
-    case "choosingKey": {
-      const options = context.apiKeyOptions.map((key) => ({
+const EDIT_LABELS: Record<EditableAnswer, string> = {
+  name: "the name",
+  api_key: "the API key",
+  extras: "the extras",
+};
+
+/** An answer listed only when the machine takes its event now. */
+function offer(snapshot: WizardSnapshot, answer: StepAnswer, event: WizardEvent): StepAnswer[] {
+  return snapshot.can(event) ? [answer] : [];
+}
+
+/** Back and cancel, each where the step takes it. */
+function leave(snapshot: WizardSnapshot): StepAnswer[] {
+  return [
+    ...offer(snapshot, { action: "back", label: "Go back one step" }, { type: "BACK" }),
+    ...offer(snapshot, { action: "cancel", label: "Stop the setup" }, { type: "CANCEL" }),
+  ];
+}
+
+const retry = (snapshot: WizardSnapshot, label: string) =>
+  offer(snapshot, { action: "retry", label }, { type: "RETRY" });
+
+const none = (): StepAnswer[] => [];
+
+function keyAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  const options = (type: "CHOOSE_KEY" | "PASTE_INSTEAD") =>
+    snapshot.context.apiKeyOptions
+      .filter((key) => snapshot.can({ type, apiKeyId: key.id }))
+      .map((key) => ({
         value: key.id,
         label: key.name,
         detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
       }));
-      return [
-        { action: "choose_api_key", label: "The API key senders will use", options },
-        {
-          action: "paste_instead",
-          label: "Paste this key's PAT once instead of using Vault",
-          options,
-        },
-        ...back,
-        ...cancel,
-      ];
-    }
-    case "pastingPat":
-      return [
-        { action: "continue", label: "The person has pasted the PAT on the page" },
-        ...back,
-        ...cancel,
-      ];
-    case "extras":
-      return [
-        {
-          action: "set_extras",
-          label: "Set extras",
-          rules:
-            "use_run_setup_defaults: boolean; trigger_payload: up to 64-character keys with string (≤500), number, boolean or null values",
-        },
-        { action: "skip_extras", label: "No extras" },
-        ...back,
-        ...cancel,
-      ];
-    case "confirming":
-      return [{ action: "confirm", label: "Create the inbound webhook" }, ...back, ...cancel];
-    case "createFailed":
-      return [{ action: "retry", label: "Try creating again (safe)" }, ...back, ...cancel];
-    case "unavailable":
-      return [{ action: "retry", label: "Try again" }, ...cancel];
-    case "awaitingReveal":
-      return [
-        { action: "finish", label: "Finish: accepted once the person has opened reveal_url" },
-        { action: "continue", label: "Check whether the secret page was opened" },
-      ];
-    case "handingOver":
-    case "testReported":
-      return [
-        {
-          action: "wait_for_test",
-          label: "Wait for the person's own test request (up to 45 s) and report it",
-        },
-        ...simple("send_test", "Let AgentRuntime sign and send a test request", {
-          type: "SEND_TEST",
-        }),
-        { action: "finish", label: "Finish" },
-      ];
-    default:
-      return [];
-  }
+  return [
+    {
+      action: "choose_api_key",
+      label: "The API key senders will use",
+      options: options("CHOOSE_KEY"),
+    },
+    {
+      action: "paste_instead",
+      label: "Paste this key's PAT once instead of using Vault",
+      options: options("PASTE_INSTEAD"),
+    },
+    ...leave(snapshot),
+  ];
 }
+
+function confirmAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  const edits = EDITABLE_ANSWERS.filter((answer) => snapshot.can({ type: "EDIT", answer }));
+  return [
+    { action: "confirm", label: "Create the inbound webhook" },
+    ...(edits.length
+      ? [
+          {
+            action: "edit" as const,
+            label: "Change one answer, then come back here",
+            options: edits.map((answer) => ({
+              value: answer,
+              label: `Change ${EDIT_LABELS[answer]}`,
+            })),
+          },
+        ]
+      : []),
+    ...leave(snapshot),
+  ];
+}
+
+function testAnswers(snapshot: WizardSnapshot): StepAnswer[] {
+  return [
+    {
+      action: "wait_for_test",
+      label: "Wait for the person's own test request (up to 45 s) and report it",
+    },
+    ...offer(
+      snapshot,
+      { action: "send_test", label: "Let AgentRuntime sign and send a test request" },
+      { type: "SEND_TEST" },
+    ),
+    { action: "finish", label: "Finish" },
+  ];
+}
+
+/**
+ * The answers each step accepts right now; an answer the machine would refuse is never
+ * listed. A table by step, so a new step is a type error here until it says its answers.
+ */
+const STEP_ANSWERS: Record<WizardStep, (snapshot: WizardSnapshot) => StepAnswer[]> = {
+  start: none,
+  loadingWorkflow: none,
+  loadingWorkflows: none,
+  choosingWorkflow: (snapshot) => [
+    {
+      action: "pick_workflow",
+      label: "The workflow external events should start",
+      options: snapshot.context.workflowOptions
+        .filter((w) => snapshot.can({ type: "PICK_WORKFLOW", workflowId: w.id }))
+        .map((w) => ({ value: w.id, label: w.name })),
+    },
+    ...leave(snapshot),
+  ],
+  loadingNames: none,
+  naming: (snapshot) => [
+    {
+      action: "set_name",
+      label: "Name of the inbound webhook",
+      rules: NAME_RULES,
+      options: snapshot.context.nameSuggestions
+        .filter((name) => snapshot.can({ type: "SET_NAME", name }))
+        .map((name) => ({ value: name, label: name, detail: "suggested" })),
+    },
+    ...leave(snapshot),
+  ],
+  loadingKeys: none,
+  noKeys: (snapshot) => [...retry(snapshot, "Look for API keys again"), ...leave(snapshot)],
+  choosingKey: keyAnswers,
+  pastingPat: (snapshot) => [
+    { action: "continue", label: "The person has pasted the PAT on the page" },
+    ...leave(snapshot),
+  ],
+  extras: (snapshot) => [
+    {
+      action: "set_extras",
+      label: "Set extras",
+      rules:
+        "use_run_setup_defaults: boolean; trigger_payload: up to 64-character keys with string (≤500), number, boolean or null values",
+    },
+    { action: "skip_extras", label: "No extras" },
+    ...leave(snapshot),
+  ],
+  confirming: confirmAnswers,
+  createFailed: (snapshot) => [...retry(snapshot, "Try creating again (safe)"), ...leave(snapshot)],
+  unavailable: (snapshot) => [...retry(snapshot, "Try again"), ...leave(snapshot)],
+  creating: none,
+  revealing: none,
+  awaitingReveal: () => [
+    {
+      action: "continue",
+      label: "Check whether the person has opened reveal_url; finish is offered once they have",
+    },
+  ],
+  handingOver: testAnswers,
+  waitingForTest: none,
+  sendingTest: none,
+  testReported: testAnswers,
+  done: none,
+  cancelled: none,
+};
 
 /** The last test's outcome in one sentence for the prompt; the card carries the details. */
 function testSentence(context: WizardContext): string {
@@ -252,17 +309,22 @@ function tail(hint: string | undefined): string {
 /**
  * What a host shows for the current step: the text to say, the legal answers, and the
  * card data. Built from the snapshot (answers and hints only), so it never holds a secret.
+ * `current.ingressUrl` is AgentRuntime's answer now: what a person is handed comes from it,
+ * since the address stored at create may belong to a sandbox that has since moved.
  */
 export function describeStep(
   wizardId: string,
   snapshot: WizardSnapshot,
-  links: { pasteUrl?: string | undefined } = {},
+  links: { pasteUrl?: string | undefined; current?: { ingressUrl: string } | undefined } = {},
 ): StepView {
-  const context = snapshot.context as WizardContext;
+  const context = snapshot.context;
   const step = stepOf(snapshot);
   const problem = context.problem ? `${context.problem.message} ` : "";
   const reveal = context.reveal?.kind === "page" ? context.reveal : null;
-  const subscription = context.subscription;
+  const stored = context.subscription;
+  const subscription =
+    stored && links.current ? { ...stored, ingress_url: links.current.ingressUrl } : stored;
+  const curlTest = subscription ? curlTestFor(context, subscription.ingress_url) : null;
   const say = render(promptFor(step), {
     problem,
     problem_text: context.problem?.message ?? "unknown error.",
@@ -296,18 +358,18 @@ export function describeStep(
       : null,
     ingress_url: subscription?.ingress_url ?? null,
     signing_secret_hint: subscription?.signing_secret_hint ?? null,
-    secret_revealed: context.secretRevealed,
+    secret_revealed: secretRevealed(snapshot),
   };
   return {
     wizard_id: wizardId,
     step,
     status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
     say,
-    answers: snapshot.status === "active" ? answersFor(step, context, snapshot) : [],
+    answers: snapshot.status === "active" ? STEP_ANSWERS[step](snapshot) : [],
     card: {
       title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
       fields,
-      ...(context.curlTest ? { curl_test: context.curlTest } : {}),
+      ...(curlTest ? { curl_test: curlTest } : {}),
       ...(context.lastTest ? { test: { ...context.lastTest } } : {}),
     },
     paste_url: step === "pastingPat" ? (links.pasteUrl ?? null) : null,

@@ -1,53 +1,54 @@
 import { z } from "zod";
-import { SubscriptionName } from "../contract/schemas.js";
+import { ApiKey, Subscription, SubscriptionName, Workflow } from "../contract/schemas.js";
 import type { DeliveryReport } from "../text/delivery-fixes.js";
 
 /** A workflow as the wizard offers it. */
-export interface WorkflowChoice {
-  id: string;
-  name: string;
-  status: "saved" | "draft";
-  input_fields: string[];
+export const WorkflowChoice = Workflow.pick({ id: true, name: true, status: true }).extend({
+  input_fields: z.array(z.string()),
   /** Fields the workflow's saved run setup defaults fill in. */
-  default_fields: string[];
-}
+  default_fields: z.array(z.string()),
+});
+export type WorkflowChoice = z.infer<typeof WorkflowChoice>;
 
 /** An API key (PAT) as the wizard offers it: never its secret. */
-export interface ApiKeyChoice {
-  id: string;
-  name: string;
-  hint: string;
-  in_vault: boolean;
-}
+export const ApiKeyChoice = ApiKey.pick({ id: true, name: true, hint: true, in_vault: true });
+export type ApiKeyChoice = z.infer<typeof ApiKeyChoice>;
 
-export type Scalar = string | number | boolean | null;
+/** A value a fixed input field may hold. */
+export const Scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+export type Scalar = z.infer<typeof Scalar>;
 
-export interface WizardExtras {
-  use_run_setup_defaults: boolean;
-  trigger_payload: Record<string, Scalar>;
-}
+/** The extras the wizard asks for: stricter than the contract's, since a person types them. */
+export const ExtrasAnswer = z.strictObject({
+  use_run_setup_defaults: z.boolean(),
+  trigger_payload: z.record(z.string().min(1).max(64), Scalar),
+});
+export type WizardExtras = z.infer<typeof ExtrasAnswer>;
 
 /** What the wizard keeps of a created subscription: ids, URL and hints, never the secret. */
-export interface CreatedSubscription {
-  id: string;
-  name: string;
-  workflow_id: string;
-  ingress_url: string;
-  signing_secret_hint: string;
-  automation_pat_hint: string;
-}
+export const CreatedSubscription = Subscription.pick({
+  id: true,
+  name: true,
+  workflow_id: true,
+  ingress_url: true,
+  signing_secret_hint: true,
+  automation_pat_hint: true,
+});
+export type CreatedSubscription = z.infer<typeof CreatedSubscription>;
 
 /** Where the person sees the signing secret once: a one-time page, or this terminal. */
-export type RevealHandle = { kind: "page"; url: string; expires_at: string } | { kind: "local" };
+export const RevealHandle = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("page"), url: z.string(), expires_at: z.string() }),
+  z.object({ kind: z.literal("local") }),
+]);
+export type RevealHandle = z.infer<typeof RevealHandle>;
 
 /** What happened to a test request: the person's own, or one AgentRuntime signed. */
 export type TestReport = DeliveryReport;
 
 /** A failure to show the person: a stable code and a sentence. */
-export interface WizardProblem {
-  code: string;
-  message: string;
-}
+export const WizardProblem = z.object({ code: z.string(), message: z.string() });
+export type WizardProblem = z.infer<typeof WizardProblem>;
 
 /** Errors the wizard's actors throw so the machine can route on `code`. */
 export class WizardActorError extends Error {
@@ -59,13 +60,5 @@ export class WizardActorError extends Error {
     this.name = "WizardActorError";
   }
 }
-
-export const ExtrasAnswer = z.strictObject({
-  use_run_setup_defaults: z.boolean(),
-  trigger_payload: z.record(
-    z.string().min(1).max(64),
-    z.union([z.string().max(500), z.number(), z.boolean(), z.null()]),
-  ),
-});
 
 export { SubscriptionName };

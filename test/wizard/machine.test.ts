@@ -1,8 +1,15 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createActor, waitFor } from "xstate";
-import { OPEN_SAVED_WORKFLOW, suggestNames, wizardMachine } from "../../src/wizard/machine.js";
-import { BUSY_STATES, stepOf } from "../../src/wizard/service.js";
+import {
+  isBusy,
+  OPEN_SAVED_WORKFLOW,
+  secretRevealed,
+  stepOf,
+  suggestNames,
+  WIZARD_STEPS,
+  wizardMachine,
+} from "../../src/wizard/machine.js";
 import { describeStep } from "../../src/wizard/steps.js";
 import { WizardActorError } from "../../src/wizard/types.js";
 import {
@@ -17,7 +24,7 @@ import {
 } from "./fixtures.js";
 
 async function settle(actor: ReturnType<typeof start>) {
-  return waitFor(actor, (s) => !(BUSY_STATES as readonly string[]).includes(stepOf(s)));
+  return waitFor(actor, (s) => !isBusy(s));
 }
 
 function start(
@@ -59,10 +66,10 @@ describe("taking the workflow context", () => {
     expect(snapshot.context.workflow).toEqual(SAVED);
   });
 
-  it("answers a draft with the documentation's sentence and offers saved workflows", async () => {
+  it("answers a draft with the documentation's sentence, naming the draft, and offers saved workflows", async () => {
     const snapshot = await settle(start(machineWith(), { workflowId: DRAFT.id }));
     expect(stepOf(snapshot)).toBe("choosingWorkflow");
-    expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+    expect(snapshot.context.problem?.message).toBe(`"Draft" is a draft. ${OPEN_SAVED_WORKFLOW}`);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: DRAFT.id })).toBe(false);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: "nope" })).toBe(false);
     expect(snapshot.can({ type: "PICK_WORKFLOW", workflowId: SAVED.id })).toBe(true);
@@ -80,7 +87,7 @@ describe("taking the workflow context", () => {
     for (const workflowId of [DRAFT.id, undefined]) {
       const snapshot = await settle(start(machineWith(), { workflowId, allowPick: false }));
       expect(snapshot.value).toBe("cancelled");
-      expect(snapshot.context.problem?.message).toBe(OPEN_SAVED_WORKFLOW);
+      expect(snapshot.context.problem?.message).toMatch(new RegExp(`${OPEN_SAVED_WORKFLOW}$`));
       expect(describeStep("w-1", snapshot).say).toContain(OPEN_SAVED_WORKFLOW);
     }
   });
@@ -180,7 +187,9 @@ describe("extras and confirm", () => {
       signing_secret_hint: CREATED.signing_secret_hint,
       automation_pat_hint: CREATED.automation_pat_hint,
     });
-    expect(context.curlTest).toContain("AGENTRUNTIME_SIGNING_SECRET");
+    expect(describeStep("w-1", actor.getSnapshot()).card.curl_test).toContain(
+      "AGENTRUNTIME_SIGNING_SECRET",
+    );
     expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_SECRET);
     expect(JSON.stringify(actor.getPersistedSnapshot())).not.toContain(PLANTED_PAT);
   });
@@ -238,7 +247,7 @@ describe("extras and confirm", () => {
 describe("reveal and hand-over", () => {
   it("reveals once, then hands over the curl test and finishes", async () => {
     const actor = await walkTo("handingOver");
-    expect(actor.getSnapshot().context.secretRevealed).toBe(true);
+    expect(secretRevealed(actor.getSnapshot())).toBe(true);
     expect(actor.getSnapshot().can({ type: "SECRET_REVEALED" })).toBe(false);
     actor.send({ type: "FINISH" });
     expect(actor.getSnapshot().value).toBe("done");
@@ -299,17 +308,90 @@ describe("the last step: a test request", () => {
 });
 
 describe("prompts", () => {
-  it("has one prompt file per state, and no file for a state that does not exist", () => {
-    const leaves: string[] = [];
-    const visit = (node: { key: string; states: Record<string, unknown> }) => {
-      const children = Object.values(node.states) as (typeof node)[];
-      if (children.length === 0) leaves.push(node.key);
-      for (const child of children) visit(child);
-    };
-    visit(wizardMachine.root as never);
+  it("has one prompt file per step, and the steps are exactly the machine's step-level states", () => {
+    const root = wizardMachine.root;
+    const setupPhase = root.states.setup;
+    const stepLevel = [
+      ...Object.keys(root.states).filter((key) => key !== "setup"),
+      ...Object.keys(setupPhase?.states ?? {}),
+    ];
+    expect([...stepLevel].sort()).toEqual([...WIZARD_STEPS].sort());
     const files = readdirSync(new URL("../../prompts/wizard", import.meta.url)).map((f) =>
       f.replace(/\.md$/, ""),
     );
-    expect(files.sort()).toEqual(leaves.sort());
+    expect(files.sort()).toEqual([...WIZARD_STEPS].sort());
+  });
+});
+
+describe("back and edit", () => {
+  it("goes back one step from every question after the first", async () => {
+    const actor = start(machineWith(), { sender: "Shopify", workflowId: undefined });
+    await settle(actor);
+    expect(stepOf(actor.getSnapshot())).toBe("choosingWorkflow");
+    expect(actor.getSnapshot().can({ type: "BACK" })).toBe(false);
+    actor.send({ type: "PICK_WORKFLOW", workflowId: SAVED.id });
+    await settle(actor);
+    actor.send({ type: "SET_NAME", name: "shopify-orders" });
+    await settle(actor);
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: VAULT_KEY.id });
+    actor.send({ type: "SKIP_EXTRAS" });
+    const backwards: string[] = [];
+    while (actor.getSnapshot().can({ type: "BACK" })) {
+      actor.send({ type: "BACK" });
+      backwards.push(stepOf(await settle(actor)));
+    }
+    expect(backwards).toEqual(["extras", "choosingKey", "naming", "choosingWorkflow"]);
+  });
+
+  it("changes one answer at confirm and returns to confirm, keeping the others", async () => {
+    const actor = await walkTo("confirming");
+    actor.send({ type: "EDIT", answer: "name" });
+    expect(stepOf(actor.getSnapshot())).toBe("naming");
+    actor.send({ type: "SET_NAME", name: "renamed" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    actor.send({ type: "EDIT", answer: "extras" });
+    actor.send({
+      type: "SET_EXTRAS",
+      extras: { use_run_setup_defaults: true, trigger_payload: { a: 1 } },
+    });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    actor.send({ type: "EDIT", answer: "api_key" });
+    expect(stepOf(actor.getSnapshot())).toBe("choosingKey");
+    actor.send({ type: "BACK" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    const context = actor.getSnapshot().context;
+    expect(context).toMatchObject({
+      name: "renamed",
+      apiKey: VAULT_KEY,
+      extras: { use_run_setup_defaults: true, trigger_payload: { a: 1 } },
+    });
+    expect(actor.getSnapshot().can({ type: "EDIT", answer: "workflow" })).toBe(false);
+    expect(actor.getSnapshot().can({ type: "EDIT", answer: "nonsense" })).toBe(false);
+  });
+
+  it("sends a key changed at confirm to its paste when it is not in the vault, then back to confirm", async () => {
+    let held = false;
+    const actor = await walkTo("confirming", machineWith({ patHeld: () => held }));
+    actor.send({ type: "EDIT", answer: "api_key" });
+    actor.send({ type: "CHOOSE_KEY", apiKeyId: LEGACY_KEY.id });
+    expect(stepOf(actor.getSnapshot())).toBe("pastingPat");
+    held = true;
+    actor.send({ type: "PAT_PASTED" });
+    expect(stepOf(actor.getSnapshot())).toBe("confirming");
+    expect(actor.getSnapshot().context.pastePat).toBe(true);
+  });
+
+  it("lists at confirm exactly the answers it takes, with edit's options", async () => {
+    const view = describeStep("w-1", (await walkTo("confirming")).getSnapshot());
+    expect(view.answers.map((a) => a.action)).toEqual(["confirm", "edit", "back", "cancel"]);
+    expect(view.answers[1]?.options?.map((o) => o.value)).toEqual(["name", "api_key", "extras"]);
+  });
+
+  it("never lists finish before the person has opened the secret page", async () => {
+    const snapshot = (await walkTo("awaitingReveal")).getSnapshot();
+    const actions = describeStep("w-1", snapshot).answers.map((a) => a.action);
+    expect(snapshot.can({ type: "FINISH" })).toBe(false);
+    expect(actions).not.toContain("finish");
+    expect(actions).toEqual(["continue"]);
   });
 });
