@@ -103,6 +103,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX retired_secrets_by_subscription ON retired_secrets (subscription_id);
   `,
+  // 3: an index for every list filter, newest first, so lists hold at 100k rows.
+  `
+  CREATE INDEX workflows_by_project ON workflows (project_id, seq);
+  CREATE INDEX api_keys_by_project ON api_keys (project_id, seq);
+  CREATE INDEX subscriptions_by_project ON subscriptions (project_id, seq);
+  CREATE INDEX subscriptions_by_workflow ON subscriptions (workflow_id, seq);
+  CREATE INDEX runs_by_project ON runs (project_id, seq);
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

@@ -9,6 +9,7 @@ import {
   WorkflowStep,
 } from "../contract/schemas.js";
 import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-writer.js";
+import { LIST_QUERIES, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM } from "./list-queries.js";
 import { migrate } from "./migrations.js";
 import { ApiProblem } from "./problems.js";
 import type { SecretBox } from "./secrets.js";
@@ -93,10 +94,6 @@ interface RunRow {
   error: string | null;
   created_at: string;
 }
-
-const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.automation_pat_id, k.hint AS pat_hint,
-  s.signing_secret_hint, s.extras, s.enabled, s.previous_secret_expires_at, s.created_at, s.updated_at`;
-const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
 
 /** Cursors are opaque to callers: the sequence number of the last row they saw. */
 function encodeCursor(seq: number): string {
@@ -234,8 +231,7 @@ export class SandboxStore {
 
   listWorkflows(projectId: string, limit: number, cursor?: string): Page<Workflow> {
     return this.#page<WorkflowRow & { seq: number }, Workflow>(
-      `SELECT seq, id, name, status, run_setup_defaults, steps FROM workflows
-       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      LIST_QUERIES.workflows,
       { projectId },
       limit,
       cursor,
@@ -254,8 +250,7 @@ export class SandboxStore {
 
   listApiKeys(projectId: string, limit: number, cursor?: string): Page<ApiKey> {
     return this.#page<ApiKeyRow, ApiKey>(
-      `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at FROM api_keys
-       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      LIST_QUERIES.apiKeys,
       { projectId },
       limit,
       cursor,
@@ -335,10 +330,10 @@ export class SandboxStore {
     cursor?: string,
   ): Page<Subscription> {
     return this.#page<SubscriptionRow & { seq: number }, Subscription>(
-      `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM}
-       WHERE s.project_id = @projectId AND (@workflowId IS NULL OR s.workflow_id = @workflowId)
-         AND s.seq < @before ORDER BY s.seq DESC LIMIT @take`,
-      { projectId, workflowId: filter.workflowId ?? null },
+      filter.workflowId === undefined
+        ? LIST_QUERIES.subscriptions
+        : LIST_QUERIES.subscriptionsOfWorkflow,
+      { projectId, workflowId: filter.workflowId },
       limit,
       cursor,
       (row) => this.#subscription(row),
@@ -514,16 +509,8 @@ export class SandboxStore {
     cursor?: string,
   ): Page<Run> {
     return this.#page<RunRow & { seq: number }, Run>(
-      `SELECT seq, id, workflow_id, subscription_id, status, start_params, steps, error, created_at
-       FROM runs WHERE project_id = @projectId
-         AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
-         AND (@workflowId IS NULL OR workflow_id = @workflowId)
-         AND seq < @before ORDER BY seq DESC LIMIT @take`,
-      {
-        projectId,
-        subscriptionId: filter.subscriptionId ?? null,
-        workflowId: filter.workflowId ?? null,
-      },
+      runsQuery(filter),
+      { projectId, subscriptionId: filter.subscriptionId, workflowId: filter.workflowId },
       limit,
       cursor,
       (row) => this.#run(row),
@@ -547,9 +534,7 @@ export class SandboxStore {
 
   listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
     return this.#page<Delivery & { seq: number }, Delivery>(
-      `SELECT seq, id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
-       FROM deliveries WHERE subscription_id = @subscriptionId AND seq < @before
-       ORDER BY seq DESC LIMIT @take`,
+      LIST_QUERIES.deliveries,
       { subscriptionId },
       limit,
       cursor,
@@ -597,6 +582,19 @@ function apiKeyFromRow(row: ApiKeyRow): ApiKey {
     in_vault: row.in_vault === 1,
     created_at: row.created_at,
   };
+}
+
+/** The runs query for the filters given: each combination has its own index. */
+function runsQuery(filter: {
+  subscriptionId?: string | undefined;
+  workflowId?: string | undefined;
+}) {
+  if (filter.subscriptionId === undefined) {
+    return filter.workflowId === undefined ? LIST_QUERIES.runs : LIST_QUERIES.runsOfWorkflow;
+  }
+  return filter.workflowId === undefined
+    ? LIST_QUERIES.runsOfSubscription
+    : LIST_QUERIES.runsOfSubscriptionAndWorkflow;
 }
 
 /** Names are unique per workflow regardless of letter case ("Shopify" and "shopify" clash). */
