@@ -1,45 +1,13 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Run } from "../contract/schemas.js";
-import type { NewDelivery } from "./store.js";
-
-/** The two rows an ingress attempt writes: always a delivery, and a run when accepted. */
-export const INSERT_RUN = `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, steps, error, created_at)
-  VALUES (@id, @project_id, @workflow_id, @subscription_id, @status, @start_params, @steps, @error, @created_at)`;
-export const INSERT_DELIVERY = `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
-  VALUES (@id, @subscription_id, @received_at, @status, @outcome, @reason, @run_id, @body_sha256, @body_bytes)`;
-
-export interface RunRecord {
-  id: string;
-  project_id: string;
-  workflow_id: string;
-  subscription_id: string;
-  status: Run["status"];
-  start_params: string;
-  steps: string;
-  error: string | null;
-  created_at: string;
-}
-
-export interface IngressRecord {
-  run: RunRecord | null;
-  delivery: NewDelivery;
-}
-
-/** A run as its row; `input` is not stored because it is `start_params.trigger_payload`. */
-export function runRecord(projectId: string, run: Run): RunRecord {
-  return {
-    id: run.id,
-    project_id: projectId,
-    workflow_id: run.workflow_id,
-    subscription_id: run.subscription_id,
-    status: run.status,
-    start_params: JSON.stringify(run.start_params),
-    steps: JSON.stringify(run.steps),
-    error: run.error,
-    created_at: run.created_at,
-  };
-}
+import type {
+  IngressRecord,
+  WriterReply,
+  WriterRequest,
+  WriterThreadData,
+} from "./ingress-rows.js";
 
 /** Writes a batch, each record in its own savepoint; answers a failure message or null per record. */
 export type IngressSink = (records: IngressRecord[]) => Promise<(string | null)[]>;
@@ -105,56 +73,28 @@ export class IngressWriter {
   }
 }
 
-// A CommonJS script because eval workers are scripts; the SQL comes in through workerData.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma("busy_timeout = 5000");
-db.pragma("synchronous = NORMAL");
-db.pragma("wal_autocheckpoint = 0");
-const insertRun = db.prepare(workerData.insertRun);
-const insertDelivery = db.prepare(workerData.insertDelivery);
-const one = db.transaction((record) => {
-  if (record.run) insertRun.run(record.run);
-  insertDelivery.run(record.delivery);
-});
-const batch = db.transaction((records) =>
-  records.map((record) => {
-    try { one(record); return null; } catch (error) { return String((error && error.message) || error); }
-  }),
-);
-const checkpoint = () => { try { db.pragma("wal_checkpoint(PASSIVE)"); } catch { /* busy: next time */ } };
-const timer = setInterval(checkpoint, workerData.checkpointMs);
-parentPort.on("message", (message) => {
-  if (message.type === "close") {
-    clearInterval(timer);
-    db.close();
-    parentPort.postMessage({ type: "closed" });
-    return;
-  }
-  let failures;
-  try { failures = batch(message.records); }
-  catch (error) { failures = message.records.map(() => String((error && error.message) || error)); }
-  parentPort.postMessage({ type: "written", id: message.id, failures });
-});
-`;
+/**
+ * The writer thread: its compiled file beside this one, or (when this module runs from
+ * source, as under vitest) a one-line script that loads the source through tsx.
+ */
+function startWriterThread(workerData: WriterThreadData): Worker {
+  const compiled = new URL("./ingress-worker.js", import.meta.url);
+  if (existsSync(compiled)) return new Worker(compiled, { workerData });
+  const tsx = createRequire(import.meta.url).resolve("tsx/cjs/api");
+  const source = fileURLToPath(new URL("./ingress-worker.ts", import.meta.url));
+  const [tsxPath, sourcePath] = [JSON.stringify(tsx), JSON.stringify(source)];
+  return new Worker(`require(${tsxPath}).require(${sourcePath}, ${sourcePath});`, {
+    eval: true,
+    workerData,
+  });
+}
 
 /**
  * An ingress writer whose SQLite work, WAL checkpoints included, runs on its own thread
  * and connection, so the request thread spends its time on HTTP, signatures and JSON.
  */
 export function workerIngressWriter(path: string, checkpointMs = 500): IngressWriter {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      path,
-      checkpointMs,
-      insertRun: INSERT_RUN,
-      insertDelivery: INSERT_DELIVERY,
-      driver: createRequire(import.meta.url).resolve("better-sqlite3"),
-    },
-  });
+  const worker = startWriterThread({ path, checkpointMs });
   const waiting = new Map<
     number,
     { resolve: (f: (string | null)[]) => void; reject: (e: Error) => void }
@@ -162,12 +102,16 @@ export function workerIngressWriter(path: string, checkpointMs = 500): IngressWr
   let nextId = 0;
   let broken: Error | undefined;
   let closed: (() => void) | undefined;
-  worker.on("message", (message: { type: string; id: number; failures: (string | null)[] }) => {
-    if (message.type === "closed") closed?.();
-    const entry = waiting.get(message.id);
-    if (message.type !== "written" || !entry) return;
+  const send = (message: WriterRequest) => worker.postMessage(message);
+  worker.on("message", (message: WriterReply) => {
+    if (message.type === "closed") {
+      closed?.();
+      return;
+    }
+    const pending = waiting.get(message.id);
+    if (!pending) return;
     waiting.delete(message.id);
-    entry.resolve(message.failures);
+    pending.resolve(message.failures);
   });
   const fail = (error: Error) => {
     broken = error;
@@ -183,13 +127,13 @@ export function workerIngressWriter(path: string, checkpointMs = 500): IngressWr
         if (broken) return reject(broken);
         const id = nextId++;
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ type: "write", id, records });
+        send({ type: "write", id, records });
       }),
     () =>
       new Promise<void>((resolve) => {
         if (broken) return resolve();
         closed = resolve;
-        worker.postMessage({ type: "close" });
+        send({ type: "close" });
       }).then(() => worker.terminate().then(() => {})),
   );
 }

@@ -11,7 +11,8 @@ import {
   sendJson,
   sendProblem,
 } from "./http.js";
-import { type IngressWriter, runRecord } from "./ingress-writer.js";
+import { runRecord } from "./ingress-rows.js";
+import type { IngressWriter } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
 import { hashToken, newId, sameDigest } from "./secrets.js";

@@ -8,7 +8,7 @@ import {
   type Workflow,
   WorkflowStep,
 } from "../contract/schemas.js";
-import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-writer.js";
+import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-rows.js";
 import { LIST_QUERIES, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM } from "./list-queries.js";
 import { migrate } from "./migrations.js";
 import { ApiProblem } from "./problems.js";
@@ -48,18 +48,6 @@ export interface NewSubscription {
   signing_secret_hint: string;
   extras: Extras;
   now: string;
-}
-
-export interface NewDelivery {
-  id: string;
-  subscription_id: string;
-  received_at: string;
-  status: number;
-  outcome: Delivery["outcome"];
-  reason: string | null;
-  run_id: string | null;
-  body_sha256: string | null;
-  body_bytes: number;
 }
 
 interface SubscriptionRow {

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { seedDatabase } from "../../src/sandbox/demo-data.js";
-import { type IngressRecord, runRecord } from "../../src/sandbox/ingress-writer.js";
+import { type IngressRecord, runRecord } from "../../src/sandbox/ingress-rows.js";
 import { executeRun } from "../../src/sandbox/runs.js";
 import { newId, SecretBox } from "../../src/sandbox/secrets.js";
 import { SandboxStore } from "../../src/sandbox/store.js";

@@ -1,5 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type IngressRecord, IngressWriter } from "../../src/sandbox/ingress-writer.js";
+import type { IngressRecord } from "../../src/sandbox/ingress-rows.js";
+import { IngressWriter, workerIngressWriter } from "../../src/sandbox/ingress-writer.js";
+import { SecretBox } from "../../src/sandbox/secrets.js";
+import { SandboxStore } from "../../src/sandbox/store.js";
+import { tempDir } from "../helpers/sandbox.js";
 
 const record = (id: string): IngressRecord => ({
   run: null,
@@ -78,5 +85,39 @@ describe("IngressWriter", () => {
     await closing;
     await written;
     expect(events).toEqual(["write 1", "sink closed"]);
+  });
+});
+
+describe("workerIngressWriter", () => {
+  it("writes on its own thread to the database file, and a duplicate fails alone", async () => {
+    const dir = tempDir("arw-writer-");
+    const path = join(dir, "sandbox.db");
+    const store = new SandboxStore({
+      path,
+      box: new SecretBox(randomBytes(32)),
+      ingressBase: () => "http://127.0.0.1:1",
+    });
+    const writer = workerIngressWriter(path, 10);
+    try {
+      const results = await Promise.allSettled([
+        writer.write(record("first")),
+        writer.write(record("second")),
+        writer.write(record("first")),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        "fulfilled",
+        "fulfilled",
+        "rejected",
+      ]);
+      expect(results[2]).toMatchObject({ reason: { message: /UNIQUE constraint failed/ } });
+      await writer.close();
+      await expect(writer.write(record("late"))).rejects.toThrow(/exited|closed/);
+      const stored = store.db.prepare("SELECT id FROM deliveries ORDER BY seq").all();
+      expect(stored).toEqual([{ id: "first" }, { id: "second" }]);
+    } finally {
+      await writer.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
