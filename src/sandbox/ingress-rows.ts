@@ -13,17 +13,21 @@ export interface NewDelivery {
   body_bytes: number;
 }
 
-/** A run row as ingress writes it, its JSON columns already serialised. */
+/**
+ * A run row as ingress writes it: the body as sent (its only copy) and the subscription's
+ * overlay, from which the store renders the run's input and steps when it is read.
+ */
 export interface RunRecord {
   id: string;
   project_id: string;
   workflow_id: string;
   subscription_id: string;
   status: Run["status"];
-  start_params: string;
-  steps: string;
   error: string | null;
   created_at: string;
+  payload: string;
+  /** A `TriggerOverlay` as JSON, or null when the subscription adds nothing. */
+  overlay: string | null;
 }
 
 /** The rows one ingress attempt writes: always a delivery, and a run when accepted. */
@@ -32,30 +36,42 @@ export interface IngressRecord {
   delivery: NewDelivery;
 }
 
-export const INSERT_RUN = `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, steps, error, created_at)
-  VALUES (@id, @project_id, @workflow_id, @subscription_id, @status, @start_params, @steps, @error, @created_at)`;
+// start_params and steps are the pre-4 layout, kept for rows written before it.
+export const INSERT_RUN = `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, steps, error, created_at, payload, overlay)
+  VALUES (@id, @project_id, @workflow_id, @subscription_id, @status, '', '', @error, @created_at, @payload, @overlay)`;
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
   VALUES (@id, @subscription_id, @received_at, @status, @outcome, @reason, @run_id, @body_sha256, @body_bytes)`;
 
-/** A run as its row; `input` is not stored because it is `start_params.trigger_payload`. */
-export function runRecord(projectId: string, run: Run): RunRecord {
+/** A run as its row, with the body text it was rendered from and its overlay's JSON. */
+export function runRecord(
+  projectId: string,
+  run: Run,
+  payload: string,
+  overlay: string | null,
+): RunRecord {
   return {
     id: run.id,
     project_id: projectId,
     workflow_id: run.workflow_id,
     subscription_id: run.subscription_id,
     status: run.status,
-    start_params: JSON.stringify(run.start_params),
-    steps: JSON.stringify(run.steps),
     error: run.error,
     created_at: run.created_at,
+    payload,
+    overlay,
   };
 }
 
-/** What the writer thread is started with. */
+/**
+ * What a thread of the ingress writer is started with: the writer inserts, the checkpointer
+ * copies the WAL into the database file every `checkpointMs` on a connection of its own.
+ */
 export interface WriterThreadData {
+  role: "writer" | "checkpointer";
   path: string;
   checkpointMs: number;
+  /** The size the WAL file is cut back to once it has been checkpointed. */
+  walLimitBytes: number;
 }
 
 /** A message to the writer thread. */

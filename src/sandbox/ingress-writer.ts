@@ -19,16 +19,16 @@ interface Pending {
 }
 
 /**
- * Group commit for ingress: records written within one turn of the event loop share one
- * transaction, so concurrent senders pay for one commit instead of one each. A request is
- * answered only once its records have committed.
+ * Group commit for ingress: one batch is written at a time, and every record that arrives
+ * meanwhile joins the next, so concurrent senders share one commit (and one fsync) instead
+ * of paying for one each. A request is answered only once its records have committed.
  */
 export class IngressWriter {
   readonly #sink: IngressSink;
   readonly #closeSink: () => Promise<void>;
   #pending: Pending[] = [];
   #scheduled: NodeJS.Immediate | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
+  #writing: Promise<void> | undefined;
 
   constructor(sink: IngressSink, closeSink: () => Promise<void> = async () => {}) {
     this.#sink = sink;
@@ -38,7 +38,7 @@ export class IngressWriter {
   write(record: IngressRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
-      this.#scheduled ??= setImmediate(() => this.#flush());
+      if (!this.#writing) this.#scheduled ??= setImmediate(() => this.#flush());
     });
   }
 
@@ -47,8 +47,11 @@ export class IngressWriter {
     this.#scheduled = undefined;
     const batch = this.#pending;
     this.#pending = [];
-    if (batch.length === 0) return;
-    const done = this.#sink(batch.map((item) => item.record)).then(
+    if (batch.length === 0 || this.#writing) {
+      this.#pending = batch.concat(this.#pending);
+      return;
+    }
+    this.#writing = this.#sink(batch.map((item) => item.record)).then(
       (failures) => {
         batch.forEach((item, index) => {
           const failure = failures[index];
@@ -61,15 +64,25 @@ export class IngressWriter {
           item.reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
-    this.#inFlight.add(done);
-    done.finally(() => this.#inFlight.delete(done));
+    this.#writing.finally(() => {
+      this.#writing = undefined;
+      this.#flush();
+    });
   }
 
-  /** Writes what is queued, waits for it, then closes the sink. */
-  async close(): Promise<void> {
-    this.#flush();
-    await Promise.all(this.#inFlight);
-    await this.#closeSink();
+  #closing: Promise<void> | undefined;
+
+  /** Writes what is queued, waits for it, then closes the sink (once, however often called). */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#flush();
+      while (this.#writing || this.#pending.length > 0) {
+        await this.#writing;
+        this.#flush();
+      }
+      await this.#closeSink();
+    })();
+    return this.#closing;
   }
 }
 
@@ -89,51 +102,73 @@ function startWriterThread(workerData: WriterThreadData): Worker {
   });
 }
 
+/** A thread of the writer, and a promise of its `closed` reply once asked to close. */
+function threadOf(data: WriterThreadData, onReply: (reply: WriterReply) => void) {
+  const worker = startWriterThread(data);
+  let closed: (() => void) | undefined;
+  worker.on("message", (reply: WriterReply) => {
+    if (reply.type === "closed") closed?.();
+    else onReply(reply);
+  });
+  return {
+    worker,
+    send: (message: WriterRequest) => worker.postMessage(message),
+    close: (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.once("exit", () => resolve());
+        worker.postMessage({ type: "close" } satisfies WriterRequest);
+      }).then(() => worker.terminate().then(() => {})),
+  };
+}
+
 /**
- * An ingress writer whose SQLite work, WAL checkpoints included, runs on its own thread
- * and connection, so the request thread spends its time on HTTP, signatures and JSON.
+ * An ingress writer whose SQLite work runs on its own thread and connection, and whose WAL
+ * checkpoints run on a third, so the request thread spends its time on HTTP, signatures and
+ * JSON and no commit waits behind a checkpoint.
  */
-export function workerIngressWriter(path: string, checkpointMs = 500): IngressWriter {
-  const worker = startWriterThread({ path, checkpointMs });
+export function workerIngressWriter(
+  path: string,
+  options: { checkpointMs?: number; walLimitBytes?: number } = {},
+): IngressWriter {
+  const data = {
+    path,
+    checkpointMs: options.checkpointMs ?? 200,
+    walLimitBytes: options.walLimitBytes ?? 64 * 1024 * 1024,
+  };
   const waiting = new Map<
     number,
     { resolve: (f: (string | null)[]) => void; reject: (e: Error) => void }
   >();
   let nextId = 0;
   let broken: Error | undefined;
-  let closed: (() => void) | undefined;
-  const send = (message: WriterRequest) => worker.postMessage(message);
-  worker.on("message", (message: WriterReply) => {
-    if (message.type === "closed") {
-      closed?.();
-      return;
-    }
-    const pending = waiting.get(message.id);
+  const writer = threadOf({ ...data, role: "writer" }, (reply) => {
+    if (reply.type !== "written") return;
+    const pending = waiting.get(reply.id);
     if (!pending) return;
-    waiting.delete(message.id);
-    pending.resolve(message.failures);
+    waiting.delete(reply.id);
+    pending.resolve(reply.failures);
   });
+  const checkpointer = threadOf({ ...data, role: "checkpointer" }, () => {});
   const fail = (error: Error) => {
     broken = error;
     for (const entry of waiting.values()) entry.reject(error);
     waiting.clear();
-    closed?.();
   };
-  worker.on("error", fail);
-  worker.on("exit", () => fail(broken ?? new Error("the ingress writer thread exited")));
+  writer.worker.on("error", fail);
+  writer.worker.on("exit", () => fail(broken ?? new Error("the ingress writer thread exited")));
+  // A failed checkpointer only lets the WAL grow; writes go on and close still works.
+  checkpointer.worker.on("error", () => {});
   return new IngressWriter(
     (records) =>
       new Promise((resolve, reject) => {
         if (broken) return reject(broken);
         const id = nextId++;
         waiting.set(id, { resolve, reject });
-        send({ type: "write", id, records });
+        writer.send({ type: "write", id, records });
       }),
-    () =>
-      new Promise<void>((resolve) => {
-        if (broken) return resolve();
-        closed = resolve;
-        send({ type: "close" });
-      }).then(() => worker.terminate().then(() => {})),
+    async () => {
+      await Promise.all([writer.close(), checkpointer.close()]);
+    },
   );
 }

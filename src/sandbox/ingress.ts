@@ -1,22 +1,14 @@
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
-import {
-  bearerToken,
-  closeAfterAnswer,
-  isJsonRequest,
-  parseJson,
-  readBody,
-  sendJson,
-  sendProblem,
-} from "./http.js";
+import { bearerToken, closeAfterAnswer, isJsonRequest, readBody, sendProblem } from "./http.js";
 import { runRecord } from "./ingress-rows.js";
 import type { IngressWriter } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
 import { hashToken, newId, sameDigest } from "./secrets.js";
-import type { SandboxStore } from "./store.js";
+import type { IngressTarget, SandboxStore } from "./store.js";
 
 const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
   missing:
@@ -42,7 +34,7 @@ export async function handleIngress(
 ): Promise<number> {
   const { store, writes } = deps;
   const receivedAt = deps.now().toISOString();
-  let bodySha: string | null = null;
+  let body: Buffer | undefined;
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
 
   const reject = async (problem: ApiProblem): Promise<number> => {
@@ -59,7 +51,8 @@ export async function handleIngress(
         outcome: "rejected",
         reason: problem.code,
         run_id: null,
-        body_sha256: bodySha,
+        // A refused body is not stored, so its digest is the only trace of what was sent.
+        body_sha256: body ? createHash("sha256").update(body).digest("hex") : null,
         body_bytes: bodyBytes,
       },
     });
@@ -85,7 +78,7 @@ export async function handleIngress(
     closeAfterAnswer(req, res);
     return reject(problems.payloadTooLarge(deps.maxBodyBytes));
   }
-  bodySha = createHash("sha256").update(read.bytes).digest("hex");
+  body = read.bytes;
 
   if (!isJsonRequest(req)) return reject(problems.unsupportedMediaType());
 
@@ -113,7 +106,7 @@ export async function handleIngress(
 
   const token = bearerToken(req);
   const bearer = token?.startsWith("pat_") ? token : undefined;
-  if (!bearer || !sameDigest(hashToken(bearer), target.pat_hash)) {
+  if (!bearer || !isAutomationPat(target, bearer)) {
     return reject(
       new ApiProblem(
         401,
@@ -139,7 +132,7 @@ export async function handleIngress(
     return reject(new ApiProblem(401, "invalid_signature", SIGNATURE_MESSAGES[signature.problem]));
   }
 
-  const parsed = parseJson(read.bytes);
+  const parsed = parseBody(read.bytes);
   if (!parsed) return reject(problems.invalidJson());
   const payload = parsed.value;
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
@@ -161,7 +154,7 @@ export async function handleIngress(
   });
   const deliveryId = newId();
   await writes.write({
-    run: runRecord(target.project_id, run),
+    run: runRecord(target.project_id, run, parsed.text, target.overlay),
     delivery: {
       id: deliveryId,
       subscription_id: subscriptionId,
@@ -170,10 +163,39 @@ export async function handleIngress(
       outcome: "accepted",
       reason: null,
       run_id: run.id,
-      body_sha256: bodySha,
+      body_sha256: null,
       body_bytes: bodyBytes,
     },
   });
-  sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId }, { "x-delivery-id": deliveryId });
+  const answer = `{"run_id":"${run.id}","delivery_id":"${deliveryId}"}`;
+  // Only what a sender reads: the answer's type and length, and the delivery to quote.
+  res.writeHead(202, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": answer.length,
+    "x-delivery-id": deliveryId,
+  });
+  res.end(answer);
   return 202;
+}
+
+/** The bearer's digest is compared once; the token that matched is kept to compare directly. */
+function isAutomationPat(target: IngressTarget, bearer: string): boolean {
+  const token = Buffer.from(bearer, "utf8");
+  const known = target.acceptedBearer;
+  if (known && known.length === token.length) return timingSafeEqual(known, token);
+  if (!sameDigest(hashToken(bearer), target.pat_hash)) return false;
+  target.acceptedBearer = token;
+  return true;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body as text and as parsed JSON; undefined when it is not valid UTF-8 JSON text. */
+function parseBody(bytes: Buffer): { text: string; value: unknown } | undefined {
+  try {
+    const text = utf8.decode(bytes);
+    return { text, value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
 }

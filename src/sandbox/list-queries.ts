@@ -3,6 +3,15 @@ export const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.autom
   s.signing_secret_hint, s.extras, s.enabled, s.previous_secret_expires_at, s.created_at, s.updated_at`;
 export const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
 
+/** The columns a run is read with, both layouts' (see migration 4). */
+export const RUN_COLUMNS = `id, project_id, workflow_id, subscription_id, status, start_params, steps,
+  error, created_at, payload, overlay`;
+
+/** A delivery with its run's body, which an accepted delivery's digest is taken from. */
+export const DELIVERY_COLUMNS = `d.seq, d.id, d.subscription_id, d.received_at, d.status, d.outcome,
+  d.reason, d.run_id, d.body_sha256, d.body_bytes, r.payload`;
+export const DELIVERY_FROM = "deliveries d LEFT JOIN runs r ON r.id = d.run_id";
+
 /**
  * Every list the sandbox answers, one SQL text per combination of filters. Each is chosen so
  * SQLite walks an index for its filters and its `seq DESC` order: a list costs the same at
@@ -30,9 +39,8 @@ export const LIST_QUERIES = {
     "runs_by_subscription",
     "subscription_id = @subscriptionId AND workflow_id = @workflowId AND project_id = @projectId",
   ),
-  deliveries: `SELECT seq, id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
-    FROM deliveries WHERE subscription_id = @subscriptionId AND seq < @before
-    ORDER BY seq DESC LIMIT @take`,
+  deliveries: `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM}
+    WHERE d.subscription_id = @subscriptionId AND d.seq < @before ORDER BY d.seq DESC LIMIT @take`,
 } as const;
 
 /** The name of one list query. */
@@ -47,6 +55,5 @@ function subscriptions(index: string, where: string): string {
 // INDEXED BY pins the index: without statistics SQLite may pick the project's index, which
 // holds every row, over a narrower one (issue 11 measured 114 ms per page at 100k runs).
 function runs(index: string, where: string): string {
-  return `SELECT seq, id, workflow_id, subscription_id, status, start_params, steps, error, created_at
-    FROM runs INDEXED BY ${index} WHERE ${where} AND seq < @before ORDER BY seq DESC LIMIT @take`;
+  return `SELECT seq, ${RUN_COLUMNS} FROM runs INDEXED BY ${index} WHERE ${where} AND seq < @before ORDER BY seq DESC LIMIT @take`;
 }

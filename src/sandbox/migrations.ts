@@ -112,6 +112,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_project ON runs (project_id, seq);
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // 4: a run keeps the body once, as sent, and what its subscription put around it; its
+  // input and steps are rendered on read. Older rows keep start_params and steps.
+  `
+  ALTER TABLE runs ADD COLUMN payload TEXT;
+  ALTER TABLE runs ADD COLUMN overlay TEXT;
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

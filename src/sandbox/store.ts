@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import {
   type ApiKey,
@@ -9,9 +10,17 @@ import {
   WorkflowStep,
 } from "../contract/schemas.js";
 import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-rows.js";
-import { LIST_QUERIES, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM } from "./list-queries.js";
+import {
+  DELIVERY_COLUMNS,
+  DELIVERY_FROM,
+  LIST_QUERIES,
+  RUN_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
+  SUBSCRIPTION_FROM,
+} from "./list-queries.js";
 import { migrate } from "./migrations.js";
 import { ApiProblem } from "./problems.js";
+import { renderRun, type TriggerOverlay, triggerOverlay } from "./runs.js";
 import type { SecretBox } from "./secrets.js";
 
 export type Role = "project_viewer" | "project_contributor";
@@ -36,6 +45,10 @@ export interface IngressTarget {
   /** The secret before the last rotation, and until when it still verifies. */
   previous: { secret: string; expiresAt: number } | null;
   workflow: Workflow;
+  /** What the subscription puts around every body, as its runs store it (JSON, or null). */
+  overlay: string | null;
+  /** The last bearer token whose digest matched `pat_hash`, so the next needs no hashing. */
+  acceptedBearer?: Buffer;
 }
 
 export interface NewSubscription {
@@ -74,14 +87,23 @@ interface WorkflowRow {
 
 interface RunRow {
   id: string;
+  project_id: string;
   workflow_id: string;
   subscription_id: string;
   status: Run["status"];
+  /** The pre-4 layout: JSON of the whole start params and steps ("" since). */
   start_params: string;
   steps: string;
   error: string | null;
   created_at: string;
+  /** Since migration 4: the body as sent and the overlay's JSON. */
+  payload: string | null;
+  overlay: string | null;
 }
+
+type DeliveryRow = Delivery & { seq: number; payload: string | null };
+
+const NO_OVERLAY: TriggerOverlay = { beneath: {}, above: {} };
 
 /** Cursors are opaque to callers: the sequence number of the last row they saw. */
 function encodeCursor(seq: number): string {
@@ -437,6 +459,7 @@ export class SandboxStore {
       | undefined;
     if (!row) return undefined;
     const subscription = this.#subscription(row);
+    const workflow = this.#workflowOfRun(row.project_id, row.workflow_id);
     return {
       subscription,
       project_id: row.project_id,
@@ -449,7 +472,8 @@ export class SandboxStore {
               expiresAt: Date.parse(row.previous_secret_expires_at),
             }
           : null,
-      workflow: this.getWorkflow(row.project_id, row.workflow_id) as Workflow,
+      workflow,
+      overlay: overlayJson(triggerOverlay(workflow, subscription.extras)),
     };
   }
 
@@ -475,6 +499,17 @@ export class SandboxStore {
   }
 
   #run(row: RunRow): Run {
+    if (row.payload !== null) {
+      const workflow = this.#workflowOfRun(row.project_id, row.workflow_id);
+      const run = renderRun(workflow, {
+        id: row.id,
+        subscription_id: row.subscription_id,
+        webhook_payload: JSON.parse(row.payload),
+        overlay: row.overlay === null ? NO_OVERLAY : JSON.parse(row.overlay),
+        created_at: row.created_at,
+      });
+      return { ...run, status: row.status, error: row.error };
+    }
     const startParams = JSON.parse(row.start_params);
     return {
       id: row.id,
@@ -482,12 +517,24 @@ export class SandboxStore {
       subscription_id: row.subscription_id,
       status: row.status,
       start_params: startParams,
-      // The input is the trigger payload; it is stored once.
       input: startParams.trigger_payload,
       steps: JSON.parse(row.steps),
       error: row.error,
       created_at: row.created_at,
     };
+  }
+
+  readonly #workflows = new Map<string, Workflow>();
+
+  // Workflows never change once seeded, so each is read once.
+  #workflowOfRun(projectId: string, id: string): Workflow {
+    let workflow = this.#workflows.get(id);
+    if (!workflow) {
+      workflow = this.getWorkflow(projectId, id);
+      if (!workflow) throw new Error(`run refers to workflow ${id}, which is not stored`);
+      this.#workflows.set(id, workflow);
+    }
+    return workflow;
   }
 
   listRuns(
@@ -506,27 +553,27 @@ export class SandboxStore {
   }
 
   getRun(projectId: string, id: string): Run | undefined {
-    const row = this.#sql(
-      `SELECT id, workflow_id, subscription_id, status, start_params, steps, error, created_at
-         FROM runs WHERE project_id = ? AND id = ?`,
-    ).get(projectId, id) as RunRow | undefined;
+    const row = this.#sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE project_id = ? AND id = ?`).get(
+      projectId,
+      id,
+    ) as RunRow | undefined;
     return row && this.#run(row);
   }
 
   getDelivery(id: string): Delivery | undefined {
-    return this.#sql(
-      `SELECT id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
-       FROM deliveries WHERE id = ?`,
-    ).get(id) as Delivery | undefined;
+    const row = this.#sql(`SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} WHERE d.id = ?`).get(
+      id,
+    ) as DeliveryRow | undefined;
+    return row && deliveryFromRow(row);
   }
 
   listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
-    return this.#page<Delivery & { seq: number }, Delivery>(
+    return this.#page<DeliveryRow, Delivery>(
       LIST_QUERIES.deliveries,
       { subscriptionId },
       limit,
       cursor,
-      ({ seq: _seq, ...delivery }) => delivery,
+      deliveryFromRow,
     );
   }
 
@@ -570,6 +617,20 @@ function apiKeyFromRow(row: ApiKeyRow): ApiKey {
     in_vault: row.in_vault === 1,
     created_at: row.created_at,
   };
+}
+
+/**
+ * A delivery as the contract shows it. An accepted delivery's body digest is taken from its
+ * run's stored body when read, so ingress hashes nothing that may never be looked at.
+ */
+function deliveryFromRow({ seq: _seq, payload, ...delivery }: DeliveryRow): Delivery {
+  if (delivery.body_sha256 !== null || payload === null) return delivery;
+  return { ...delivery, body_sha256: createHash("sha256").update(payload, "utf8").digest("hex") };
+}
+
+function overlayJson(overlay: TriggerOverlay): string | null {
+  const empty = (part: object) => Object.keys(part).length === 0;
+  return empty(overlay.beneath) && empty(overlay.above) ? null : JSON.stringify(overlay);
 }
 
 /** The runs query for the filters given: each combination has its own index. */

@@ -100,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     const busy = Array.from({ length: BUSY_SUBSCRIPTIONS }, (_, i) => subscribe(`busy ${i}`));
     const quiet = subscribe("quiet");
     const body = { order_id: "1001", note: "x".repeat(900) };
+    const bodyText = JSON.stringify(body);
     let next = 0;
     const record = (subscriptionId: string): IngressRecord => {
       const run = executeRun(workflow, {
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
         now,
       });
       return {
-        run: runRecord(projectId, run),
+        run: runRecord(projectId, run, bodyText, null),
         delivery: {
           id: newId(),
           subscription_id: subscriptionId,

@@ -39,6 +39,29 @@ describe("IngressWriter", () => {
     expect(batches).toEqual([["a", "b", "c"], ["d"]]);
   });
 
+  it("writes one batch at a time; what arrives meanwhile goes in the next", async () => {
+    const batches: string[][] = [];
+    let release: () => void = () => {};
+    const writer = new IngressWriter(
+      (records) =>
+        new Promise((resolve) => {
+          batches.push(records.map((r) => r.delivery.id));
+          release = () => resolve(records.map(() => null));
+        }),
+    );
+    const first = writer.write(record("a"));
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [writer.write(record("b")), writer.write(record("c"))];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([["a"]]);
+    release();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([["a"], ["b", "c"]]);
+    release();
+    await Promise.all(later);
+  });
+
   it("rejects only the record that failed", async () => {
     const writer = new IngressWriter(async (records) =>
       records.map((r) => (r.delivery.id === "bad" ? "UNIQUE constraint failed" : null)),
@@ -97,7 +120,7 @@ describe("workerIngressWriter", () => {
       box: new SecretBox(randomBytes(32)),
       ingressBase: () => "http://127.0.0.1:1",
     });
-    const writer = workerIngressWriter(path, 10);
+    const writer = workerIngressWriter(path, { checkpointMs: 10 });
     try {
       const results = await Promise.allSettled([
         writer.write(record("first")),
