@@ -1,4 +1,27 @@
+import { randomFillSync } from "node:crypto";
 import type { Delivery, Run } from "../contract/schemas.js";
+
+const randomPool = Buffer.alloc(16 * 256);
+let randomAt = randomPool.length;
+
+/**
+ * A UUIDv7 (RFC 9562): the millisecond first, then 74 random bits. Ingress rows get these so
+ * their unique id indexes grow at one end: a random UUID dirties a random index page per row,
+ * which made each group commit write (and fsync) several times the rows' own bytes.
+ */
+export function timeOrderedId(now = Date.now()): string {
+  if (randomAt === randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  const bytes = randomPool.subarray(randomAt, randomAt + 16);
+  randomAt += 16;
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** A delivery row as ingress writes it. */
 export interface NewDelivery {

@@ -3,11 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
 import { bearerToken, closeAfterAnswer, isJsonRequest, readBody, sendProblem } from "./http.js";
-import { runRecord } from "./ingress-rows.js";
+import { runRecord, timeOrderedId } from "./ingress-rows.js";
 import type { IngressWriter } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
-import { hashToken, newId, sameDigest } from "./secrets.js";
+import { hashToken, sameDigest } from "./secrets.js";
 import type { IngressTarget, SandboxStore } from "./store.js";
 
 const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
@@ -38,7 +38,7 @@ export async function handleIngress(
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
 
   const reject = async (problem: ApiProblem): Promise<number> => {
-    const deliveryId = newId();
+    const deliveryId = timeOrderedId();
     // Every answer names its delivery, so a sender (or support) can find the attempt.
     res.setHeader("x-delivery-id", deliveryId);
     await writes.write({
@@ -146,13 +146,13 @@ export async function handleIngress(
   }
 
   const run = executeRun(target.workflow, {
-    id: newId(),
+    id: timeOrderedId(),
     subscription_id: target.subscription.id,
     webhook_payload: payload as Record<string, unknown>,
     extras: target.subscription.extras,
     now: receivedAt,
   });
-  const deliveryId = newId();
+  const deliveryId = timeOrderedId();
   await writes.write({
     run: runRecord(target.project_id, run, parsed.text, target.overlay),
     delivery: {

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IngressRecord } from "../../src/sandbox/ingress-rows.js";
+import { z } from "zod";
+import { type IngressRecord, timeOrderedId } from "../../src/sandbox/ingress-rows.js";
 import { IngressWriter, workerIngressWriter } from "../../src/sandbox/ingress-writer.js";
 import { SecretBox } from "../../src/sandbox/secrets.js";
 import { SandboxStore } from "../../src/sandbox/store.js";
@@ -142,5 +143,17 @@ describe("workerIngressWriter", () => {
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("timeOrderedId", () => {
+  it("is a version 7 UUID that sorts by its millisecond", () => {
+    const ids = [5, 1_700_000_000_000, 1_700_000_000_001, 2 ** 48 - 1].map(timeOrderedId);
+    for (const id of ids) {
+      expect(z.uuid({ version: "v7" }).safeParse(id).success).toBe(true);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[1]?.slice(0, 13)).toBe("018bcfe5-6800");
+    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId(1))).size).toBe(1000);
   });
 });
