@@ -12,6 +12,7 @@
  * round's ratio. All traffic stays on 127.0.0.1; the sandbox's database is a file on disk.
  * Exit code 0 whatever the ratios; 1 when a request fails or an answer is not 202.
  */
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -261,6 +262,34 @@ function failureOf(result: AutocannonResult, unexpected: Record<string, number>)
   return parts.length > 0 ? `stopped after ${parts.join(", ")}` : undefined;
 }
 
+/**
+ * The floor under a durable 202: how long this disk takes to fdatasync a group commit's worth
+ * of WAL (64 KiB appended), sampled in the benchmark's own folder. No server is running then.
+ */
+function fsyncLatency(dir: string, samples = 100): Range {
+  const path = join(dir, "fsync-probe");
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i += 1) {
+      writeSync(fd, chunk);
+      const started = performance.now();
+      fdatasyncSync(fd);
+      times.push(performance.now() - started);
+    }
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+  const sorted = Float64Array.from(times).sort();
+  return {
+    median: percentile(sorted, 0.5),
+    min: sorted[0] ?? Number.NaN,
+    max: percentile(sorted, 0.99),
+  };
+}
+
 /** Where to send and with which headers: one per target, made once its server listens. */
 interface Endpoint {
   url: string;
@@ -422,11 +451,18 @@ function summarise(results: Measurement[], connections: number): Summary[] {
 const spread = (range: Range, digits: number) =>
   `${fixed(range.median, digits)} (${fixed(range.min, digits)}–${fixed(range.max, digits)})`;
 
-function printTables(results: Measurement[], options: BenchOptions, counts: number[]) {
+function printTables(
+  results: Measurement[],
+  options: BenchOptions,
+  counts: number[],
+  fsync: Range,
+) {
   let text =
     `Signed ingress, ${BODY_BYTES}-byte JSON body, ${options.rounds} interleaved round(s) of ` +
     `${options.duration} s per target after a ${WARMUP_SECONDS} s warm-up, 127.0.0.1; ` +
-    "medians over rounds (min–max)\n";
+    "medians over rounds (min–max)\n" +
+    `disk: fdatasync of 64 KiB p50 ${fixed(fsync.median, 2)} ms, p99 ${fixed(fsync.max, 2)} ms ` +
+    "(a durable 202 waits for at least one)\n";
   for (const connections of counts) {
     const rows = summarise(results, connections);
     text += `\n${connections} connections\n\n${table([
@@ -454,7 +490,7 @@ function printTables(results: Measurement[], options: BenchOptions, counts: numb
   process.stdout.write(text);
 }
 
-function printJson(results: Measurement[], options: BenchOptions, counts: number[]) {
+function printJson(results: Measurement[], options: BenchOptions, counts: number[], fsync: Range) {
   const range = (r: Range | undefined) =>
     r && { median: round3(r.median), min: round3(r.min), max: round3(r.max) };
   process.stdout.write(
@@ -463,6 +499,7 @@ function printJson(results: Measurement[], options: BenchOptions, counts: number
       duration_s: options.duration,
       warmup_s: WARMUP_SECONDS,
       rounds: options.rounds,
+      fdatasync_64k_ms: { p50: round3(fsync.median), p99: round3(fsync.max) },
       by_connections: counts.map((connections) => ({
         connections,
         targets: summarise(results, connections).map((row) => ({
@@ -505,6 +542,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = makeTempDir("arw-bench-");
   const counts = options.connections === 0 ? [...CONNECTIONS] : [options.connections];
   const results: Measurement[] = [];
+  const fsync = fsyncLatency(dir);
   const bareScript = fileURLToPath(new URL("./bare-server.js", import.meta.url));
   const peerScript = fileURLToPath(new URL("./verify-peer.js", import.meta.url));
   try {
@@ -561,8 +599,8 @@ async function main(argv: string[]): Promise<number> {
     await stopAllChildren();
     removeTempDir();
   }
-  if (options.json) printJson(results, options, counts);
-  else printTables(results, options, counts);
+  if (options.json) printJson(results, options, counts, fsync);
+  else printTables(results, options, counts, fsync);
   return 0;
 }
 
