@@ -14,13 +14,12 @@ export const sendInboundWebhookTest = defineTool({
   name: "send_inbound_webhook_test",
   title: "Send inbound webhook test",
   description:
-    "AgentRuntime signs a test request with the webhook's secret and sends it through the real ingress; returns the delivery and the run it started. Needs a key in Vault. payload defaults to a sample of the fields the workflow reads.",
+    "Sends a signed test request through real ingress; returns the delivery and its run. Needs a key in Vault.",
   input: {
-    id: z.string().describe("The webhook id"),
+    id: z.string(),
     payload: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-      .optional()
-      .describe("Body to send"),
+      .optional(),
   },
   output: {
     accepted: z.boolean(),
