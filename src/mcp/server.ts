@@ -136,6 +136,13 @@ export function createMcpServer(deps: McpServerDeps): Server {
     ? deps.tools.filter((tool) => tool.annotations.readOnlyHint)
     : deps.tools;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  // Built once: making a zod object per call cost more than checking the arguments with it.
+  const checks = new Map(
+    tools.map((tool) => [
+      tool.name,
+      { input: z.strictObject(tool.input), output: z.object(tool.output) },
+    ]),
+  );
   const listed = tools.map(describeTool);
   const log = deps.log ?? (() => {});
   const server = new Server(
@@ -167,7 +174,9 @@ export function createMcpServer(deps: McpServerDeps): Server {
         ),
       );
     }
-    const parsed = z.strictObject(tool.input).safeParse(raw);
+    const check = checks.get(tool.name);
+    if (!check) throw new McpError(ErrorCode.InternalError, `${tool.name} has no checks`);
+    const parsed = check.input.safeParse(raw);
     if (!parsed.success) {
       return failed(
         new ToolFailure(
@@ -214,7 +223,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
             .catch(() => {});
         },
       });
-      const structured = z.object(tool.output).parse(answer.structured);
+      const structured = check.output.parse(answer.structured);
       return {
         structuredContent: structured,
         content: [{ type: "text", text: answer.text ?? JSON.stringify(structured) }],
