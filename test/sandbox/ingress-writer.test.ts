@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -138,6 +138,33 @@ describe("workerIngressWriter", () => {
       await expect(writer.write(record("late"))).rejects.toThrow(/exited|closed/);
       const stored = store.db.prepare("SELECT id FROM deliveries ORDER BY seq").all();
       expect(stored).toEqual([{ id: "first" }, { id: "second" }]);
+    } finally {
+      await writer.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the checkpointer thread", () => {
+  it("copies committed rows from the WAL into the database file off the writer's thread", async () => {
+    const dir = tempDir("arw-checkpoint-");
+    const path = join(dir, "sandbox.db");
+    const store = new SandboxStore({
+      path,
+      box: new SecretBox(randomBytes(32)),
+      ingressBase: () => "http://127.0.0.1:1",
+    });
+    store.db.pragma("wal_checkpoint(TRUNCATE)");
+    const before = statSync(path).size;
+    const writer = workerIngressWriter(path, { checkpointMs: 5, walLimitBytes: 0 });
+    try {
+      await Promise.all(Array.from({ length: 300 }, (_, i) => writer.write(record(`row-${i}`))));
+      // Nothing here checkpoints: only the checkpointer can make the file grow.
+      for (let tries = 0; tries < 400 && statSync(path).size <= before; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(statSync(path).size).toBeGreaterThan(before);
     } finally {
       await writer.close();
       store.close();
