@@ -45,12 +45,9 @@ export class IngressWriter {
   #flush(): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
+    if (this.#writing || this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
-    if (batch.length === 0 || this.#writing) {
-      this.#pending = batch.concat(this.#pending);
-      return;
-    }
     this.#writing = this.#sink(batch.map((item) => item.record)).then(
       (failures) => {
         batch.forEach((item, index) => {
@@ -102,23 +99,30 @@ function startWriterThread(workerData: WriterThreadData): Worker {
   });
 }
 
-/** A thread of the writer, and a promise of its `closed` reply once asked to close. */
+/** A thread of the writer; `close` resolves once it has closed its connection, or has died. */
 function threadOf(data: WriterThreadData, onReply: (reply: WriterReply) => void) {
   const worker = startWriterThread(data);
+  let exited = false;
   let closed: (() => void) | undefined;
   worker.on("message", (reply: WriterReply) => {
     if (reply.type === "closed") closed?.();
     else onReply(reply);
   });
+  worker.once("exit", () => {
+    exited = true;
+    closed?.();
+  });
   return {
     worker,
     send: (message: WriterRequest) => worker.postMessage(message),
-    close: (): Promise<void> =>
-      new Promise<void>((resolve) => {
+    close: async (): Promise<void> => {
+      if (exited) return;
+      await new Promise<void>((resolve) => {
         closed = resolve;
-        worker.once("exit", () => resolve());
         worker.postMessage({ type: "close" } satisfies WriterRequest);
-      }).then(() => worker.terminate().then(() => {})),
+      });
+      await worker.terminate();
+    },
   };
 }
 

@@ -146,6 +146,19 @@ describe("workerIngressWriter", () => {
   });
 });
 
+describe("a writer thread that cannot open its database", () => {
+  it("rejects the writes and still closes", async () => {
+    const dir = tempDir("arw-writer-dead-");
+    const writer = workerIngressWriter(join(dir, "missing", "sandbox.db"));
+    try {
+      await expect(writer.write(record("lost"))).rejects.toThrow(/unable to open|directory/i);
+      await expect(writer.close()).resolves.toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the checkpointer thread", () => {
   it("copies committed rows from the WAL into the database file off the writer's thread", async () => {
     const dir = tempDir("arw-checkpoint-");
