@@ -136,13 +136,16 @@ export function createMcpServer(deps: McpServerDeps): Server {
     ? deps.tools.filter((tool) => tool.annotations.readOnlyHint)
     : deps.tools;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  // Built once: making a zod object per call cost more than checking the arguments with it.
-  const checks = new Map(
-    tools.map((tool) => [
-      tool.name,
-      { input: z.strictObject(tool.input), output: z.object(tool.output) },
-    ]),
-  );
+  // Built on a tool's first call and kept: a zod object made per call cost more than the check.
+  const checks = new Map<string, { input: z.ZodObject; output: z.ZodObject }>();
+  const checksOf = (tool: ToolDefinition) => {
+    let check = checks.get(tool.name);
+    if (!check) {
+      check = { input: z.strictObject(tool.input), output: z.object(tool.output) };
+      checks.set(tool.name, check);
+    }
+    return check;
+  };
   const listed = tools.map(describeTool);
   const log = deps.log ?? (() => {});
   const server = new Server(
@@ -174,8 +177,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
         ),
       );
     }
-    const check = checks.get(tool.name);
-    if (!check) throw new McpError(ErrorCode.InternalError, `${tool.name} has no checks`);
+    const check = checksOf(tool);
     const parsed = check.input.safeParse(raw);
     if (!parsed.success) {
       return failed(
