@@ -479,6 +479,12 @@ function printTables(
     const bareTarget = TARGETS.bareRatio[connections];
     text += `sandbox / bare: ${spread(bare, 2)}${bareTarget ? ` (target ≥ ${bareTarget})` : ""}\n`;
     text += `sandbox / verify-only peer: ${spread(peer, 2)} (target ≥ ${TARGETS.peerRatio})\n`;
+    // Each connection waits for at least one fsync per request, so none can beat this.
+    const ceiling = (connections * 1000) / fsync.median;
+    const bareRow = rows.find((row) => row.target === "bare");
+    text +=
+      `durable ceiling (connections / fdatasync p50): ${fixed(ceiling, 0)} requests/s, ` +
+      `${fixed(ceiling / (bareRow?.requestsPerSecond.median ?? Number.NaN), 2)} of bare\n`;
     const sandbox = rows.find((row) => row.target === "sandbox");
     if (connections === 64 && sandbox) {
       text += `sandbox p99: ${fixed(sandbox.p99.median, 2)} ms (target ≤ ${TARGETS.p99At64})\n`;
