@@ -459,7 +459,7 @@ export class SandboxStore {
       | undefined;
     if (!row) return undefined;
     const subscription = this.#subscription(row);
-    const workflow = this.#workflowOfRun(row.project_id, row.workflow_id);
+    const workflow = this.#cachedWorkflow(row.project_id, row.workflow_id);
     return {
       subscription,
       project_id: row.project_id,
@@ -500,7 +500,7 @@ export class SandboxStore {
 
   #run(row: RunRow): Run {
     if (row.payload !== null) {
-      const workflow = this.#workflowOfRun(row.project_id, row.workflow_id);
+      const workflow = this.#cachedWorkflow(row.project_id, row.workflow_id);
       const run = renderRun(workflow, {
         id: row.id,
         subscription_id: row.subscription_id,
@@ -526,12 +526,12 @@ export class SandboxStore {
 
   readonly #workflows = new Map<string, Workflow>();
 
-  // Workflows never change once seeded, so each is read once.
-  #workflowOfRun(projectId: string, id: string): Workflow {
+  // Workflows never change once seeded, so each is read once for runs and ingress.
+  #cachedWorkflow(projectId: string, id: string): Workflow {
     let workflow = this.#workflows.get(id);
     if (!workflow) {
       workflow = this.getWorkflow(projectId, id);
-      if (!workflow) throw new Error(`run refers to workflow ${id}, which is not stored`);
+      if (!workflow) throw new Error(`workflow ${id} is referred to but not stored`);
       this.#workflows.set(id, workflow);
     }
     return workflow;
