@@ -50,7 +50,7 @@ describe("list query plans", () => {
     ).toEqual([expect.stringMatching(/TEMP B-TREE FOR ORDER BY/)]);
   });
 
-  it("the runs lists the store runs are the ones checked here", () => {
+  it("every list query the store runs is one checked here", () => {
     const prepared = new Set<string>();
     const prepare = store.db.prepare.bind(store.db);
     store.db.prepare = ((sql: string) => {
