@@ -9,11 +9,11 @@ export const answerInboundWebhookWizard = defineTool({
   toolset: "wizard",
   title: "Answer inbound webhook setup",
   description:
-    "Gives the person's answer to the current setup step; use only an action the last result listed, with its value. continue re-reads the step after the person used a page.",
+    "Answers the current setup step with an action (and value) the last result listed; continue re-reads the step after a page was used.",
   input: {
     wizard_id: z.string(),
     action: z.enum(WIZARD_ACTIONS),
-    value: z.string().max(200).optional().describe("The option value or the typed name"),
+    value: z.string().max(200).optional(),
     ...ExtrasArgument.shape,
   },
   output: StepView.shape,

@@ -13,11 +13,11 @@ export const createInboundWebhook = defineTool({
   toolset: "webhooks",
   title: "Create inbound webhook",
   description:
-    "Creates an inbound webhook: senders POST signed JSON to its ingress_url to start the workflow. Needs a saved workflow and an API key. The signing secret is never returned: the person gets it once at reveal_url.",
+    "Creates an inbound webhook: signed POSTs to its ingress_url start the workflow. Call list_workflows and list_api_keys first. The secret is shown once at reveal_url.",
   input: {
-    workflow_id: z.string().describe("A saved workflow's id"),
-    name: SubscriptionName.describe("Label, unique per workflow"),
-    automation_pat_id: z.string().describe("The API key senders will use"),
+    workflow_id: z.string(),
+    name: SubscriptionName,
+    automation_pat_id: z.string(),
     extras: ExtrasArgument.optional(),
   },
   output: {
@@ -33,23 +33,27 @@ export const createInboundWebhook = defineTool({
   },
   async run(args, context) {
     const { client } = context;
-    const workflow = await client.workflows.get(args.workflow_id);
-    const created = await client.inboundWebhooks.create(
-      {
-        workflow_id: args.workflow_id,
-        name: args.name,
-        automation_pat_id: args.automation_pat_id,
-        ...(args.extras ? { extras: args.extras } : {}),
-      },
-      { idempotencyKey: randomUUID() },
-    );
+    // Both at once: the workflow only shapes the curl sample, so its read never holds up
+    // (or, failing, loses) a webhook whose secret exists only in this answer.
+    const [workflow, created] = await Promise.all([
+      client.workflows.get(args.workflow_id).catch(() => undefined),
+      client.inboundWebhooks.create(
+        {
+          workflow_id: args.workflow_id,
+          name: args.name,
+          automation_pat_id: args.automation_pat_id,
+          ...(args.extras ? { extras: args.extras } : {}),
+        },
+        { idempotencyKey: randomUUID() },
+      ),
+    ]);
     const subscription = subscriptionView(created.subscription);
     const curl = buildCurlTemplate({
       ingressUrl: created.ingress_url,
       body: JSON.stringify(
         senderSample(
-          inputFieldsOf(workflow),
-          Object.keys(workflow.run_setup_defaults),
+          workflow ? inputFieldsOf(workflow) : [],
+          Object.keys(workflow?.run_setup_defaults ?? {}),
           created.subscription.extras,
         ),
       ),

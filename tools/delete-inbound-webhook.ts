@@ -7,8 +7,8 @@ export const deleteInboundWebhook = defineTool({
   toolset: "webhooks",
   title: "Delete inbound webhook",
   description:
-    "Deletes an inbound webhook for good: its ingress URL answers 404 from then on. Confirm with the person first.",
-  input: { id: z.string().describe("The webhook id (list_inbound_webhooks)") },
+    "Deletes an inbound webhook for good; its URL answers 404 after. Confirm with the person first.",
+  input: { id: z.string() },
   output: { deleted_id: z.string(), name: z.string() },
   annotations: {
     readOnlyHint: false,

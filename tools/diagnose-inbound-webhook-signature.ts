@@ -7,11 +7,11 @@ export const diagnoseInboundWebhookSignature = defineTool({
   toolset: "operations",
   title: "Diagnose inbound webhook signature",
   description:
-    "Tells why a sender's X-Agentruntime-Signature fails for a body: re-serialized JSON, trailing newline, wrong prefix or case, encoding, another or rotated-out secret. Never reveals the expected signature.",
+    "Tells why a body's X-Agentruntime-Signature fails (re-serialized JSON, newline, encoding, wrong secret); never reveals the right one.",
   input: {
-    id: z.string().describe("The webhook id"),
-    body: z.string().max(100_000).describe("The raw body exactly as sent"),
-    signature: z.string().max(200).describe('The header value sent, "" if none'),
+    id: z.string(),
+    body: z.string().max(100_000).describe("Exactly as sent"),
+    signature: z.string().max(200).describe('"" if none'),
   },
   output: { category: SignatureDiagnosis, explanation: z.string(), fix: z.string() },
   annotations: {

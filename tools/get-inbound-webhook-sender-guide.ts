@@ -7,8 +7,8 @@ export const getInboundWebhookSenderGuide = defineTool({
   toolset: "operations",
   title: "Get sender hand-off guide",
   description:
-    "A Markdown guide for the team that sends the webhooks: URL, headers, signing in curl, Node and Python, a sample body, rotation policy. No secrets in it; give it to the person as is.",
-  input: { id: z.string().describe("The webhook id") },
+    "Markdown guide for the sending team: URL, headers, signing in curl, Node, Python. No secrets; pass it on as is.",
+  input: { id: z.string() },
   output: { markdown: z.string() },
   annotations: {
     readOnlyHint: true,

@@ -7,7 +7,7 @@ export const getInboundWebhookWizard = defineTool({
   name: "get_inbound_webhook_wizard",
   toolset: "wizard",
   title: "Get inbound webhook setup",
-  description: "Shows the current step of a setup by wizard_id, for example after a restart.",
+  description: "Shows the current step of a guided setup, e.g. after a restart.",
   input: { wizard_id: z.string() },
   output: StepView.shape,
   annotations: {

@@ -7,7 +7,7 @@ export const listApiKeys = defineTool({
   toolset: "webhooks",
   title: "List API keys",
   description:
-    "Lists the project's API keys (PATs), hints only. Senders send the key a webhook is created with; prefer in_vault: true, as others must be pasted in the guided setup.",
+    "Lists API keys (PATs), hints only. For a new webhook prefer in_vault: true; others must be pasted.",
   input: pageArguments,
   output: { api_keys: z.array(ApiKeyView), next_cursor: nextCursor },
   annotations: {

@@ -7,9 +7,9 @@ export const listInboundWebhooks = defineTool({
   toolset: "webhooks",
   title: "List inbound webhooks",
   description:
-    "Lists inbound webhooks (subscriptions), newest first, optionally of one workflow. Shows secret hints only.",
+    "Lists inbound webhooks, newest first, with their ids for the other webhook tools. Secret hints only.",
   input: {
-    workflow_id: z.string().optional().describe("Only this workflow's webhooks"),
+    workflow_id: z.string().optional(),
     ...pageArguments,
   },
   output: { subscriptions: z.array(SubscriptionView), next_cursor: nextCursor },

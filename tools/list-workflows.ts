@@ -7,7 +7,7 @@ export const listWorkflows = defineTool({
   toolset: "webhooks",
   title: "List workflows",
   description:
-    "Lists the project's workflows, newest first, with the input fields their steps read. Only saved ones can get an inbound webhook.",
+    "Lists workflows and the input fields they read. Only saved ones can get an inbound webhook.",
   input: pageArguments,
   output: { workflows: z.array(WorkflowView), next_cursor: nextCursor },
   annotations: {

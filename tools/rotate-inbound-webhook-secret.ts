@@ -9,19 +9,16 @@ export const rotateInboundWebhookSecret = defineTool({
   toolset: "operations",
   title: "Rotate inbound webhook secret",
   description:
-    "Replaces the signing secret; the old one keeps verifying for previous_secret_ttl_seconds (e.g. 3600) so senders can switch. The new secret is shown once at reveal_url. A second rotation during an overlap needs force.",
+    "Replaces the signing secret (shown once at reveal_url); the old one verifies for previous_secret_ttl_seconds more. force rotates during an overlap.",
   input: {
-    id: z.string().describe("The webhook id"),
+    id: z.string(),
     previous_secret_ttl_seconds: z
       .number()
       .int()
       .min(0)
       .max(MAX_SECRET_OVERLAP_SECONDS)
-      .describe("How long the old secret still verifies; 0 stops it now"),
-    force: z
-      .boolean()
-      .optional()
-      .describe("Rotate even during an overlap (cuts off the oldest secret)"),
+      .describe("0 stops the old one now"),
+    force: z.boolean().optional(),
   },
   output: {
     subscription: SubscriptionView,

@@ -8,10 +8,10 @@ export const sendInboundWebhookTest = defineTool({
   toolset: "operations",
   title: "Send inbound webhook test",
   description:
-    "AgentRuntime signs a test request with the webhook's secret and sends it through the real ingress; returns the delivery and the run it started. Needs a key in Vault. payload defaults to a sample of the fields the workflow reads.",
+    "Sends a signed test request through real ingress; returns the delivery and its run. Needs a key in Vault.",
   input: {
-    id: z.string().describe("The webhook id"),
-    payload: ScalarRecord.optional().describe("Body to send"),
+    id: z.string(),
+    payload: ScalarRecord.optional(),
   },
   output: {
     accepted: z.boolean(),

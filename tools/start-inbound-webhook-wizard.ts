@@ -8,10 +8,10 @@ export const startInboundWebhookWizard = defineTool({
   toolset: "wizard",
   title: "Start inbound webhook setup",
   description:
-    "Starts the guided setup when a person wants external events to start a workflow. Each result says what to say next and lists the legal answers; reply with answer_inbound_webhook_wizard. PATs and secrets go through one-time pages, never chat.",
+    "Call first when a person wants outside events to start a workflow: a guided setup. Reply via answer_inbound_webhook_wizard. Secrets never go in chat.",
   input: {
-    workflow_id: z.string().optional().describe("The workflow open in Workflow Studio"),
-    sender: z.string().max(64).optional().describe("Who sends the events, e.g. Shopify"),
+    workflow_id: z.string().optional().describe("Workflow open in Studio"),
+    sender: z.string().max(64).optional(),
   },
   output: StepView.shape,
   annotations: {

@@ -9,12 +9,12 @@ export const updateInboundWebhook = defineTool({
   toolset: "webhooks",
   title: "Update inbound webhook",
   description:
-    "Renames, pauses or resumes an inbound webhook, or changes its extras (a JSON merge patch: null removes a key). URL and secret stay.",
+    "Renames, pauses or resumes an inbound webhook, or merge-patches its extras (null removes a key). URL and secret stay.",
   input: {
-    id: z.string().describe("The webhook id (list_inbound_webhooks)"),
-    name: SubscriptionName.optional().describe("New label, unique per workflow"),
+    id: z.string(),
+    name: SubscriptionName.optional(),
     extras: ExtrasArgument.optional(),
-    enabled: z.boolean().optional().describe("false pauses (503), true resumes"),
+    enabled: z.boolean().optional(),
   },
   output: { subscription: SubscriptionView },
   annotations: {

@@ -8,10 +8,10 @@ export const waitForInboundWebhookDelivery = defineTool({
   toolset: "operations",
   title: "Wait for inbound webhook delivery",
   description:
-    "Waits up to timeout_seconds (default 60, max 120) for the next request to the webhook after after_delivery_id (default: now), e.g. while the person runs the curl test. Returns it with its run or rejection fix.",
+    "Waits up to timeout_seconds (default 60) for the webhook's next request (e.g. the curl test) and returns it with its run or fix.",
   input: {
-    id: z.string().describe("The webhook id"),
-    after_delivery_id: z.string().optional().describe("Only deliveries newer than this one"),
+    id: z.string(),
+    after_delivery_id: z.string().optional(),
     timeout_seconds: z.number().int().min(1).max(120).optional(),
   },
   output: DeliveryReport.shape,

@@ -6,9 +6,6 @@ import { ScalarRecord } from "../contract/schemas.js";
  * fill them in; on update the object is a merge patch, where null removes a key.
  */
 export const ExtrasArgument = z.strictObject({
-  use_run_setup_defaults: z
-    .boolean()
-    .optional()
-    .describe("Also merge the workflow's saved run setup defaults"),
-  trigger_payload: ScalarRecord.optional().describe("Fixed input; overrides the sender's"),
+  use_run_setup_defaults: z.boolean().optional(),
+  trigger_payload: ScalarRecord.optional().describe("Fixed input over the sender's"),
 });

@@ -12,7 +12,7 @@ import { cleanLine, inertJson, markUntrusted } from "../text/untrusted.js";
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {
   limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
-  cursor: z.string().optional().describe("From next_cursor"),
+  cursor: z.string().optional(),
 };
 
 export const nextCursor = z.string().nullable();

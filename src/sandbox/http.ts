@@ -115,10 +115,11 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 // A byte order mark is kept, so JSON.parse refuses it as the contract requires.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Parses UTF-8 JSON strictly; undefined when the bytes are not valid JSON text. */
-export function parseJson(bytes: Buffer): { value: unknown } | undefined {
+/** Parses UTF-8 JSON strictly, with its text; undefined when the bytes are not valid JSON text. */
+export function parseJson(bytes: Buffer): { text: string; value: unknown } | undefined {
   try {
-    return { value: JSON.parse(utf8.decode(bytes)) };
+    const text = utf8.decode(bytes);
+    return { text, value: JSON.parse(text) };
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
@@ -10,15 +10,15 @@ import {
   MAX_JSON_DEPTH,
   parseJson,
   readBody,
-  sendJson,
   sendProblem,
   startsWithBom,
 } from "./http.js";
-import { type IngressWriter, runRecord } from "./ingress-writer.js";
+import { runRecord, timeOrderedId } from "./ingress-rows.js";
+import type { IngressWriter } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
 import { executeRun } from "./runs.js";
-import { hashToken, newId, sameDigest } from "./secrets.js";
-import type { SandboxStore } from "./store.js";
+import { hashToken, sameDigest } from "./secrets.js";
+import type { IngressTarget, SandboxStore } from "./store.js";
 import type { UnmatchedIngressTally } from "./unmatched.js";
 
 const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
@@ -52,7 +52,7 @@ export async function handleIngress(
 ): Promise<number> {
   const { store, writes } = deps;
   const receivedAt = deps.now().toISOString();
-  let bodySha: string | null = null;
+  let body: Buffer | undefined;
   let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
   // Known before any check, so attempts on no subscription are only counted, never stored.
   const target = isUuid(subscriptionId) ? store.ingressTarget(subscriptionId) : undefined;
@@ -63,7 +63,7 @@ export async function handleIngress(
       sendProblem(res, problem);
       return problem.status;
     }
-    const deliveryId = newId();
+    const deliveryId = timeOrderedId();
     // Every answer names its delivery, so a sender (or support) can find the attempt.
     res.setHeader("x-delivery-id", deliveryId);
     await writes.write({
@@ -76,7 +76,8 @@ export async function handleIngress(
         outcome: "rejected",
         reason: problem.code,
         run_id: null,
-        body_sha256: bodySha,
+        // A refused body is not stored, so its digest is the only trace of what was sent.
+        body_sha256: body ? createHash("sha256").update(body).digest("hex") : null,
         body_bytes: bodyBytes,
       },
     });
@@ -107,7 +108,7 @@ export async function handleIngress(
     closeAfterAnswer(req, res);
     return reject(problems.payloadTooLarge(deps.maxBodyBytes));
   }
-  bodySha = createHash("sha256").update(read.bytes).digest("hex");
+  body = read.bytes;
 
   if (!isJsonRequest(req)) return reject(problems.unsupportedMediaType());
 
@@ -134,7 +135,7 @@ export async function handleIngress(
 
   const token = bearerToken(req);
   const bearer = token?.startsWith("pat_") ? token : undefined;
-  if (!bearer || !sameDigest(hashToken(bearer), target.pat_hash)) {
+  if (!bearer || !isAutomationPat(target, bearer)) {
     return reject(
       new ApiProblem(
         401,
@@ -177,15 +178,15 @@ export async function handleIngress(
   }
 
   const run = executeRun(target.workflow, {
-    id: newId(),
+    id: timeOrderedId(),
     subscription_id: target.subscription.id,
     webhook_payload: payload as Record<string, unknown>,
     extras: target.subscription.extras,
     now: receivedAt,
   });
-  const deliveryId = newId();
+  const deliveryId = timeOrderedId();
   await writes.write({
-    run: runRecord(target.project_id, run),
+    run: runRecord(target.project_id, run, parsed.text, target.overlay),
     delivery: {
       id: deliveryId,
       subscription_id: subscriptionId,
@@ -194,10 +195,27 @@ export async function handleIngress(
       outcome: "accepted",
       reason: null,
       run_id: run.id,
-      body_sha256: bodySha,
+      body_sha256: null,
       body_bytes: bodyBytes,
     },
   });
-  sendJson(res, 202, { run_id: run.id, delivery_id: deliveryId }, { "x-delivery-id": deliveryId });
+  const answer = `{"run_id":"${run.id}","delivery_id":"${deliveryId}"}`;
+  // Only what a sender reads: the answer's type and length, and the delivery to quote.
+  res.writeHead(202, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": answer.length,
+    "x-delivery-id": deliveryId,
+  });
+  res.end(answer);
   return 202;
+}
+
+/** The bearer's digest is compared once; the token that matched is kept to compare directly. */
+function isAutomationPat(target: IngressTarget, bearer: string): boolean {
+  const token = Buffer.from(bearer, "utf8");
+  const known = target.acceptedBearer;
+  if (known && known.length === token.length) return timingSafeEqual(known, token);
+  if (!sameDigest(hashToken(bearer), target.pat_hash)) return false;
+  target.acceptedBearer = token;
+  return true;
 }

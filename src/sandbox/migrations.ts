@@ -113,6 +113,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (day, status, reason)
   ) WITHOUT ROWID;
   `,
+  // 4: an index for every list filter, newest first, so lists hold at 100k rows.
+  `
+  CREATE INDEX workflows_by_project ON workflows (project_id, seq);
+  CREATE INDEX api_keys_by_project ON api_keys (project_id, seq);
+  CREATE INDEX subscriptions_by_project ON subscriptions (project_id, seq);
+  CREATE INDEX subscriptions_by_workflow ON subscriptions (workflow_id, seq);
+  CREATE INDEX runs_by_project ON runs (project_id, seq);
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
+  // 5: a run keeps the body once, as sent, and what its subscription put around it; its
+  // input and steps are rendered on read. Older rows keep start_params and steps.
+  `
+  ALTER TABLE runs ADD COLUMN payload TEXT;
+  ALTER TABLE runs ADD COLUMN overlay TEXT;
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

@@ -4,20 +4,37 @@ import { INPUT_REFERENCE } from "../contract/workflow-input.js";
 type JsonObject = Record<string, unknown>;
 
 /**
- * The workflow input (`trigger_payload`) of a run, a shallow merge where later wins:
- * run setup defaults (only when the subscription opts in), then the POST body, then the
- * subscription's fixed `extras.trigger_payload`, so a sender cannot override the owner.
+ * What a subscription adds around a POST body to make the workflow input: run setup defaults
+ * beneath it (only when the subscription opts in), its fixed `extras.trigger_payload` above it,
+ * so a sender cannot override the owner. Stored with each run instead of a merged copy.
  */
+export interface TriggerOverlay {
+  beneath: JsonObject;
+  above: JsonObject;
+}
+
+/** The overlay a subscription puts around every body it accepts. */
+export function triggerOverlay(
+  workflow: Pick<Workflow, "run_setup_defaults">,
+  extras: Extras,
+): TriggerOverlay {
+  return {
+    beneath: extras.use_run_setup_defaults ? workflow.run_setup_defaults : {},
+    above: extras.trigger_payload,
+  };
+}
+
+/** The workflow input (`trigger_payload`) of a run, a shallow merge where later wins. */
 export function buildTriggerPayload(
   workflow: Pick<Workflow, "run_setup_defaults">,
   extras: Extras,
   body: JsonObject,
 ): JsonObject {
-  return {
-    ...(extras.use_run_setup_defaults ? workflow.run_setup_defaults : {}),
-    ...body,
-    ...extras.trigger_payload,
-  };
+  return overlaid(triggerOverlay(workflow, extras), body);
+}
+
+function overlaid(overlay: TriggerOverlay, body: JsonObject): JsonObject {
+  return { ...overlay.beneath, ...body, ...overlay.above };
 }
 
 function lookup(input: JsonObject, path: string): unknown {
@@ -48,7 +65,30 @@ export function executeRun(
     now: string;
   },
 ): Run {
-  const input = buildTriggerPayload(workflow, start.extras, start.webhook_payload);
+  return renderRun(workflow, {
+    id: start.id,
+    subscription_id: start.subscription_id,
+    webhook_payload: start.webhook_payload,
+    overlay: triggerOverlay(workflow, start.extras),
+    created_at: start.now,
+  });
+}
+
+/**
+ * A run from what the store keeps of it (the body as sent and the overlay), rendered the
+ * same way every time: sandbox workflows never change, so neither do a run's steps.
+ */
+export function renderRun(
+  workflow: Workflow,
+  start: {
+    id: string;
+    subscription_id: string;
+    webhook_payload: JsonObject;
+    overlay: TriggerOverlay;
+    created_at: string;
+  },
+): Run {
+  const input = overlaid(start.overlay, start.webhook_payload);
   const steps: RunStepResult[] = [];
   let error: string | null = null;
   for (const step of workflow.steps) {
@@ -77,6 +117,6 @@ export function executeRun(
     input,
     steps,
     error,
-    created_at: start.now,
+    created_at: start.created_at,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import {
   type ApiKey,
@@ -8,9 +9,18 @@ import {
   type Workflow,
   WorkflowStep,
 } from "../contract/schemas.js";
-import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-writer.js";
+import { INSERT_DELIVERY, INSERT_RUN, type IngressRecord } from "./ingress-rows.js";
+import {
+  DELIVERY_COLUMNS,
+  DELIVERY_FROM,
+  LIST_QUERIES,
+  RUN_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
+  SUBSCRIPTION_FROM,
+} from "./list-queries.js";
 import { migrate } from "./migrations.js";
 import { ApiProblem } from "./problems.js";
+import { renderRun, type TriggerOverlay, triggerOverlay } from "./runs.js";
 import type { SecretBox } from "./secrets.js";
 
 export type Role = "project_viewer" | "project_contributor";
@@ -35,6 +45,10 @@ export interface IngressTarget {
   /** The secret before the last rotation, and until when it still verifies. */
   previous: { secret: string; expiresAt: number } | null;
   workflow: Workflow;
+  /** What the subscription puts around every body, as its runs store it (JSON, or null). */
+  overlay: string | null;
+  /** The last bearer token whose digest matched `pat_hash`, so the next needs no hashing. */
+  acceptedBearer?: Buffer;
 }
 
 export interface NewSubscription {
@@ -47,18 +61,6 @@ export interface NewSubscription {
   signing_secret_hint: string;
   extras: Extras;
   now: string;
-}
-
-export interface NewDelivery {
-  id: string;
-  subscription_id: string;
-  received_at: string;
-  status: number;
-  outcome: Delivery["outcome"];
-  reason: string | null;
-  run_id: string | null;
-  body_sha256: string | null;
-  body_bytes: number;
 }
 
 /** Ingress attempts that matched no subscription, counted per day, status and reason. */
@@ -93,18 +95,23 @@ interface WorkflowRow {
 
 interface RunRow {
   id: string;
+  project_id: string;
   workflow_id: string;
   subscription_id: string;
   status: Run["status"];
+  /** The pre-4 layout: JSON of the whole start params and steps ("" since). */
   start_params: string;
   steps: string;
   error: string | null;
   created_at: string;
+  /** Since migration 4: the body as sent and the overlay's JSON. */
+  payload: string | null;
+  overlay: string | null;
 }
 
-const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.automation_pat_id, k.hint AS pat_hint,
-  s.signing_secret_hint, s.extras, s.enabled, s.previous_secret_expires_at, s.created_at, s.updated_at`;
-const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
+type DeliveryRow = Delivery & { seq: number; payload: string | null };
+
+const NO_OVERLAY: TriggerOverlay = { beneath: {}, above: {} };
 
 /** Cursors are opaque to callers: the sequence number of the last row they saw. */
 function encodeCursor(seq: number): string {
@@ -242,8 +249,7 @@ export class SandboxStore {
 
   listWorkflows(projectId: string, limit: number, cursor?: string): Page<Workflow> {
     return this.#page<WorkflowRow & { seq: number }, Workflow>(
-      `SELECT seq, id, name, status, run_setup_defaults, steps FROM workflows
-       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      LIST_QUERIES.workflows,
       { projectId },
       limit,
       cursor,
@@ -262,8 +268,7 @@ export class SandboxStore {
 
   listApiKeys(projectId: string, limit: number, cursor?: string): Page<ApiKey> {
     return this.#page<ApiKeyRow, ApiKey>(
-      `SELECT seq, id, name, hint, vault_secret IS NOT NULL AS in_vault, created_at FROM api_keys
-       WHERE project_id = @projectId AND seq < @before ORDER BY seq DESC LIMIT @take`,
+      LIST_QUERIES.apiKeys,
       { projectId },
       limit,
       cursor,
@@ -343,10 +348,10 @@ export class SandboxStore {
     cursor?: string,
   ): Page<Subscription> {
     return this.#page<SubscriptionRow & { seq: number }, Subscription>(
-      `SELECT ${SUBSCRIPTION_COLUMNS} FROM ${SUBSCRIPTION_FROM}
-       WHERE s.project_id = @projectId AND (@workflowId IS NULL OR s.workflow_id = @workflowId)
-         AND s.seq < @before ORDER BY s.seq DESC LIMIT @take`,
-      { projectId, workflowId: filter.workflowId ?? null },
+      filter.workflowId === undefined
+        ? LIST_QUERIES.subscriptions
+        : LIST_QUERIES.subscriptionsOfWorkflow,
+      { projectId, workflowId: filter.workflowId },
       limit,
       cursor,
       (row) => this.#subscription(row),
@@ -462,6 +467,7 @@ export class SandboxStore {
       | undefined;
     if (!row) return undefined;
     const subscription = this.#subscription(row);
+    const workflow = this.#cachedWorkflow(row.project_id, row.workflow_id);
     return {
       subscription,
       project_id: row.project_id,
@@ -474,7 +480,8 @@ export class SandboxStore {
               expiresAt: Date.parse(row.previous_secret_expires_at),
             }
           : null,
-      workflow: this.getWorkflow(row.project_id, row.workflow_id) as Workflow,
+      workflow,
+      overlay: overlayJson(triggerOverlay(workflow, subscription.extras)),
     };
   }
 
@@ -500,6 +507,17 @@ export class SandboxStore {
   }
 
   #run(row: RunRow): Run {
+    if (row.payload !== null) {
+      const workflow = this.#cachedWorkflow(row.project_id, row.workflow_id);
+      const run = renderRun(workflow, {
+        id: row.id,
+        subscription_id: row.subscription_id,
+        webhook_payload: JSON.parse(row.payload),
+        overlay: row.overlay === null ? NO_OVERLAY : JSON.parse(row.overlay),
+        created_at: row.created_at,
+      });
+      return { ...run, status: row.status, error: row.error };
+    }
     const startParams = JSON.parse(row.start_params);
     return {
       id: row.id,
@@ -507,12 +525,24 @@ export class SandboxStore {
       subscription_id: row.subscription_id,
       status: row.status,
       start_params: startParams,
-      // The input is the trigger payload; it is stored once.
       input: startParams.trigger_payload,
       steps: JSON.parse(row.steps),
       error: row.error,
       created_at: row.created_at,
     };
+  }
+
+  readonly #workflows = new Map<string, Workflow>();
+
+  // Workflows never change once seeded, so each is read once for runs and ingress.
+  #cachedWorkflow(projectId: string, id: string): Workflow {
+    let workflow = this.#workflows.get(id);
+    if (!workflow) {
+      workflow = this.getWorkflow(projectId, id);
+      if (!workflow) throw new Error(`workflow ${id} is referred to but not stored`);
+      this.#workflows.set(id, workflow);
+    }
+    return workflow;
   }
 
   listRuns(
@@ -522,16 +552,8 @@ export class SandboxStore {
     cursor?: string,
   ): Page<Run> {
     return this.#page<RunRow & { seq: number }, Run>(
-      `SELECT seq, id, workflow_id, subscription_id, status, start_params, steps, error, created_at
-       FROM runs WHERE project_id = @projectId
-         AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
-         AND (@workflowId IS NULL OR workflow_id = @workflowId)
-         AND seq < @before ORDER BY seq DESC LIMIT @take`,
-      {
-        projectId,
-        subscriptionId: filter.subscriptionId ?? null,
-        workflowId: filter.workflowId ?? null,
-      },
+      runsQuery(filter),
+      { projectId, subscriptionId: filter.subscriptionId, workflowId: filter.workflowId },
       limit,
       cursor,
       (row) => this.#run(row),
@@ -539,29 +561,27 @@ export class SandboxStore {
   }
 
   getRun(projectId: string, id: string): Run | undefined {
-    const row = this.#sql(
-      `SELECT id, workflow_id, subscription_id, status, start_params, steps, error, created_at
-         FROM runs WHERE project_id = ? AND id = ?`,
-    ).get(projectId, id) as RunRow | undefined;
+    const row = this.#sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE project_id = ? AND id = ?`).get(
+      projectId,
+      id,
+    ) as RunRow | undefined;
     return row && this.#run(row);
   }
 
   getDelivery(id: string): Delivery | undefined {
-    return this.#sql(
-      `SELECT id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
-       FROM deliveries WHERE id = ?`,
-    ).get(id) as Delivery | undefined;
+    const row = this.#sql(`SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} WHERE d.id = ?`).get(
+      id,
+    ) as DeliveryRow | undefined;
+    return row && deliveryFromRow(row);
   }
 
   listDeliveries(subscriptionId: string, limit: number, cursor?: string): Page<Delivery> {
-    return this.#page<Delivery & { seq: number }, Delivery>(
-      `SELECT seq, id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes
-       FROM deliveries WHERE subscription_id = @subscriptionId AND seq < @before
-       ORDER BY seq DESC LIMIT @take`,
+    return this.#page<DeliveryRow, Delivery>(
+      LIST_QUERIES.deliveries,
       { subscriptionId },
       limit,
       cursor,
-      ({ seq: _seq, ...delivery }) => delivery,
+      deliveryFromRow,
     );
   }
 
@@ -616,6 +636,33 @@ function apiKeyFromRow(row: ApiKeyRow): ApiKey {
     in_vault: row.in_vault === 1,
     created_at: row.created_at,
   };
+}
+
+/**
+ * A delivery as the contract shows it. An accepted delivery's body digest is taken from its
+ * run's stored body when read, so ingress hashes nothing that may never be looked at.
+ */
+function deliveryFromRow({ seq: _seq, payload, ...delivery }: DeliveryRow): Delivery {
+  if (delivery.body_sha256 !== null || payload === null) return delivery;
+  return { ...delivery, body_sha256: createHash("sha256").update(payload, "utf8").digest("hex") };
+}
+
+function overlayJson(overlay: TriggerOverlay): string | null {
+  const empty = (part: object) => Object.keys(part).length === 0;
+  return empty(overlay.beneath) && empty(overlay.above) ? null : JSON.stringify(overlay);
+}
+
+/** The runs query for the filters given: each combination has its own index. */
+function runsQuery(filter: {
+  subscriptionId?: string | undefined;
+  workflowId?: string | undefined;
+}) {
+  if (filter.subscriptionId === undefined) {
+    return filter.workflowId === undefined ? LIST_QUERIES.runs : LIST_QUERIES.runsOfWorkflow;
+  }
+  return filter.workflowId === undefined
+    ? LIST_QUERIES.runsOfSubscription
+    : LIST_QUERIES.runsOfSubscriptionAndWorkflow;
 }
 
 /** Names are unique per workflow regardless of letter case ("Shopify" and "shopify" clash). */

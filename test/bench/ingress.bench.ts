@@ -1,17 +1,22 @@
 /**
- * On-demand benchmark (not part of `npm test`): signed ingress throughput of the local
- * AgentRuntime sandbox against a bare `node:http` server, measured in the same run and
- * reported as a ratio.
+ * On-demand benchmark (not part of `npm test`): signed ingress of the local AgentRuntime
+ * sandbox against two baselines, in interleaved rounds at 10 and 64 connections:
+ * - bare: `node:http` that reads the body and answers 202 (`bare-server.ts`);
+ * - verify-only peer: the same plus the sandbox's signature check, no storage (`verify-peer.ts`).
  *
- *   npx tsc -p . && node dist/test/bench/ingress.bench.js [--duration 10] [--connections 10] [--json]
+ *   npm run build && npm run bench [-- --duration 5 --rounds 3 --connections 64 --json]
  *
- * Each server runs in its own child process, one after the other, so the load generator in
- * this process never shares an event loop with the server it measures. All traffic stays on
- * 127.0.0.1. Exit code 0 whatever the ratio; 1 when a request fails or an answer is not 202.
+ * Each server runs in its own child process, one at a time, so the load generator in this
+ * process never shares an event loop with the server it measures; the order of the three
+ * rotates each round. Medians and ranges are over rounds; the ratios are medians of each
+ * round's ratio. All traffic stays on 127.0.0.1; the sandbox's database is a file on disk.
+ * Exit code 0 whatever the ratios; 1 when a request fails or an answer is not 202.
  */
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { signBody } from "../../src/signing/signature.js";
 import {
   cpuProfileFlags,
@@ -64,19 +69,36 @@ type Autocannon = (options: AutocannonOptions) => AutocannonInstance;
 
 const BODY_BYTES = 1024;
 const WARMUP_SECONDS = 2;
-const TARGET_RATIO = 0.5;
 const EXPECTED_STATUS = 202;
 const SHOPIFY_WORKFLOW = "Fulfil Shopify order";
+const CONNECTIONS = [10, 64] as const;
+/** What issue 11 asks of the sandbox, by connection count. */
+const TARGETS = {
+  bareRatio: { 10: 0.35, 64: 0.5 } as Record<number, number>,
+  peerRatio: 0.65,
+  p99At64: 15,
+  diskBytesPerDelivery: 1.6 * 1024,
+};
+
+type Target = "bare" | "peer" | "sandbox";
+const TARGET_NAMES: Record<Target, string> = {
+  bare: "bare node:http",
+  peer: "verify-only peer",
+  sandbox: "sandbox ingress",
+};
 
 interface BenchOptions {
   duration: number;
+  rounds: number;
   connections: number;
   json: boolean;
   profile: string | undefined;
 }
 
 interface Measurement {
-  target: "bare" | "sandbox";
+  target: Target;
+  connections: number;
+  round: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -88,16 +110,20 @@ interface Measurement {
   unexpected: Record<string, number>;
   /** Why the run is not usable, when it is not. */
   failure?: string;
+  /** Sandbox only: database bytes in use per stored delivery, after the run. */
+  diskBytesPerDelivery?: number;
 }
 
 const HELP = `Usage: node dist/test/bench/ingress.bench.js [options]
 
-Signed ingress throughput of the sandbox vs a bare node:http server (127.0.0.1 only).
+Signed ingress of the sandbox vs a bare node:http server and a verify-only peer, in
+interleaved rounds at 10 and 64 connections (127.0.0.1 only).
 
 Options:
-  --duration <s>       measured seconds per target, after a ${WARMUP_SECONDS} s warm-up (default 10)
-  --connections <n>    concurrent keep-alive connections (default 10)
-  --json               print one JSON result line instead of the table
+  --duration <s>       measured seconds per target and round, after a ${WARMUP_SECONDS} s warm-up (default 5)
+  --rounds <n>         interleaved rounds per connection count (default 3)
+  --connections <n>    one connection count instead of 10 and 64
+  --json               print one JSON result line instead of the tables
   --profile <dir>      write a V8 CPU profile of each server into <dir> (node --cpu-prof)
   -h, --help           show this help
 `;
@@ -112,8 +138,9 @@ function loadAutocannon(): Autocannon {
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
   return parseBenchArgs(argv, {
-    duration: { fallback: 10, min: 1, max: 600 },
-    connections: { fallback: 10, min: 1, max: 1000 },
+    duration: { fallback: 5, min: 1, max: 600 },
+    rounds: { fallback: 3, min: 1, max: 50 },
+    connections: { fallback: 0, min: 0, max: 1000 },
   });
 }
 
@@ -178,6 +205,8 @@ async function measure(
   headers: Record<string, string>,
   body: Buffer,
   options: BenchOptions,
+  connections: number,
+  round: number,
 ): Promise<Measurement> {
   const run = async (seconds: number) => {
     const latencies: number[] = [];
@@ -187,7 +216,7 @@ async function measure(
       method: "POST",
       headers,
       body,
-      connections: options.connections,
+      connections,
       duration: seconds,
       bailout: 1,
     });
@@ -212,6 +241,8 @@ async function measure(
     : failureOf(main.result, main.unexpected);
   return {
     target,
+    connections,
+    round,
     requestsPerSecond: main.result.requests.mean,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
@@ -231,34 +262,62 @@ function failureOf(result: AutocannonResult, unexpected: Record<string, number>)
   return parts.length > 0 ? `stopped after ${parts.join(", ")}` : undefined;
 }
 
-async function benchBare(
-  autocannon: Autocannon,
-  body: Buffer,
-  options: BenchOptions,
-): Promise<Measurement> {
-  const script = fileURLToPath(new URL("./bare-server.js", import.meta.url));
-  const { child, line } = await startChild("bare server", [...cpuProfileFlags(profileDir), script]);
+/**
+ * The floor under a durable 202: how long this disk takes to fdatasync a group commit's worth
+ * of WAL (64 KiB appended), sampled in the benchmark's own folder. No server is running then.
+ */
+function fsyncLatency(dir: string, samples = 100): Range {
+  const path = join(dir, "fsync-probe");
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const times: number[] = [];
   try {
-    const url = loopbackUrl(stringField(JSON.parse(line), "url", "bare server output"), "bare URL");
-    const headers = { "content-type": "application/json" };
-    await preflight(url, headers, body);
-    return await measure(autocannon, "bare", url, headers, body, options);
+    for (let i = 0; i < samples; i += 1) {
+      writeSync(fd, chunk);
+      const started = performance.now();
+      fdatasyncSync(fd);
+      times.push(performance.now() - started);
+    }
   } finally {
-    await stopChild(child);
+    closeSync(fd);
+    unlinkSync(path);
   }
+  const sorted = Float64Array.from(times).sort();
+  return {
+    median: percentile(sorted, 0.5),
+    min: sorted[0] ?? Number.NaN,
+    max: percentile(sorted, 0.99),
+  };
 }
 
-async function benchSandbox(
-  autocannon: Autocannon,
-  body: Buffer,
-  options: BenchOptions,
-  dir: string,
-): Promise<Measurement> {
-  const { child, line } = await startChild("sandbox", [
-    ...cpuProfileFlags(profileDir),
-    ...sandboxArgs(join(dir, "sandbox.db")),
-  ]);
-  try {
+/** Where to send and with which headers: one per target, made once its server listens. */
+interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
+  /** After the server stopped: a figure read from what it left behind. */
+  after?: () => Partial<Measurement>;
+}
+
+async function bareEndpoint(line: string): Promise<Endpoint> {
+  const url = loopbackUrl(stringField(JSON.parse(line), "url", "bare server output"), "bare URL");
+  return { url, headers: { "content-type": "application/json" } };
+}
+
+function peerEndpoint(body: Buffer) {
+  return async (line: string): Promise<Endpoint> => {
+    const info: unknown = JSON.parse(line);
+    return {
+      url: loopbackUrl(stringField(info, "url", "peer output"), "peer URL"),
+      headers: {
+        "content-type": "application/json",
+        "x-agentruntime-signature": signBody(body, stringField(info, "secret", "peer output")),
+      },
+    };
+  };
+}
+
+function sandboxEndpoint(body: Buffer, db: string) {
+  return async (line: string): Promise<Endpoint> => {
     const { url, contributor, workflowId, automationKeyId, key } = sandboxInfo(
       line,
       SHOPIFY_WORKFLOW,
@@ -278,58 +337,192 @@ async function benchSandbox(
         `creating the subscription answered ${created.status}: ${JSON.stringify(answer)}`,
       );
     }
-    const ingressUrl = loopbackUrl(
-      stringField(answer, "ingress_url", "subscription"),
-      "ingress URL",
-    );
-    const headers = {
-      "content-type": "application/json",
-      authorization: `Bearer ${stringField(key, "pat", "vaulted API key")}`,
-      "x-agentruntime-signature": signBody(
-        body,
-        stringField(answer, "signing_secret", "subscription"),
-      ),
+    return {
+      url: loopbackUrl(stringField(answer, "ingress_url", "subscription"), "ingress URL"),
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${stringField(key, "pat", "vaulted API key")}`,
+        "x-agentruntime-signature": signBody(
+          body,
+          stringField(answer, "signing_secret", "subscription"),
+        ),
+      },
+      after: () => ({ diskBytesPerDelivery: diskBytesPerDelivery(db) }),
     };
-    await preflight(ingressUrl, headers, body);
-    return await measure(autocannon, "sandbox", ingressUrl, headers, body, options);
+  };
+}
+
+/** Pages in use (WAL checkpointed) over the deliveries stored: an upper bound per delivery. */
+function diskBytesPerDelivery(path: string): number {
+  const db = new Database(path);
+  try {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    const pages = db.pragma("page_count", { simple: true }) as number;
+    const free = db.pragma("freelist_count", { simple: true }) as number;
+    const size = db.pragma("page_size", { simple: true }) as number;
+    const { n } = db.prepare("SELECT count(*) AS n FROM deliveries").get() as { n: number };
+    return ((pages - free) * size) / n;
+  } finally {
+    db.close();
+  }
+}
+
+async function benchOne(
+  autocannon: Autocannon,
+  target: Target,
+  args: string[],
+  endpoint: (line: string) => Promise<Endpoint>,
+  body: Buffer,
+  options: BenchOptions,
+  connections: number,
+  round: number,
+): Promise<Measurement> {
+  const { child, line } = await startChild(TARGET_NAMES[target], [
+    ...cpuProfileFlags(profileDir),
+    ...args,
+  ]);
+  let result: Measurement;
+  let after: Endpoint["after"];
+  try {
+    const { url, headers, ...rest } = await endpoint(line);
+    after = rest.after;
+    await preflight(url, headers, body);
+    result = await measure(autocannon, target, url, headers, body, options, connections, round);
   } finally {
     await stopChild(child);
   }
+  return { ...result, ...after?.() };
 }
 
-function printTable(results: Measurement[], options: BenchOptions, ratio: number | undefined) {
-  const rows = table([
-    ["target", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
-    ...results.map((m) => [
-      m.target,
-      fixed(m.requestsPerSecond, 1),
-      fixed(m.p50, 2),
-      fixed(m.p99, 2),
-      String(m.requests),
-      String(m.errors + Object.values(m.unexpected).reduce((sum, n) => sum + n, 0)),
-    ]),
-  ]);
-  process.stdout.write(
-    `Signed ingress, ${BODY_BYTES}-byte JSON body, ${options.connections} connections, ` +
-      `${options.duration} s per target after a ${WARMUP_SECONDS} s warm-up, 127.0.0.1\n\n` +
-      `${rows}\n\n`,
+interface Summary {
+  target: Target;
+  connections: number;
+  requestsPerSecond: Range;
+  p50: Range;
+  p99: Range;
+  diskBytesPerDelivery?: Range;
+}
+
+interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function rangeOf(values: number[]): Range {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    median: percentile(sorted, 0.5),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+/** The median (and range) over rounds of the sandbox's figure divided by a baseline's. */
+function ratioOf(results: Measurement[], connections: number, baseline: Target): Range {
+  const per = (target: Target) =>
+    results
+      .filter((m) => m.connections === connections && m.target === target)
+      .sort((a, b) => a.round - b.round);
+  const sandbox = per("sandbox");
+  const base = per(baseline);
+  return rangeOf(
+    sandbox.map((m, i) => m.requestsPerSecond / (base[i]?.requestsPerSecond ?? Number.NaN)),
   );
-  if (ratio !== undefined) {
-    process.stdout.write(
-      `ratio sandbox/bare: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO.toFixed(2)})\n`,
-    );
-  }
 }
 
-function printJson(results: Measurement[], options: BenchOptions, ratio: number | undefined) {
+function summarise(results: Measurement[], connections: number): Summary[] {
+  return (["bare", "peer", "sandbox"] as const).map((target) => {
+    const mine = results.filter((m) => m.connections === connections && m.target === target);
+    const disk = mine.flatMap((m) =>
+      m.diskBytesPerDelivery === undefined ? [] : [m.diskBytesPerDelivery],
+    );
+    return {
+      target,
+      connections,
+      requestsPerSecond: rangeOf(mine.map((m) => m.requestsPerSecond)),
+      p50: rangeOf(mine.map((m) => m.p50)),
+      p99: rangeOf(mine.map((m) => m.p99)),
+      ...(disk.length > 0 ? { diskBytesPerDelivery: rangeOf(disk) } : {}),
+    };
+  });
+}
+
+const spread = (range: Range, digits: number) =>
+  `${fixed(range.median, digits)} (${fixed(range.min, digits)}–${fixed(range.max, digits)})`;
+
+function printTables(
+  results: Measurement[],
+  options: BenchOptions,
+  counts: number[],
+  fsync: Range,
+) {
+  let text =
+    `Signed ingress, ${BODY_BYTES}-byte JSON body, ${options.rounds} interleaved round(s) of ` +
+    `${options.duration} s per target after a ${WARMUP_SECONDS} s warm-up, 127.0.0.1; ` +
+    "medians over rounds (min–max)\n" +
+    `disk: fdatasync of 64 KiB p50 ${fixed(fsync.median, 2)} ms, p99 ${fixed(fsync.max, 2)} ms ` +
+    "(a durable 202 waits for at least one)\n";
+  for (const connections of counts) {
+    const rows = summarise(results, connections);
+    text += `\n${connections} connections\n\n${table([
+      ["target", "requests/s", "p50 ms", "p99 ms"],
+      ...rows.map((row) => [
+        TARGET_NAMES[row.target],
+        spread(row.requestsPerSecond, 0),
+        spread(row.p50, 2),
+        spread(row.p99, 2),
+      ]),
+    ])}\n\n`;
+    const bare = ratioOf(results, connections, "bare");
+    const peer = ratioOf(results, connections, "peer");
+    const bareTarget = TARGETS.bareRatio[connections];
+    text += `sandbox / bare: ${spread(bare, 2)}${bareTarget ? ` (target ≥ ${bareTarget})` : ""}\n`;
+    text += `sandbox / verify-only peer: ${spread(peer, 2)} (target ≥ ${TARGETS.peerRatio})\n`;
+    // Each connection waits for at least one fsync per request, so none can beat this.
+    const ceiling = (connections * 1000) / fsync.median;
+    const bareRow = rows.find((row) => row.target === "bare");
+    text +=
+      `durable ceiling (connections / fdatasync p50): ${fixed(ceiling, 0)} requests/s, ` +
+      `${fixed(ceiling / (bareRow?.requestsPerSecond.median ?? Number.NaN), 2)} of bare\n`;
+    const sandbox = rows.find((row) => row.target === "sandbox");
+    if (connections === 64 && sandbox) {
+      text += `sandbox p99: ${fixed(sandbox.p99.median, 2)} ms (target ≤ ${TARGETS.p99At64})\n`;
+    }
+    if (sandbox?.diskBytesPerDelivery) {
+      text += `database bytes per stored delivery: ${spread(sandbox.diskBytesPerDelivery, 0)} (target ≤ ${TARGETS.diskBytesPerDelivery})\n`;
+    }
+  }
+  process.stdout.write(text);
+}
+
+function printJson(results: Measurement[], options: BenchOptions, counts: number[], fsync: Range) {
+  const range = (r: Range | undefined) =>
+    r && { median: round3(r.median), min: round3(r.min), max: round3(r.max) };
   process.stdout.write(
     `${JSON.stringify({
       body_bytes: BODY_BYTES,
       duration_s: options.duration,
       warmup_s: WARMUP_SECONDS,
-      connections: options.connections,
-      results: results.map((m) => ({
+      rounds: options.rounds,
+      fdatasync_64k_ms: { p50: round3(fsync.median), p99: round3(fsync.max) },
+      by_connections: counts.map((connections) => ({
+        connections,
+        targets: summarise(results, connections).map((row) => ({
+          target: row.target,
+          requests_per_s: range(row.requestsPerSecond),
+          p50_ms: range(row.p50),
+          p99_ms: range(row.p99),
+          disk_bytes_per_delivery: range(row.diskBytesPerDelivery) ?? null,
+        })),
+        ratio_to_bare: range(ratioOf(results, connections, "bare")),
+        ratio_to_peer: range(ratioOf(results, connections, "peer")),
+      })),
+      targets: TARGETS,
+      measurements: results.map((m) => ({
         target: m.target,
+        connections: m.connections,
+        round: m.round,
         requests_per_s: round3(m.requestsPerSecond),
         p50_ms: round3(m.p50),
         p99_ms: round3(m.p99),
@@ -339,8 +532,6 @@ function printJson(results: Measurement[], options: BenchOptions, ratio: number 
         unexpected_status: m.unexpected,
         failure: m.failure ?? null,
       })),
-      ratio: ratio === undefined ? null : round3(ratio),
-      target_ratio: TARGET_RATIO,
     })}\n`,
   );
 }
@@ -355,26 +546,68 @@ async function main(argv: string[]): Promise<number> {
   const autocannon = loadAutocannon();
   const body = orderBody();
   const dir = makeTempDir("arw-bench-");
+  const counts = options.connections === 0 ? [...CONNECTIONS] : [options.connections];
   const results: Measurement[] = [];
+  const fsync = fsyncLatency(dir);
+  const bareScript = fileURLToPath(new URL("./bare-server.js", import.meta.url));
+  const peerScript = fileURLToPath(new URL("./verify-peer.js", import.meta.url));
   try {
-    // One server at a time: with two cores, the load generator and the server get one each.
-    results.push(await benchBare(autocannon, body, options));
-    if (!results[0]?.failure) results.push(await benchSandbox(autocannon, body, options, dir));
+    for (const connections of counts) {
+      for (let round = 0; round < options.rounds; round += 1) {
+        const db = join(dir, `sandbox-${connections}-${round}.db`);
+        const runs: Record<Target, () => Promise<Measurement>> = {
+          bare: () =>
+            benchOne(
+              autocannon,
+              "bare",
+              [bareScript],
+              bareEndpoint,
+              body,
+              options,
+              connections,
+              round,
+            ),
+          peer: () =>
+            benchOne(
+              autocannon,
+              "peer",
+              [peerScript],
+              peerEndpoint(body),
+              body,
+              options,
+              connections,
+              round,
+            ),
+          sandbox: () =>
+            benchOne(
+              autocannon,
+              "sandbox",
+              sandboxArgs(db),
+              sandboxEndpoint(body, db),
+              body,
+              options,
+              connections,
+              round,
+            ),
+        };
+        // The order rotates so no target always runs first (or last) in a round.
+        const order = (["bare", "peer", "sandbox"] as const).map(
+          (_, i, all) => all[(i + round) % all.length] as Target,
+        );
+        for (const target of order) {
+          const measured = await runs[target]();
+          results.push(measured);
+          if (measured.failure) throw new Error(`${target}: ${measured.failure}`);
+        }
+      }
+    }
   } finally {
     await stopAllChildren();
     removeTempDir();
   }
-
-  const [bare, sandbox] = results;
-  const clean = results.length === 2 && results.every((m) => !m.failure);
-  const ratio =
-    clean && bare && sandbox ? sandbox.requestsPerSecond / bare.requestsPerSecond : undefined;
-  if (options.json) printJson(results, options, ratio);
-  else printTable(results, options, ratio);
-  for (const m of results) {
-    if (m.failure) process.stderr.write(`${m.target}: ${m.failure}\n`);
-  }
-  return clean ? 0 : 1;
+  if (options.json) printJson(results, options, counts, fsync);
+  else printTables(results, options, counts, fsync);
+  return 0;
 }
 
 killChildrenOnExit();

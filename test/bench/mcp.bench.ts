@@ -4,8 +4,10 @@
  *
  *   1. cold start: spawn → first `tools/list` answer over stdio, ours vs the smallest SDK server
  *      (`minimal-mcp-server.ts`), alternated; plus ours with its embedded sandbox (no ratio);
- *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET;
- *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base).
+ *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET,
+ *      and of `create_inbound_webhook`: ours vs a direct HTTP POST;
+ *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base), and
+ *      what a model reads of it: each tool's name, description and input schema.
  *
  *   npx tsc -p . && node dist/test/bench/mcp.bench.js [--runs 15] [--calls 300] [--json]
  *
@@ -50,8 +52,10 @@ import {
 const TOOL = "list_inbound_webhooks";
 const SUBSCRIPTIONS = 20;
 const WARMUP_CALLS = 20;
-const COLD_START_TARGET = 1.3;
-const CATALOGUE_TARGET_TOKENS = 1500;
+const COLD_START_TARGET = 1.15;
+const CATALOGUE_TARGET_TOKENS = 1400;
+const OVERHEAD_TARGET = 1.3;
+const CREATE_TOOL = "create_inbound_webhook";
 const CALL_TIMEOUT_MS = 10_000;
 const SUBSCRIBED_WORKFLOW = "Fulfil Shopify order";
 
@@ -372,6 +376,78 @@ function callPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] 
   ];
 }
 
+/**
+ * Sequential rounds of one call per path, the order rotating per round so no path always
+ * follows the same other one; the first WARMUP_CALLS rounds are not kept.
+ */
+async function measurePaths(paths: CallPath[], calls: number, expected: number) {
+  const samples: Partial<Record<PathName, number[]>> = {};
+  const bytes: Partial<Record<PathName, number>> = {};
+  for (let round = 0; round < WARMUP_CALLS + calls; round++) {
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[(round + i) % paths.length];
+      if (!path) continue;
+      const started = performance.now();
+      let answer: unknown;
+      try {
+        answer = await path.call();
+      } catch (error) {
+        throw new Error(`${path.name} call ${round + 1} failed: ${message(error)}`);
+      }
+      const ms = performance.now() - started;
+      bytes[path.name] = path.check(answer, expected);
+      if (round >= WARMUP_CALLS) samples[path.name] = [...(samples[path.name] ?? []), ms];
+    }
+  }
+  return { samples, bytes };
+}
+
+/** Creating a webhook over MCP, and the same POST the tool makes, sent directly. */
+function createPaths(ours: Client, sandbox: Sandbox): CallPath[] {
+  let made = 0;
+  const body = () => ({
+    workflow_id: sandbox.workflowId,
+    name: `bench create ${++made}`,
+    automation_pat_id: sandbox.automationKeyId,
+  });
+  return [
+    {
+      name: "ours",
+      call: () =>
+        ours.callTool({ name: CREATE_TOOL, arguments: body() }, undefined, {
+          timeout: CALL_TIMEOUT_MS,
+        }),
+      check(answer) {
+        toolText(answer, "our create");
+        const structured = isRecord(answer) ? answer.structuredContent : undefined;
+        stringField(isRecord(structured) ? structured.subscription : undefined, "id", "created");
+        return Buffer.byteLength(JSON.stringify(answer));
+      },
+    },
+    {
+      name: "direct",
+      call: async () => {
+        const response = await fetch(`${sandbox.url}/v1/inbound-webhooks`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${sandbox.contributor}`,
+            "content-type": "application/json",
+            "idempotency-key": crypto.randomUUID(),
+          },
+          body: JSON.stringify(body()),
+          signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+        });
+        return { status: response.status, body: (await response.json()) as unknown };
+      },
+      check(answer) {
+        const status = isRecord(answer) ? answer.status : undefined;
+        if (status !== 201) throw new Error(`direct create answered ${String(status)}`);
+        return Buffer.byteLength(JSON.stringify(isRecord(answer) ? answer.body : null));
+      },
+    },
+  ];
+}
+
 interface RoundTripResult {
   subscriptions: number;
   paths: Record<PathName, Summary & { answerBytes: number }>;
@@ -381,6 +457,8 @@ interface RoundTripResult {
     oursDirectP50: number;
     oursDirectP99: number;
   };
+  /** `create_inbound_webhook` over MCP against the POST it makes, made directly. */
+  create: { ours: Summary; direct: Summary; ratioP50: number };
 }
 
 async function benchRoundTrip(
@@ -406,27 +484,14 @@ async function benchRoundTrip(
     await minimal.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
 
     const paths = callPaths(ours.client, minimal.client, sandbox);
-    const samples: Record<PathName, number[]> = { ours: [], minimal: [], direct: [] };
-    const bytes: Record<PathName, number> = { ours: 0, minimal: 0, direct: 0 };
-    // Sequential rounds of one call each, the order rotating per round so no path always
-    // follows the same other one.
-    for (let round = 0; round < WARMUP_CALLS + options.calls; round++) {
-      for (let i = 0; i < paths.length; i++) {
-        const path = paths[(round + i) % paths.length];
-        if (!path) continue;
-        const started = performance.now();
-        let answer: unknown;
-        try {
-          answer = await path.call();
-        } catch (error) {
-          throw new Error(`${path.name} call ${round + 1} failed: ${message(error)}`);
-        }
-        const ms = performance.now() - started;
-        bytes[path.name] = path.check(answer, expected);
-        if (round >= WARMUP_CALLS) samples[path.name].push(ms);
-      }
-    }
-    const summary = (name: PathName) => ({ ...summarize(samples[name]), answerBytes: bytes[name] });
+    const { samples, bytes } = await measurePaths(paths, options.calls, expected);
+    const creates = await measurePaths(createPaths(ours.client, sandbox), options.calls, 0);
+    const summary = (name: PathName) => ({
+      ...summarize(samples[name] ?? []),
+      answerBytes: bytes[name] ?? 0,
+    });
+    const createOurs = summarize(creates.samples.ours ?? []);
+    const createDirect = summarize(creates.samples.direct ?? []);
     const result = {
       ours: summary("ours"),
       minimal: summary("minimal"),
@@ -441,6 +506,11 @@ async function benchRoundTrip(
           oursMinimalP99: result.ours.p99 / result.minimal.p99,
           oursDirectP50: result.ours.p50 / result.direct.p50,
           oursDirectP99: result.ours.p99 / result.direct.p99,
+        },
+        create: {
+          ours: createOurs,
+          direct: createDirect,
+          ratioP50: createOurs.p50 / createDirect.p50,
         },
       },
       catalogue,
@@ -458,6 +528,8 @@ interface Size {
 
 interface CatalogueResult {
   tools: Size & { count: number };
+  /** What a model reads of each tool: name, description, input schema. */
+  modelRead: Size;
   result: Size;
   instructions: Size;
   perTool: Array<{ name: string } & Size>;
@@ -470,6 +542,14 @@ function size(text: string): Size {
 function measureCatalogue(listed: ListToolsResult, instructions: string): CatalogueResult {
   return {
     tools: { count: listed.tools.length, ...size(JSON.stringify(listed.tools)) },
+    modelRead: listed.tools
+      .map(({ name, description, inputSchema }) =>
+        size(JSON.stringify({ name, description, inputSchema })),
+      )
+      .reduce((sum, one) => ({ bytes: sum.bytes + one.bytes, tokens: sum.tokens + one.tokens }), {
+        bytes: 0,
+        tokens: 0,
+      }),
     result: size(JSON.stringify(listed)),
     instructions: size(instructions),
     perTool: listed.tools.map((tool) => ({ name: tool.name, ...size(JSON.stringify(tool)) })),
@@ -543,8 +623,34 @@ function printTable(report: Report, options: BenchOptions): void {
     "",
     `ratio ours/minimal: p50 ${fixed(roundTrip.ratios.oursMinimalP50, 2)}, ` +
       `p99 ${fixed(roundTrip.ratios.oursMinimalP99, 2)}`,
+    `ratio minimal/direct (the stdio hop and the SDK alone): p50 ${fixed(
+      roundTrip.paths.minimal.p50 / roundTrip.paths.direct.p50,
+      2,
+    )}`,
     `ratio ours/direct:  p50 ${fixed(roundTrip.ratios.oursDirectP50, 2)}, ` +
-      `p99 ${fixed(roundTrip.ratios.oursDirectP99, 2)}`,
+      `p99 ${fixed(roundTrip.ratios.oursDirectP99, 2)} ` +
+      `(target ≤ ${OVERHEAD_TARGET} at p50, ${within(roundTrip.ratios.oursDirectP50 <= OVERHEAD_TARGET)})`,
+    "",
+    `${CREATE_TOOL}, ${options.calls} calls each after ${WARMUP_CALLS} warm-up calls, interleaved:`,
+    "",
+    table([
+      ["path", "p50 ms", "p99 ms", "min ms", "max ms"],
+      ...(
+        [
+          ["ours (MCP stdio)", roundTrip.create.ours],
+          ["direct HTTP POST", roundTrip.create.direct],
+        ] as const
+      ).map(([name, s]) => [
+        name,
+        fixed(s.p50, 3),
+        fixed(s.p99, 3),
+        fixed(s.min, 3),
+        fixed(s.max, 3),
+      ]),
+    ]),
+    "",
+    `ratio ours/direct: p50 ${fixed(roundTrip.create.ratioP50, 2)} ` +
+      `(target ≤ ${OVERHEAD_TARGET}, ${within(roundTrip.create.ratioP50 <= OVERHEAD_TARGET)})`,
     "",
     "3. Catalogue: our tools/list result, tokens by gpt-tokenizer (o200k_base)",
     "",
@@ -565,8 +671,9 @@ function printTable(report: Report, options: BenchOptions): void {
       ],
     ]),
     "",
-    `all tools together: ${catalogue.tools.tokens} tokens (target < ${CATALOGUE_TARGET_TOKENS}, ` +
-      `${within(catalogue.tools.tokens < CATALOGUE_TARGET_TOKENS)})`,
+    `what a model reads (name + description + input schema of all ${catalogue.tools.count}): ` +
+      `${catalogue.modelRead.tokens} tokens (target ≤ ${CATALOGUE_TARGET_TOKENS}, ` +
+      `${within(catalogue.modelRead.tokens <= CATALOGUE_TARGET_TOKENS)})`,
   ];
   process.stdout.write(`${out.join("\n")}\n`);
 }
@@ -605,12 +712,20 @@ function printJson(report: Report, options: BenchOptions): void {
         ratio_ours_minimal_p99: round3(roundTrip.ratios.oursMinimalP99),
         ratio_ours_direct_p50: round3(roundTrip.ratios.oursDirectP50),
         ratio_ours_direct_p99: round3(roundTrip.ratios.oursDirectP99),
+        create: {
+          tool: CREATE_TOOL,
+          ours: ms(roundTrip.create.ours, tripKeys),
+          direct: ms(roundTrip.create.direct, tripKeys),
+          ratio_ours_direct_p50: round3(roundTrip.create.ratioP50),
+        },
+        target_ratio_direct_p50: OVERHEAD_TARGET,
       },
       catalogue: {
         encoding: "o200k_base",
         tool_count: catalogue.tools.count,
         tools_bytes: catalogue.tools.bytes,
         tools_tokens: catalogue.tools.tokens,
+        model_read_tokens: catalogue.modelRead.tokens,
         result_bytes: catalogue.result.bytes,
         result_tokens: catalogue.result.tokens,
         instructions_bytes: catalogue.instructions.bytes,
