@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CARD_TOOL_META } from "../src/card/resource.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/steps.js";
@@ -22,6 +23,7 @@ export const answerInboundWebhookWizard = defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
+  meta: CARD_TOOL_META,
   async run(args, context) {
     const wizards = await wizardsOf(context);
     const event = eventFor(args.action, args);

@@ -49,6 +49,8 @@ export interface ToolDefinition<
   input: Input;
   output: Output;
   annotations: ToolAnnotations;
+  /** Listed as the tool's `_meta`: the MCP Apps card a host draws for its results. */
+  meta?: Readonly<Record<string, unknown>>;
   run(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
