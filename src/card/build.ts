@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { packageRoot } from "../package-root.js";
 import { LOOK_CSS } from "../web/look.js";
+import { builtCardPath, builtChatScriptPath } from "./build-paths.js";
 import { CARD_CSS } from "./card-css.js";
-import { builtCardPath } from "./resource.js";
 
 async function bundle(entry: string): Promise<string> {
   const result = await build({
@@ -40,11 +40,6 @@ export async function buildChatScript(): Promise<string> {
   mkdirSync(join(packageRoot(), "dist", "web"), { recursive: true });
   writeFileSync(path, await bundle("src/web/browser/chat.ts"));
   return path;
-}
-
-/** Where the browser Chat page's script is built. */
-export function builtChatScriptPath(): string {
-  return join(packageRoot(), "dist", "web", "chat.js");
 }
 
 /** Builds everything the browser runs: `npm run build` and the test setup call this. */

@@ -1,5 +1,6 @@
 /** The card's own layout on top of the shared look: a narrow chat column first. */
 export const CARD_CSS = `
+html{scrollbar-gutter:stable}
 body{background:transparent}
 #card{padding:.9rem;max-width:40rem}
 #card>header{display:flex;flex-direction:column;gap:.2rem;margin-bottom:.5rem}

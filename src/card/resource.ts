@@ -1,19 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from "@modelcontextprotocol/ext-apps/server";
 import type { ReadResourceResult, Resource } from "@modelcontextprotocol/sdk/types.js";
-import { packageRoot } from "../package-root.js";
+import { builtCardPath } from "./build-paths.js";
 
 /** The address hosts load the "Inbound webhook" card from. */
 export const CARD_URI = "ui://agentruntime-webhooks/inbound-webhook-card.html";
 
 /** The MCP Apps MIME type, `text/html;profile=mcp-app`. */
 export const CARD_MIME_TYPE = RESOURCE_MIME_TYPE;
-
-/** Where `npm run build:card` writes the card: one self-contained HTML document. */
-export function builtCardPath(): string {
-  return join(packageRoot(), "dist", "card", "inbound-webhook-card.html");
-}
 
 /** Reads the built card; a missing build is a bug in packaging, said plainly. */
 export async function readBuiltCard(): Promise<string> {

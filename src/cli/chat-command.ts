@@ -49,7 +49,8 @@ Type /exit (or press Ctrl+D) to leave.
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
-function openInBrowser(url: string): void {
+/** Opens a URL in the person's browser, quietly doing nothing where there is none. */
+export function openInBrowser(url: string): void {
   const opener =
     process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
   const child = spawn(opener, [url], { stdio: "ignore", detached: true });

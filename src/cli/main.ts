@@ -8,6 +8,7 @@ Inbound webhooks for AgentRuntime workflows.
 
 Commands:
   chat        chat with Autopilot (any OpenAI-compatible model), which drives the guided setup
+  demo        a scripted browser demo of the Inbound webhook card: no model, local sandbox
   handoff     print the sender hand-off guide (Markdown) of an inbound webhook
   mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
   sandbox     run a local AgentRuntime (API, signed ingress, run starts) on SQLite
@@ -27,6 +28,7 @@ type Command = (argv: string[], io: Io) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   chat: async () => (await import("./chat-command.js")).runChatCommand,
+  demo: async () => (await import("./demo-command.js")).runDemoCommand,
   handoff: async () => (await import("./handoff-command.js")).runHandoffCommand,
   mcp: async () => (await import("./mcp-command.js")).runMcpCommand,
   sandbox: async () => (await import("./sandbox-command.js")).runSandboxCommand,

@@ -17,12 +17,17 @@ import {
 import { el } from "./dom.js";
 
 const root = document.getElementById("card") as HTMLElement;
-const app = new App({ name: "inbound-webhook-card", version: "1" }, {}, { autoResize: true });
+const app = new App({ name: "inbound-webhook-card", version: "1" }, {}, { autoResize: false });
 
 let view: StepView | undefined;
 let busy = false;
 let problem: string | undefined;
 let notice: string | undefined;
+let poll: ReturnType<typeof setTimeout> | undefined;
+
+/** Steps that move when the person uses a one-time page, outside the card. */
+const PAGE_STEPS = new Set(["pastingPat", "awaitingReveal"]);
+const POLL_MS = 1500;
 
 function applyHost(context: ReturnType<App["getHostContext"]>): void {
   if (context?.theme) applyDocumentTheme(context.theme);
@@ -47,25 +52,55 @@ async function answer(
       arguments: { wizard_id: view.wizard_id, action, ...args },
     });
     show(result);
-    if (!result.isError && view) {
-      // The conversation and the card never disagree: the model hears each click.
-      await app
-        .updateModelContext({
-          content: [
-            {
-              type: "text",
-              text: `In the Inbound webhook card the person chose "${said}". The setup (wizard_id ${view.wizard_id}) is now at step ${view.step}: ${view.say}`,
-            },
-          ],
-        })
-        .catch(() => {});
-    }
+    if (!result.isError) await tellModel(`the person chose "${said}"`);
   } catch (error) {
     problem = `The host could not reach the setup: ${error instanceof Error ? error.message : String(error)}`;
   } finally {
     busy = false;
     render();
   }
+}
+
+/** The conversation and the card never disagree: the model hears of every change the card sees. */
+async function tellModel(what: string): Promise<void> {
+  if (!view) return;
+  await app
+    .updateModelContext({
+      content: [
+        {
+          type: "text",
+          text: `In the Inbound webhook card ${what}. The setup (wizard_id ${view.wizard_id}) is now at step ${view.step}: ${view.say}`,
+        },
+      ],
+    })
+    .catch(() => {});
+}
+
+/** While a one-time page is out with the person, re-reads the step until it moves on. */
+function watchPages(): void {
+  clearTimeout(poll);
+  if (view?.status !== "active" || !PAGE_STEPS.has(view.step)) return;
+  const { wizard_id: wizardId, step } = view;
+  poll = setTimeout(async () => {
+    if (!busy && view?.step === step) {
+      const result = await app
+        .callServerTool({ name: "get_inbound_webhook_wizard", arguments: { wizard_id: wizardId } })
+        .catch(() => undefined);
+      // Applied only if nothing moved the card meanwhile: a late answer must not undo a click.
+      const fresh = !busy && view?.step === step;
+      if (fresh && result && !result.isError && isStepView(result.structuredContent)) {
+        if (result.structuredContent.step !== step) {
+          view = result.structuredContent;
+          problem = undefined;
+          notice = undefined;
+          render();
+          await tellModel("the private page was used");
+          return;
+        }
+      }
+    }
+    watchPages();
+  }, POLL_MS);
 }
 
 function show(result: CallToolResult): void {
@@ -356,6 +391,7 @@ function render(): void {
     root.append(header, el("p", { class: "ar-note" }, "Waiting for the setup to start…"));
     return;
   }
+  root.dataset.step = current.step;
   header.append(el("h1", { id: "card-title" }, current.card.title));
   root.append(header, progress(current));
   root.append(el("p", { class: "card-say", id: "card-say" }, current.say));
@@ -378,7 +414,21 @@ function render(): void {
       ),
     );
   }
+  if (!busy) watchPages();
 }
+
+let reportedHeight = 0;
+
+/** Tells the host the card's height; the root records it, so a test can see the host caught up. */
+function reportSize(): void {
+  const height = Math.ceil(root.getBoundingClientRect().height);
+  if (height === reportedHeight) return;
+  reportedHeight = height;
+  root.dataset.height = String(height);
+  void app.sendSizeChanged({ width: Math.ceil(window.innerWidth), height }).catch(() => {});
+}
+
+new ResizeObserver(() => reportSize()).observe(root);
 
 app.ontoolresult = (params) => {
   show(params as CallToolResult);
@@ -388,7 +438,11 @@ app.onhostcontextchanged = (context) => applyHost(context);
 render();
 app
   .connect()
-  .then(() => applyHost(app.getHostContext()))
+  .then(() => {
+    applyHost(app.getHostContext());
+    reportedHeight = 0;
+    reportSize();
+  })
   .catch(() => {
     problem = "This card needs a chat host that supports MCP Apps.";
     render();

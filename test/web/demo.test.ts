@@ -1,0 +1,288 @@
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import type { Browser, BrowserContext, FrameLocator, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { CURL_ENV } from "../../src/signing/curl.js";
+import { launchChromium } from "../helpers/browser.js";
+import { type CliProcess, spawnCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/sandbox.js";
+
+interface DemoInfo {
+  url: string;
+  sandbox_url: string;
+  api_keys: { id: string; name: string; in_vault: boolean; pat: string }[];
+}
+
+let browser: Browser;
+let demo: CliProcess;
+let info: DemoInfo;
+const dataDir = tempDir("arw-demo-");
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  demo = spawnCli(["demo", "--json", "--no-browser"], { AGENTRUNTIME_SANDBOX_DIR: dataDir });
+  info = JSON.parse(await demo.firstLine()) as DemoInfo;
+});
+afterAll(async () => {
+  await browser?.close();
+  demo?.child.kill("SIGTERM");
+  await demo?.exit();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Everything a person or a model could see: the Chat page, the card, and every tool result. */
+interface Seen {
+  toolCalls: () => number;
+  toolResults: string[];
+  dom(): Promise<string>;
+}
+
+async function openDemo(
+  context: BrowserContext,
+): Promise<{ page: Page; card: FrameLocator; seen: Seen }> {
+  const page = await context.newPage();
+  const toolResults: string[] = [];
+  let toolCalls = 0;
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/api/tool") toolCalls += 1;
+  });
+  page.on("response", async (response) => {
+    if (new URL(response.url()).pathname === "/api/tool") toolResults.push(await response.text());
+  });
+  await page.goto(info.url);
+  const card = page.frameLocator("iframe.card-frame");
+  cardPages.set(card, page);
+  // A failed step shows what the card showed, not only which control was missing.
+  onTestFailed(async () => {
+    const shown = await card
+      .locator("#card")
+      .innerText({ timeout: 1000 })
+      .catch(() => "?");
+    console.error(`The card showed:\n${shown}`);
+  });
+  await card.getByRole("button", { name: "Fulfil Shopify order" }).waitFor();
+  await page
+    .frames()
+    .find((each) => new URL(each.url()).pathname === "/card")
+    ?.evaluate(COUNT_CLICKS);
+  return {
+    page,
+    card,
+    seen: {
+      toolCalls: () => toolCalls,
+      toolResults,
+      dom: async () =>
+        [
+          await page.content(),
+          ...(await Promise.all(page.frames().map((frame) => frame.content()))),
+        ].join("\n"),
+    },
+  };
+}
+
+/** Runs the curl test as a person would, with the secret and PAT only in its environment. */
+function runCurl(
+  script: string,
+  secret: string,
+  pat: string,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/bash", [], {
+      env: { PATH: "/usr/bin:/bin", [CURL_ENV.signingSecret]: secret, [CURL_ENV.pat]: pat },
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out }));
+    child.stdin.end(script, "utf8");
+  });
+}
+
+/** Opens the one-time secret page through the card and reads the secret there, as a person does. */
+async function revealThroughCard(context: BrowserContext, card: FrameLocator): Promise<string> {
+  const popup = context.waitForEvent("page");
+  await tap(card, card.locator("#card-open-reveal"));
+  const secretPage = await popup;
+  await secretPage.getByRole("button", { name: "Reveal the signing secret" }).click();
+  const secret = await secretPage.locator("#secret").innerText();
+  await secretPage.close();
+  return secret;
+}
+
+/** Waits until the card shows the step and is idle, so a click lands on that step's controls. */
+async function atStep(card: FrameLocator, step: string): Promise<void> {
+  const page = cardPages.get(card);
+  await card
+    .locator(`#card[data-step="${step}"][aria-busy="false"]`)
+    .waitFor({ timeout: 15_000 })
+    .catch(async () => {
+      const shown = await card.locator("#card").innerText();
+      throw new Error(`The card never reached ${step}; it shows:\n${shown}`);
+    });
+  // The host resizes the card after it draws a step; a click must not land mid-resize.
+  if (!page) return;
+  await expect
+    .poll(async () => {
+      const drawn = await card.locator("#card").getAttribute("data-height");
+      return drawn === (await page.locator("iframe.card-frame").getAttribute("data-height"));
+    })
+    .toBe(true);
+  // Chromium routes clicks into the card's isolated frame by hit-test data the compositor
+  // refreshes a frame or two after a resize; a click before that lands on the host page.
+  await page.evaluate(NEXT_FRAMES);
+}
+
+const COUNT_CLICKS = `document.addEventListener("click", () => { window.clicksSeen = (window.clicksSeen ?? 0) + 1; }, true)`;
+
+/**
+ * Clicks a control in the card like a person, again if Chromium routed the click to the host
+ * page instead (its isolated frame's hit-test data can trail a resize on a busy machine).
+ */
+async function tap(card: FrameLocator, target: Locator): Promise<void> {
+  const page = cardPages.get(card) as Page;
+  const frame = page.frames().find((each) => new URL(each.url()).pathname === "/card");
+  if (!frame) throw new Error("the card frame is missing");
+  for (let attempt = 1; ; attempt++) {
+    const before = await frame.evaluate<number>("window.clicksSeen ?? 0");
+    await target.click();
+    const landed = await expect
+      .poll(() => frame.evaluate<number>("window.clicksSeen ?? 0"), { timeout: 2000 })
+      .toBeGreaterThan(before)
+      .then(
+        () => true,
+        () => false,
+      );
+    if (landed) return;
+    if (attempt === 3) throw new Error("three clicks in a row never reached the card");
+  }
+}
+
+const NEXT_FRAMES =
+  "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done))))";
+
+const cardPages = new WeakMap<FrameLocator, Page>();
+
+function expectNoSecrets(text: string, secrets: string[]): void {
+  for (const secret of secrets) expect(text.includes(secret), "a secret leaked").toBe(false);
+  expect(/whsec_[A-Za-z0-9_-]{16,}/.exec(text)?.[0]).toBeUndefined();
+}
+
+describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
+  it("reaches a started run by clicks alone on the Vault path, ending with the real curl test", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: new URL(info.url).origin,
+    });
+    const { page, card, seen } = await openDemo(context);
+    expect(await page.locator("#demo-note").innerText()).toMatch(/Scripted demo, not a model/);
+    await expect
+      .poll(() => page.locator(".msg.autopilot").allInnerTexts())
+      .toContainEqual(expect.stringContaining("Ask the person which saved workflow"));
+
+    await tap(card, card.getByRole("button", { name: "Fulfil Shopify order" }));
+    await atStep(card, "naming");
+    // A blank name is refused in the card, before any call.
+    const calls = seen.toolCalls();
+    await card.locator("#card-name").fill("   ");
+    await tap(card, card.locator("#card-name-submit"));
+    await expect.poll(() => card.locator("#card-name-problem").innerText()).toMatch(/empty/);
+    expect(seen.toolCalls()).toBe(calls);
+    await atStep(card, "naming");
+    await card.locator("#card-name").fill("demo-orders");
+    await tap(card, card.locator("#card-name-submit"));
+
+    await atStep(card, "choosingKey");
+    const vault = info.api_keys.find((key) => key.in_vault);
+    await tap(card, card.getByRole("button", { name: new RegExp(`^${vault?.name}`) }).first());
+    await atStep(card, "extras");
+    await tap(card, card.locator("#card-skip-extras"));
+    await expect.poll(() => card.locator("#card-summary").innerText()).toContain("demo-orders");
+    await atStep(card, "confirming");
+    await tap(card, card.locator("#card-confirm"));
+    await atStep(card, "awaitingReveal");
+    const secret = await revealThroughCard(context, card);
+    expect(secret).toMatch(/^whsec_/);
+
+    await atStep(card, "handingOver");
+    // The curl test, copied whole by the card's button.
+    const curl = await card.locator("#card-curl").innerText();
+    await tap(card, card.getByRole("button", { name: "Copy the curl test" }));
+    await expect.poll(() => page.evaluate<string>("navigator.clipboard.readText()")).toBe(curl);
+
+    await tap(card, card.locator("#card-wait-for-test"));
+    const ran = await runCurl(curl, secret, vault?.pat ?? "");
+    expect(ran.code, ran.out).toBe(0);
+    await expect
+      .poll(() => card.locator("#card-test").innerText(), { timeout: 20_000 })
+      .toMatch(/^Accepted: run \S+/);
+    expect(await card.locator("#card-run-input").innerText()).toContain("{");
+    await tap(card, card.locator("#card-finish"));
+    await expect.poll(() => card.locator("#card-status").innerText()).toBe("Setup finished.");
+
+    const pats = info.api_keys.map((key) => key.pat);
+    expectNoSecrets(await seen.dom(), [secret, ...pats]);
+    expectNoSecrets(seen.toolResults.join("\n"), [secret, ...pats]);
+    await context.close();
+  });
+
+  it("takes a pasted PAT on the private page, never in the card, and starts a run", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const { page, card, seen } = await openDemo(context);
+    await tap(card, card.getByRole("button", { name: "Weekly report" }));
+    await atStep(card, "naming");
+    await card.locator("#card-name").fill("demo-weekly");
+    await tap(card, card.locator("#card-name-submit"));
+    await atStep(card, "choosingKey");
+    const legacy = info.api_keys.find((key) => !key.in_vault);
+    await tap(
+      card,
+      card
+        .getByRole("button", { name: new RegExp(`^${legacy?.name.replace(/[()]/g, ".")}`) })
+        .first(),
+    );
+
+    await atStep(card, "pastingPat");
+    const popup = context.waitForEvent("page");
+    await tap(card, card.locator("#card-open-paste"));
+    const pastePage = await popup;
+    await pastePage.locator("#secret").fill(legacy?.pat ?? "");
+    await pastePage.getByRole("button", { name: "Use it once" }).click();
+    await pastePage.getByText("Received.").waitFor();
+    await pastePage.close();
+    await atStep(card, "extras");
+    await tap(card, card.locator("#card-skip-extras"));
+    await atStep(card, "confirming");
+    await tap(card, card.locator("#card-confirm"));
+    await atStep(card, "awaitingReveal");
+    const secret = await revealThroughCard(context, card);
+    // The card follows the secret page by itself: no click needed.
+    await atStep(card, "handingOver");
+    // AgentRuntime cannot sign for a key outside its vault, so the person's own curl is the test.
+    expect(await card.locator("#card-send-test").count()).toBe(0);
+    const curl = await card.locator("#card-curl").innerText();
+    await tap(card, card.locator("#card-wait-for-test"));
+    const ran = await runCurl(curl, secret, legacy?.pat ?? "");
+    expect(ran.code, ran.out).toBe(0);
+    await expect
+      .poll(() => card.locator("#card-test").innerText(), { timeout: 20_000 })
+      .toMatch(/^Accepted: run \S+/);
+
+    // The card fits the phone-width column without sideways scrolling.
+    const frame = page.frames().find((each) => each.url().endsWith("/card"));
+    expect(
+      await frame?.evaluate<number>(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      ),
+    ).toBeLessThanOrEqual(0);
+
+    const pats = info.api_keys.map((key) => key.pat);
+    expectNoSecrets(await seen.dom(), [secret, ...pats]);
+    expectNoSecrets(seen.toolResults.join("\n"), [secret, ...pats]);
+    await context.close();
+  });
+});
