@@ -6,6 +6,9 @@ import { builtCardPath } from "./build-paths.js";
 /** The address hosts load the "Inbound webhook" card from. */
 export const CARD_URI = "ui://agentruntime-webhooks/inbound-webhook-card.html";
 
+/** The client capability key under `extensions` by which a host says it draws MCP Apps. */
+export const UI_EXTENSION = "io.modelcontextprotocol/ui";
+
 /** The MCP Apps MIME type, `text/html;profile=mcp-app`. */
 export const CARD_MIME_TYPE = RESOURCE_MIME_TYPE;
 

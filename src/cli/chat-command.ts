@@ -10,6 +10,7 @@ import {
 import { TOOLS } from "../../tools/index.js";
 import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/autopilot.js";
 import { openAiProvider } from "../autopilot/provider.js";
+import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
@@ -35,6 +36,10 @@ Model:
                              Ollama (default $OPENAI_BASE_URL, else OpenAI)
                              The API key is read from $OPENAI_API_KEY only.
   --max-tool-rounds <n>      tool rounds the model may take per message (default ${DEFAULT_MAX_TOOL_ROUNDS})
+
+Browser:
+  --web                      chat in a local browser page that draws the Inbound webhook card
+  --port <n>                 port of that page on 127.0.0.1 (default 0: any free port)
 
 Context and connection:
   --workflow <id>            the workflow open in Workflow Studio, if any
@@ -70,6 +75,8 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     "max-tool-rounds": { type: "string" },
     workflow: { type: "string" },
     "no-browser": { type: "boolean" },
+    web: { type: "boolean" },
+    port: { type: "string" },
     ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -128,12 +135,20 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   });
   const mcp = new Client(
     { name: "autopilot", version: packageVersion() },
-    { capabilities: { elicitation: { url: {} } } },
+    {
+      capabilities: {
+        elicitation: { url: {} },
+        // The browser Chat draws the card: it is an MCP Apps host.
+        ...(values.web ? { extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } } } : {}),
+      },
+    },
   );
   let rl: Interface | undefined;
   // The person is sent to one-time pages through URL elicitation: shown here, never to the model.
   mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
     const params = request.params as { mode?: string; url?: string; message: string };
+    // In the browser the card opens the page itself, from the step's paste_url or reveal_url.
+    if (values.web) return { action: "decline" };
     if (params.mode !== "url" || !params.url) return { action: "decline" };
     io.stdout.write(`\n🔒 ${params.message}\n   ${params.url}\n`);
     if (interactive && !values["no-browser"] && rl) {
@@ -153,6 +168,28 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     systemPrompt: systemPrompt({ workflowId: values.workflow }),
     maxToolRounds,
   });
+
+  if (values.web) {
+    const { serveChatWeb } = await import("../web/serve.js");
+    try {
+      return await serveChatWeb({
+        mcp,
+        autopilot,
+        model,
+        port: integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        ...(values["no-browser"] ? {} : { open: openInBrowser }),
+      });
+    } finally {
+      await mcp.close();
+      await server.close();
+      wizards.close();
+      store.close();
+      await pages.close();
+      await backend.close();
+    }
+  }
 
   io.stdout.write(
     `Autopilot (${model}${baseUrl ? ` at ${baseUrl}` : ""}). Ask me to start a workflow from another system. /exit to leave.\n`,

@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { TOOLS } from "../../tools/index.js";
-import { CARD_MIME_TYPE } from "../card/resource.js";
+import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { OneTimePages } from "../mcp/one-time-pages.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
@@ -66,7 +66,7 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
     { name: "agentruntime-chat", version: packageVersion() },
     {
       capabilities: {
-        extensions: { "io.modelcontextprotocol/ui": { mimeTypes: [CARD_MIME_TYPE] } },
+        extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } },
       },
     },
   );
