@@ -10,6 +10,7 @@ body{background:transparent}
 .card-progress li.done{background:var(--ar-sunken);color:var(--ar-text)}
 .card-progress li.now{background:var(--ar-accent);border-color:var(--ar-accent);color:var(--ar-accent-text);font-weight:600}
 .card-say{white-space:pre-wrap}
+.card-heading{font-size:1rem;margin:.5rem 0 .25rem}
 .card-options{display:flex;flex-direction:column;gap:.4rem;margin:.4rem 0}
 .card-options button{justify-content:space-between;text-align:left;width:100%;flex-wrap:wrap}
 .card-detail{font-weight:400;font-size:.8rem;opacity:.85}

@@ -59,6 +59,33 @@ export function errorText(result: { content?: unknown }): string {
   );
 }
 
+const HEADINGS: Record<string, string> = {
+  choosingWorkflow: "Which workflow should outside events start?",
+  naming: "Name this inbound webhook",
+  noKeys: "No API key is available yet",
+  choosingKey: "Which API key will the sender use?",
+  pastingPat: "Paste the key's PAT on the private page",
+  extras: "Extras (most people skip these)",
+  confirming: "Create this inbound webhook?",
+  awaitingReveal: "Copy the signing secret from the private page",
+  handingOver: "Test it with curl",
+  testReported: "The test request",
+  done: "All set",
+};
+
+/**
+ * What the card asks a person at a step. The step's `say` is written for a model, so the card
+ * shows it only for steps it has no words for (a problem, or a step added later).
+ */
+export function headingOf(view: Pick<StepView, "step" | "say" | "status">): {
+  heading: string | undefined;
+  showSay: boolean;
+} {
+  if (view.status === "cancelled") return { heading: "Setup cancelled", showSay: false };
+  const heading = HEADINGS[view.step];
+  return { heading, showSay: heading === undefined };
+}
+
 /** Button words for answers whose wizard labels are written for a model. */
 export function personLabel(answer: StepAnswer, step: string): string {
   switch (answer.action) {

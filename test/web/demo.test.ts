@@ -122,6 +122,10 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     await atStep(card, "handingOver");
     // The curl test, copied whole by the card's button.
     const curl = await card.locator("#card-curl").innerText();
+    const ingress = await card.locator("#card-ingress").innerText();
+    expect(ingress).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(curl).toContain(ingress);
+    expect(await card.locator("#card-heading").innerText()).toBe("Test it with curl");
     await tap(card, card.getByRole("button", { name: "Copy the curl test" }));
     await expect.poll(() => page.evaluate<string>("navigator.clipboard.readText()")).toBe(curl);
 

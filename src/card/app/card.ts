@@ -9,6 +9,7 @@ import { SubscriptionName } from "../../contract/schemas.js";
 import type { StepAnswer, StepView } from "../../wizard/steps.js";
 import {
   errorText,
+  headingOf,
   isStepView,
   parsePayloadLines,
   personLabel,
@@ -394,15 +395,27 @@ function render(): void {
   root.dataset.step = current.step;
   header.append(el("h1", { id: "card-title" }, current.card.title));
   root.append(header, progress(current));
-  root.append(el("p", { class: "card-say", id: "card-say" }, current.say));
+  const { heading, showSay } = headingOf(current);
+  if (heading) root.append(el("h2", { class: "card-heading", id: "card-heading" }, heading));
+  if (showSay) root.append(el("p", { class: "card-say", id: "card-say" }, current.say));
   if (problem)
     root.append(el("p", { class: "ar-alert", id: "card-problem", role: "alert" }, problem));
   if (notice) root.append(el("p", { class: "ar-note", id: "card-notice", role: "status" }, notice));
   const facts = summary(current);
   if (facts) root.append(facts);
   if (current.card.test) root.append(testResult(current.card.test));
-  if (current.card.curl_test)
-    root.append(copyBlock("card-curl", "curl test", current.card.curl_test));
+  const ingress = current.card.fields.ingress_url;
+  if (typeof ingress === "string") root.append(copyBlock("card-ingress", "Ingress URL", ingress));
+  if (current.card.curl_test) {
+    root.append(
+      el(
+        "p",
+        { class: "ar-note" },
+        "Set AGENTRUNTIME_SIGNING_SECRET to the secret from the private page and AGENTRUNTIME_PAT to the key's PAT, then run:",
+      ),
+      copyBlock("card-curl", "curl test", current.card.curl_test),
+    );
+  }
   for (const block of actions(current)) root.append(block);
   if (busy) root.append(el("p", { class: "ar-note", role: "status" }, "Working…"));
   if (current.status !== "active") {
