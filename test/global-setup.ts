@@ -1,13 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildBrowserBundles } from "../src/card/build.js";
 
 /** CLI tests run the built entry point as users do; build it when a bare `vitest` run finds none. */
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   if (!existsSync(`${root}/dist/src/cli/main.js`)) {
     execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", root], {
       stdio: "inherit",
     });
   }
+  // The card and the Chat page are bundled from source every run, so tests never see a stale one.
+  await buildBrowserBundles();
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CARD_TOOL_META } from "../src/card/resource.js";
 import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardRefusalHint, wizardsOf } from "../src/mcp/wizard-tools.js";
@@ -24,6 +25,7 @@ export const answerInboundWebhookWizard = defineTool({
     openWorldHint: true,
   },
   refusalHint: wizardRefusalHint,
+  meta: CARD_TOOL_META,
   async run(args, context) {
     const wizards = await wizardsOf(context);
     const event = eventFor(args.action, args);

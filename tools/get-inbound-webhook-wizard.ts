@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CARD_TOOL_META } from "../src/card/resource.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { StepView } from "../src/wizard/steps.js";
@@ -16,6 +17,7 @@ export const getInboundWebhookWizard = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
+  meta: CARD_TOOL_META,
   async run(args, context) {
     return answerOf(await (await wizardsOf(context)).get(args.wizard_id), context);
   },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CARD_TOOL_META } from "../src/card/resource.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
 import { StepView } from "../src/wizard/steps.js";
@@ -20,6 +21,7 @@ export const startInboundWebhookWizard = defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
+  meta: CARD_TOOL_META,
   async run(args, context) {
     const outcome = await (await wizardsOf(context)).start({
       ...(args.workflow_id ? { workflowId: args.workflow_id } : {}),

@@ -10,6 +10,7 @@ import {
 import { TOOLS } from "../../tools/index.js";
 import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/autopilot.js";
 import { openAiProvider } from "../autopilot/provider.js";
+import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
 import { StepView } from "../wizard/steps.js";
 import {
@@ -35,6 +36,10 @@ Model:
                              The API key is read from $OPENAI_API_KEY only.
   --max-tool-rounds <n>      tool rounds the model may take per message (default ${DEFAULT_MAX_TOOL_ROUNDS})
 
+Browser:
+  --web                      chat in a local browser page that draws the Inbound webhook card
+  --port <n>                 port of that page on 127.0.0.1 (default 0: any free port)
+
 Context and connection:
   --workflow <id>            the workflow open in Workflow Studio, if any
   --no-browser               never offer to open one-time pages in a browser
@@ -48,7 +53,8 @@ Type /exit (or press Ctrl+D) to leave.
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
-function openInBrowser(url: string): void {
+/** Opens a URL in the person's browser, quietly doing nothing where there is none. */
+export function openInBrowser(url: string): void {
   const opener =
     process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
   const child = spawn(opener, [url], { stdio: "ignore", detached: true });
@@ -68,6 +74,8 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     "max-tool-rounds": { type: "string" },
     workflow: { type: "string" },
     "no-browser": { type: "boolean" },
+    web: { type: "boolean" },
+    port: { type: "string" },
     ...BACKEND_FLAGS,
     "wizard-db": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -104,6 +112,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   let rl: Interface | undefined;
   const mcp = autopilotClient(io, {
     ask: () => (interactive && !values["no-browser"] ? rl : undefined),
+    web: values.web ?? false,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), mcp.connect(clientSide)]);
@@ -113,6 +122,26 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     systemPrompt: systemPrompt({ workflowId: values.workflow }),
     maxToolRounds,
   });
+
+  if (values.web) {
+    const { serveChatWeb } = await import("../web/serve.js");
+    try {
+      return await serveChatWeb({
+        mcp,
+        autopilot,
+        model,
+        port: integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        ...(values["no-browser"] ? {} : { open: openInBrowser }),
+      });
+    } finally {
+      await mcp.close();
+      await server.close();
+      await runtime.close();
+      await backend.close();
+    }
+  }
 
   io.stdout.write(
     `Autopilot (${model}${baseUrl ? ` at ${baseUrl}` : ""}). Ask me to start a workflow from another system. /exit to leave.\n`,
@@ -169,13 +198,24 @@ async function offerGuidedSetup(
  * The MCP client Autopilot speaks through. The person is sent to one-time pages through URL
  * elicitation: shown here, never to the model; `ask` offers to open them when it gives a prompt.
  */
-function autopilotClient(io: Io, pages: { ask: () => Interface | undefined }): Client {
+function autopilotClient(
+  io: Io,
+  pages: { ask: () => Interface | undefined; web: boolean },
+): Client {
   const mcp = new Client(
     { name: "autopilot", version: packageVersion() },
-    { capabilities: { elicitation: { url: {} } } },
+    {
+      capabilities: {
+        elicitation: { url: {} },
+        // The browser Chat draws the card: it is an MCP Apps host.
+        ...(pages.web ? { extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } } } : {}),
+      },
+    },
   );
   mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
     const params = request.params as { mode?: string; url?: string; message: string };
+    // In the browser the card opens the page itself, from the step's paste_url or reveal_url.
+    if (pages.web) return { action: "decline" };
     if (params.mode !== "url" || !params.url) return { action: "decline" };
     io.stdout.write(`\n🔒 ${params.message}\n   ${params.url}\n`);
     const rl = pages.ask();

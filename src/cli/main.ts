@@ -8,6 +8,7 @@ Inbound webhooks for AgentRuntime workflows.
 
 Commands:
   chat        chat with Autopilot (any OpenAI-compatible model), which drives the guided setup
+  demo        a scripted browser demo of the Inbound webhook card: no model, local sandbox
   handoff     print the sender hand-off guide (Markdown) of an inbound webhook
   list        list the inbound webhooks (a table, or --json)
   mcp         serve the inbound-webhook MCP tools (stdio or Streamable HTTP)
@@ -28,6 +29,7 @@ type Command = (argv: string[], io: Io) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   chat: async () => (await import("./chat-command.js")).runChatCommand,
+  demo: async () => (await import("./demo-command.js")).runDemoCommand,
   handoff: async () => (await import("./handoff-command.js")).runHandoffCommand,
   list: async () => (await import("./list-command.js")).runListCommand,
   mcp: async () => (await import("./mcp-command.js")).runMcpCommand,

@@ -1,34 +1,27 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { z } from "zod";
 import type { Sealer } from "../store/seal.js";
 import type { PageRow, SharedStore } from "../store/store.js";
+import {
+  oneTimePageHeaders,
+  PasteText,
+  pageNonce,
+  pasteFormBody,
+  RevealContent,
+  renderOneTimePage,
+  revealBody,
+  revealConfirmBody,
+} from "./one-time-html.js";
+
+export type { RevealContent } from "./one-time-html.js";
 
 /** How long a one-time page stays valid (ten minutes). */
 export const DEFAULT_PAGE_TTL_MS = 10 * 60 * 1000;
 const MAX_FORM_BYTES = 4096;
 
-/** What a reveal page shows, once; sealed as it is when pages live in a shared store. */
-const RevealContent = z.object({
-  title: z.string(),
-  /** The secret: held only until it is shown or the page expires. */
-  secret: z.string(),
-  secretLabel: z.string(),
-  ingressUrl: z.string(),
-  curl: z.string(),
-  /** Lines under the secret, e.g. where to keep it. */
-  notes: z.array(z.string()),
-  /** The guided setup that issued the page, if any: a shared store tells it the secret was shown. */
-  wizardId: z.string().optional(),
-});
-export type RevealContent = z.infer<typeof RevealContent>;
-
-/** The words of a paste page, which is all of it a shared store keeps. */
-const PasteText = z.object({ title: z.string(), label: z.string(), notes: z.array(z.string()) });
-
 /** A page that takes one secret from the person (a PAT) and hands it to `accept`, once. */
-export interface PasteForm extends z.infer<typeof PasteText> {
+export interface PasteForm extends PasteText {
   /** The guided setup the PAT is for; with a shared store one live paste page is kept per setup. */
   wizardId?: string;
   /** An error sentence for a value that cannot be right, checked before it is accepted. */
@@ -113,8 +106,6 @@ export function publicOrigin(publicUrl: string): URL {
     );
   return url;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   return new Promise((resolve) => {
@@ -445,46 +436,20 @@ export class OneTimePages {
   }
 
   #confirmForm(content: RevealContent | undefined): string {
-    const title = content ? escapeHtml(content.title) : "";
-    return `<p>${title}</p>
-<p><strong>The secret is shown once.</strong> Have your secrets manager ready, then reveal it. After that this link stops working.</p>
-<form method="post"><button type="submit" id="reveal">Reveal the signing secret</button></form>`;
+    return revealConfirmBody(content);
   }
 
   #pasteForm(form: PasteForm, problem?: string): string {
-    return `${form.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join("\n")}
-${problem ? `<p id="problem" role="alert"><strong>${escapeHtml(problem)}</strong></p>` : ""}
-<form method="post" autocomplete="off"><p><label for="secret">${escapeHtml(form.label)}</label><br>
-<input type="password" id="secret" name="secret" size="50" autocomplete="off" spellcheck="false" required></p>
-<p><button type="submit" id="send">Use it once</button></p></form>`;
+    return pasteFormBody(form, problem);
   }
 
   #revealBody(content: RevealContent): string {
-    return `<p><strong>Copy the ${escapeHtml(content.secretLabel.toLowerCase())} now: it will not be shown again.</strong></p>
-<p><label>${escapeHtml(content.secretLabel)}<br><code id="secret">${escapeHtml(content.secret)}</code></label></p>
-<p><label>Ingress URL<br><code id="ingress-url">${escapeHtml(content.ingressUrl)}</code></label></p>
-${content.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join("\n")}
-<h2>Test it with curl</h2>
-<p>Set <code>AGENTRUNTIME_SIGNING_SECRET</code> to the secret above and <code>AGENTRUNTIME_PAT</code> to the automation PAT, then run:</p>
-<pre id="curl">${escapeHtml(content.curl)}</pre>`;
+    return revealBody(content);
   }
 
   #send(res: ServerResponse, answer: Answer): void {
-    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(answer.title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="same-origin">
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code,pre{background:#f3f3f3;padding:.2rem .4rem}code{word-break:break-all}pre{white-space:pre;overflow-x:auto;padding:.6rem}button{font-size:1rem;padding:.5rem 1rem}input{font-size:1rem;padding:.4rem}</style>
-</head><body><h1>${escapeHtml(answer.title)}</h1>
-${answer.body}
-</body></html>`;
-    res.writeHead(answer.status, {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      "content-security-policy":
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-      "referrer-policy": "same-origin",
-      "x-content-type-options": "nosniff",
-      "x-frame-options": "DENY",
-    });
-    res.end(html);
+    const nonce = pageNonce();
+    res.writeHead(answer.status, oneTimePageHeaders(nonce));
+    res.end(renderOneTimePage(answer.title, answer.body, nonce));
   }
 }

@@ -3,11 +3,14 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { CARD_RESOURCE, CARD_URI, readBuiltCard, readCardResource } from "../card/resource.js";
 import type { AgentRuntimeClient } from "../client/client.js";
 import { secretPaths } from "../text/untrusted.js";
 import { toToolFailure } from "./failures.js";
@@ -26,6 +29,8 @@ export interface McpServerDeps {
   /** Register only the tools that read. */
   readOnly?: boolean;
   version: string;
+  /** The card's HTML, read on `resources/read` (default: the built card). */
+  card?: () => Promise<string>;
   /** Where bugs are reported (stderr in the CLI); never stdout, which stdio MCP owns. */
   log?: (line: string) => void;
 }
@@ -116,6 +121,7 @@ export function describeTool(tool: ToolDefinition): Tool {
     inputSchema: jsonSchema(tool.input, "input"),
     outputSchema: jsonSchema(tool.output, "output"),
     annotations: { ...tool.annotations },
+    ...(tool.meta ? { _meta: { ...tool.meta } } : {}),
   };
   listings.set(tool, listing);
   return listing;
@@ -164,10 +170,25 @@ export function createMcpServer(deps: McpServerDeps): Server {
       title: "AgentRuntime inbound webhooks",
       version: deps.version,
     },
-    { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {} }, instructions: SERVER_INSTRUCTIONS },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: [CARD_RESOURCE],
+  }));
+
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    if (request.params.uri !== CARD_URI) {
+      // -32002 is MCP's "resource not found".
+      throw new McpError(
+        -32002,
+        `No resource at ${JSON.stringify(request.params.uri.slice(0, 120))}; resources/list names the one this server offers.`,
+      );
+    }
+    return readCardResource(deps.card ?? readBuiltCard);
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);

@@ -57,6 +57,8 @@ export interface ToolDefinition<
   annotations: ToolAnnotations;
   /** Added to a refusal of secret-shaped arguments, e.g. a wizard step's legal answers. */
   refusalHint?(args: Record<string, unknown>, wizards: ToolContext["wizards"]): Promise<string>;
+  /** Listed as the tool's `_meta`: the MCP Apps card a host draws for its results. */
+  meta?: Readonly<Record<string, unknown>>;
   run(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,

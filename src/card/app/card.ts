@@ -1,0 +1,462 @@
+import {
+  App,
+  applyDocumentTheme,
+  applyHostFonts,
+  applyHostStyleVariables,
+} from "@modelcontextprotocol/ext-apps";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SubscriptionName } from "../../contract/schemas.js";
+import type { StepAnswer, StepView } from "../../wizard/steps.js";
+import {
+  errorText,
+  headingOf,
+  isStepView,
+  parsePayloadLines,
+  personLabel,
+  progressOf,
+} from "../step-display.js";
+import { el } from "./dom.js";
+
+const root = document.getElementById("card") as HTMLElement;
+const app = new App({ name: "inbound-webhook-card", version: "1" }, {}, { autoResize: false });
+
+let view: StepView | undefined;
+let busy = false;
+let problem: string | undefined;
+let notice: string | undefined;
+let poll: ReturnType<typeof setTimeout> | undefined;
+
+/** Steps that move when the person uses a one-time page, outside the card. */
+const PAGE_STEPS = new Set(["pastingPat", "awaitingReveal"]);
+const POLL_MS = 1500;
+
+function applyHost(context: ReturnType<App["getHostContext"]>): void {
+  if (context?.theme) applyDocumentTheme(context.theme);
+  if (context?.styles?.variables) applyHostStyleVariables(context.styles.variables);
+  if (context?.styles?.css?.fonts) applyHostFonts(context.styles.css.fonts);
+}
+
+/** Calls a wizard tool for the person's click, then tells the model what changed. */
+async function answer(
+  action: StepAnswer["action"],
+  said: string,
+  args: Record<string, unknown> = {},
+): Promise<void> {
+  if (!view || busy) return;
+  busy = true;
+  problem = undefined;
+  notice = undefined;
+  render();
+  try {
+    const result = await app.callServerTool({
+      name: "answer_inbound_webhook_wizard",
+      arguments: { wizard_id: view.wizard_id, action, ...args },
+    });
+    show(result);
+    if (!result.isError) await tellModel(`the person chose "${said}"`);
+  } catch (error) {
+    problem = `The host could not reach the setup: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    busy = false;
+    render();
+  }
+}
+
+/** The conversation and the card never disagree: the model hears of every change the card sees. */
+async function tellModel(what: string): Promise<void> {
+  if (!view) return;
+  await app
+    .updateModelContext({
+      content: [
+        {
+          type: "text",
+          text: `In the Inbound webhook card ${what}. The setup (wizard_id ${view.wizard_id}) is now at step ${view.step}: ${view.say}`,
+        },
+      ],
+    })
+    .catch(() => {});
+}
+
+/** While a one-time page is out with the person, re-reads the step until it moves on. */
+function watchPages(): void {
+  clearTimeout(poll);
+  if (view?.status !== "active" || !PAGE_STEPS.has(view.step)) return;
+  const { wizard_id: wizardId, step } = view;
+  poll = setTimeout(async () => {
+    if (!busy && view?.step === step) {
+      const result = await app
+        .callServerTool({ name: "get_inbound_webhook_wizard", arguments: { wizard_id: wizardId } })
+        .catch(() => undefined);
+      // Applied only if nothing moved the card meanwhile: a late answer must not undo a click.
+      const fresh = !busy && view?.step === step;
+      if (fresh && result && !result.isError && isStepView(result.structuredContent)) {
+        if (result.structuredContent.step !== step) {
+          view = result.structuredContent;
+          problem = undefined;
+          notice = undefined;
+          render();
+          await tellModel("the private page was used");
+          return;
+        }
+      }
+    }
+    watchPages();
+  }, POLL_MS);
+}
+
+function show(result: CallToolResult): void {
+  if (result.isError) {
+    problem = errorText(result);
+    return;
+  }
+  if (isStepView(result.structuredContent)) view = result.structuredContent;
+}
+
+async function openPage(url: string, what: string): Promise<void> {
+  const opened = await app.openLink({ url }).catch(() => ({ isError: true }));
+  notice = opened.isError
+    ? `The host did not open the ${what}; open this address in your browser: ${url}`
+    : `The ${what} opened in your browser. Come back here when you are done.`;
+  render();
+}
+
+function button(
+  label: string,
+  onClick: () => void,
+  options: { primary?: boolean; id?: string; detail?: string } = {},
+): HTMLButtonElement {
+  const node = el("button", {
+    type: "button",
+    class: options.primary ? "ar-primary" : "",
+    ...(options.id ? { id: options.id } : {}),
+  }) as HTMLButtonElement;
+  node.append(el("span", {}, label));
+  if (options.detail) node.append(el("small", { class: "card-detail" }, options.detail));
+  node.disabled = busy;
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+function optionList(entry: StepAnswer, primary: boolean): HTMLElement {
+  const list = el("div", { class: "card-options", role: "group", "aria-label": entry.label });
+  for (const option of entry.options ?? []) {
+    list.append(
+      button(option.label, () => void answer(entry.action, option.label, { value: option.value }), {
+        primary,
+        ...(option.detail ? { detail: option.detail } : {}),
+      }),
+    );
+  }
+  return list;
+}
+
+function nameForm(entry: StepAnswer): HTMLElement {
+  const form = el("form", { class: "card-form", novalidate: "" }) as HTMLFormElement;
+  const input = el("input", {
+    id: "card-name",
+    name: "name",
+    autocomplete: "off",
+    spellcheck: "false",
+    maxlength: "200",
+  }) as HTMLInputElement;
+  const error = el("p", { class: "ar-alert", id: "card-name-problem", role: "alert" });
+  error.hidden = true;
+  form.append(
+    el("label", { class: "ar-label", for: "card-name" }, "Name of the inbound webhook"),
+    input,
+    el("p", { class: "ar-note" }, `Rules: ${entry.rules ?? ""}`),
+    error,
+  );
+  const suggestions = entry.options ?? [];
+  if (suggestions.length > 0) {
+    const row = el("div", { class: "ar-actions", role: "group", "aria-label": "Suggested names" });
+    for (const option of suggestions) {
+      row.append(
+        button(option.value, () => void answer("set_name", option.value, { value: option.value }), {
+          detail: "suggested",
+        }),
+      );
+    }
+    form.append(el("p", { class: "ar-note" }, "Or take a suggestion:"), row);
+  }
+  form.append(
+    el(
+      "div",
+      { class: "ar-actions" },
+      button("Use this name", () => form.requestSubmit(), {
+        primary: true,
+        id: "card-name-submit",
+      }),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const checked = SubscriptionName.safeParse(input.value);
+    if (!checked.success) {
+      error.textContent = `That name cannot be used: ${checked.error.issues[0]?.message ?? "invalid"}.`;
+      error.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    void answer("set_name", checked.data, { value: checked.data });
+  });
+  return form;
+}
+
+function extrasForm(entry: StepAnswer): HTMLElement {
+  const form = el("form", { class: "card-form" }) as HTMLFormElement;
+  const defaults = el("input", { type: "checkbox", id: "card-defaults" }) as HTMLInputElement;
+  const payload = el("textarea", {
+    id: "card-payload",
+    rows: "3",
+    placeholder: "source=shopify",
+  }) as HTMLTextAreaElement;
+  const error = el("p", { class: "ar-alert", role: "alert" });
+  error.hidden = true;
+  form.append(
+    el(
+      "div",
+      { class: "card-check" },
+      defaults,
+      el("label", { for: "card-defaults" }, "Fill missing input from the run setup defaults"),
+    ),
+    el("label", { class: "ar-label", for: "card-payload" }, "Fixed input, one key=value a line"),
+    payload,
+    el("p", { class: "ar-note" }, `Rules: ${entry.rules ?? ""}`),
+    error,
+    el(
+      "div",
+      { class: "ar-actions" },
+      button("Save extras", () => form.requestSubmit(), { primary: true }),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const parsed = parsePayloadLines(payload.value);
+    if ("error" in parsed) {
+      error.textContent = parsed.error;
+      error.hidden = false;
+      return;
+    }
+    void answer("set_extras", "Save extras", {
+      use_run_setup_defaults: defaults.checked,
+      trigger_payload: parsed.payload,
+    });
+  });
+  return form;
+}
+
+function summary(current: StepView): HTMLElement | undefined {
+  const shown: [string, string][] = [];
+  const fields = current.card.fields;
+  const text = (key: string) => {
+    const value = fields[key];
+    return value === null || value === undefined ? undefined : String(value);
+  };
+  const add = (label: string, value: string | undefined) => {
+    if (value) shown.push([label, value]);
+  };
+  add("Workflow", text("workflow"));
+  add("Name", text("name"));
+  add("API key", text("api_key"));
+  if (fields.api_key) add("PAT", fields.paste_pat ? "pasted once on a private page" : "from Vault");
+  if (fields.name && current.step !== "naming") {
+    add("Run setup defaults", fields.use_run_setup_defaults ? "on" : "off");
+    add("Fixed input", text("trigger_payload") ?? "none");
+  }
+  add("Signing secret", text("signing_secret_hint"));
+  if (shown.length === 0) return undefined;
+  const list = el("dl", { class: "card-summary", id: "card-summary" });
+  for (const [label, value] of shown) list.append(el("dt", {}, label), el("dd", {}, value));
+  return list;
+}
+
+function copyBlock(id: string, label: string, value: string): HTMLElement {
+  const pre = el("pre", { class: "ar-value", id, "aria-labelledby": `${id}-label` }, value);
+  const copy = button("Copy", () => {
+    const done = (word: string) => {
+      if (copy.firstChild) copy.firstChild.textContent = word;
+    };
+    navigator.clipboard
+      .writeText(value)
+      .then(() => done("Copied"))
+      .catch(() => {
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        getSelection()?.removeAllRanges();
+        getSelection()?.addRange(range);
+        done("Press Ctrl+C");
+      });
+  });
+  copy.setAttribute("aria-label", `Copy the ${label.toLowerCase()}`);
+  copy.disabled = false;
+  return el(
+    "div",
+    { class: "ar-field" },
+    el("span", { class: "ar-label", id: `${id}-label` }, label),
+    el("div", { class: "ar-copyrow" }, pre, copy),
+  );
+}
+
+function testResult(test: Record<string, unknown>): HTMLElement {
+  const box = el("div", { class: "card-test", id: "card-test", role: "status" });
+  const run = test.run as { id?: string; status?: string; input?: unknown } | null | undefined;
+  if (test.timed_out) {
+    box.append(el("p", { class: "ar-warn" }, "No test request arrived in time."));
+  } else if (test.accepted) {
+    box.append(
+      el("p", { class: "ar-ok" }, `Accepted: run ${run?.id ?? "?"} ${run?.status ?? ""}`.trim()),
+      el("span", { class: "ar-label" }, "The input the workflow received"),
+      el(
+        "pre",
+        { class: "ar-value", id: "card-run-input" },
+        JSON.stringify(run?.input ?? {}, null, 2),
+      ),
+    );
+  } else {
+    box.append(
+      el("p", { class: "ar-alert" }, `Rejected: ${test.status ?? ""} ${test.reason ?? ""}`.trim()),
+      el("p", {}, `Fix: ${test.fix ?? "see the doctor's advice"}`),
+    );
+  }
+  return box;
+}
+
+function progress(current: StepView): HTMLElement {
+  const { steps, at } = progressOf(current.step);
+  const list = el("ol", { class: "card-progress", "aria-label": "Progress" });
+  steps.forEach((label, index) => {
+    const item = el("li", { class: index < at ? "done" : index === at ? "now" : "" }, label);
+    if (index === at) item.setAttribute("aria-current", "step");
+    list.append(item);
+  });
+  return list;
+}
+
+function actions(current: StepView): HTMLElement[] {
+  const blocks: HTMLElement[] = [];
+  const row = el("div", { class: "ar-actions" });
+  const trailing = el("div", { class: "ar-actions card-trailing" });
+  if (current.paste_url) {
+    const url = current.paste_url;
+    row.append(
+      button("Open the paste page", () => void openPage(url, "paste page"), {
+        primary: true,
+        id: "card-open-paste",
+      }),
+    );
+  }
+  if (current.reveal_url) {
+    const url = current.reveal_url;
+    row.append(
+      button("Open the secret page", () => void openPage(url, "secret page"), {
+        primary: true,
+        id: "card-open-reveal",
+      }),
+    );
+  }
+  for (const entry of current.answers) {
+    if (entry.action === "set_name") blocks.push(nameForm(entry));
+    else if (entry.action === "set_extras") blocks.push(extrasForm(entry));
+    else if (entry.action === "paste_instead") {
+      const more = el("details", { class: "card-more" });
+      more.append(
+        el("summary", {}, "Paste a PAT once instead of using Vault"),
+        optionList(entry, false),
+      );
+      blocks.push(more);
+    } else if (entry.options?.length) {
+      blocks.push(el("p", { class: "ar-label" }, entry.label), optionList(entry, true));
+    } else {
+      const label = personLabel(entry, current.step);
+      const secondary = entry.action === "back" || entry.action === "cancel";
+      (secondary ? trailing : row).append(
+        button(label, () => void answer(entry.action, label), {
+          primary:
+            !secondary && !current.paste_url && !current.reveal_url && row.childElementCount === 0,
+          id: `card-${entry.action.replaceAll("_", "-")}`,
+        }),
+      );
+    }
+  }
+  return [...blocks, row, trailing].filter((block) => block.childElementCount > 0);
+}
+
+function render(): void {
+  const current = view;
+  root.replaceChildren();
+  root.setAttribute("aria-busy", busy ? "true" : "false");
+  const header = el("header", {}, el("div", { class: "ar-brand" }, "Inbound webhook"));
+  if (!current) {
+    root.append(header, el("p", { class: "ar-note" }, "Waiting for the setup to start…"));
+    return;
+  }
+  root.dataset.step = current.step;
+  header.append(el("h1", { id: "card-title" }, current.card.title));
+  root.append(header, progress(current));
+  const { heading, showSay } = headingOf(current);
+  if (heading) root.append(el("h2", { class: "card-heading", id: "card-heading" }, heading));
+  if (showSay) root.append(el("p", { class: "card-say", id: "card-say" }, current.say));
+  if (problem)
+    root.append(el("p", { class: "ar-alert", id: "card-problem", role: "alert" }, problem));
+  if (notice) root.append(el("p", { class: "ar-note", id: "card-notice", role: "status" }, notice));
+  const facts = summary(current);
+  if (facts) root.append(facts);
+  if (current.card.test) root.append(testResult(current.card.test));
+  const ingress = current.card.fields.ingress_url;
+  if (typeof ingress === "string") root.append(copyBlock("card-ingress", "Ingress URL", ingress));
+  if (current.card.curl_test) {
+    root.append(
+      el(
+        "p",
+        { class: "ar-note" },
+        "Set AGENTRUNTIME_SIGNING_SECRET to the secret from the private page and AGENTRUNTIME_PAT to the key's PAT, then run:",
+      ),
+      copyBlock("card-curl", "curl test", current.card.curl_test),
+    );
+  }
+  for (const block of actions(current)) root.append(block);
+  if (busy) root.append(el("p", { class: "ar-note", role: "status" }, "Working…"));
+  if (current.status !== "active") {
+    root.append(
+      el(
+        "p",
+        { class: current.status === "done" ? "ar-ok" : "ar-warn", id: "card-status" },
+        current.status === "done" ? "Setup finished." : "Setup cancelled.",
+      ),
+    );
+  }
+  if (!busy) watchPages();
+}
+
+let reportedHeight = 0;
+
+/** Tells the host the card's height; the root records it, so a test can see the host caught up. */
+function reportSize(): void {
+  const height = Math.ceil(root.getBoundingClientRect().height);
+  if (height === reportedHeight) return;
+  reportedHeight = height;
+  root.dataset.height = String(height);
+  void app.sendSizeChanged({ width: Math.ceil(window.innerWidth), height }).catch(() => {});
+}
+
+new ResizeObserver(() => reportSize()).observe(root);
+
+app.ontoolresult = (params) => {
+  show(params as CallToolResult);
+  render();
+};
+app.onhostcontextchanged = (context) => applyHost(context);
+render();
+app
+  .connect()
+  .then(() => {
+    applyHost(app.getHostContext());
+    reportedHeight = 0;
+    reportSize();
+  })
+  .catch(() => {
+    problem = "This card needs a chat host that supports MCP Apps.";
+    render();
+  });

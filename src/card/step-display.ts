@@ -1,0 +1,143 @@
+import type { StepAnswer, StepView } from "../wizard/steps.js";
+
+/** The stages a person sees in the card's progress line. */
+export const CARD_STAGES = ["Workflow", "Name", "API key", "Extras", "Confirm", "Secret", "Test"];
+
+const STAGE_OF: Record<string, number> = {
+  start: 0,
+  loadingWorkflows: 0,
+  loadingWorkflow: 0,
+  choosingWorkflow: 0,
+  loadingNames: 1,
+  naming: 1,
+  loadingKeys: 2,
+  noKeys: 2,
+  choosingKey: 2,
+  pastingPat: 2,
+  extras: 3,
+  confirmingOrExtras: 3,
+  confirming: 4,
+  creating: 4,
+  createFailed: 4,
+  unavailable: 4,
+  revealing: 5,
+  awaitingReveal: 5,
+  handingOver: 6,
+  waitingForTest: 6,
+  sendingTest: 6,
+  testReported: 6,
+  done: 7,
+};
+
+/** Where a step sits in the progress line; a step this card does not know counts as the first. */
+export function progressOf(step: string): { steps: string[]; at: number } {
+  return { steps: CARD_STAGES, at: STAGE_OF[step] ?? 0 };
+}
+
+/** Whether a tool result's structured content is a wizard step view. */
+export function isStepView(value: unknown): value is StepView {
+  if (value === null || typeof value !== "object") return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.wizard_id === "string" &&
+    typeof record.step === "string" &&
+    typeof record.say === "string" &&
+    Array.isArray(record.answers) &&
+    typeof record.card === "object" &&
+    record.card !== null
+  );
+}
+
+/** The text of a failed tool result, for the card to show as it is. */
+export function errorText(result: { content?: unknown }): string {
+  const content = Array.isArray(result.content) ? result.content : [];
+  return (
+    content
+      .map((item: { type?: string; text?: string }) => (item.type === "text" ? item.text : ""))
+      .join(" ")
+      .trim() || "The setup refused that answer."
+  );
+}
+
+const HEADINGS: Record<string, string> = {
+  choosingWorkflow: "Which workflow should outside events start?",
+  naming: "Name this inbound webhook",
+  noKeys: "No API key is available yet",
+  choosingKey: "Which API key will the sender use?",
+  pastingPat: "Paste the key's PAT on the private page",
+  extras: "Extras (most people skip these)",
+  confirming: "Create this inbound webhook?",
+  awaitingReveal: "Copy the signing secret from the private page",
+  handingOver: "Test it with curl",
+  testReported: "The test request",
+  done: "All set",
+};
+
+/**
+ * What the card asks a person at a step. The step's `say` is written for a model, so the card
+ * shows it only for steps it has no words for (a problem, or a step added later).
+ */
+export function headingOf(view: Pick<StepView, "step" | "say" | "status">): {
+  heading: string | undefined;
+  showSay: boolean;
+} {
+  if (view.status === "cancelled") return { heading: "Setup cancelled", showSay: false };
+  const heading = HEADINGS[view.step];
+  return { heading, showSay: heading === undefined };
+}
+
+/** Button words for answers whose wizard labels are written for a model. */
+export function personLabel(answer: StepAnswer, step: string): string {
+  switch (answer.action) {
+    case "back":
+      return "Back";
+    case "cancel":
+      return "Cancel setup";
+    case "confirm":
+      return "Create the inbound webhook";
+    case "finish":
+      return step === "awaitingReveal" ? "I have saved the secret" : "Finish";
+    case "continue":
+      return step === "pastingPat" ? "I have pasted the PAT" : "Check again";
+    case "wait_for_test":
+      return "Wait for my curl test";
+    case "send_test":
+      return "Send a signed test for me";
+    case "skip_extras":
+      return "No extras";
+    default:
+      return answer.label;
+  }
+}
+
+type Scalar = string | number | boolean | null;
+
+/**
+ * Fixed input typed as `key=value` lines: numbers, true, false and null keep their type,
+ * anything else is text. Blank lines are skipped.
+ */
+export function parsePayloadLines(
+  text: string,
+): { payload: Record<string, Scalar> } | { error: string } {
+  const payload: Record<string, Scalar> = {};
+  for (const [index, raw] of text.split("\n").entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const at = line.indexOf("=");
+    if (at <= 0) return { error: `Line ${index + 1} needs the form key=value.` };
+    const key = line.slice(0, at).trim();
+    const value = line.slice(at + 1).trim();
+    if (key.length > 64) return { error: `Line ${index + 1}: the key is over 64 characters.` };
+    payload[key] =
+      value === "true"
+        ? true
+        : value === "false"
+          ? false
+          : value === "null"
+            ? null
+            : value !== "" && Number.isFinite(Number(value))
+              ? Number(value)
+              : value;
+  }
+  return { payload };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import {
+  CARD_STAGES,
+  errorText,
+  headingOf,
+  isStepView,
+  parsePayloadLines,
+  personLabel,
+  progressOf,
+} from "../../src/card/step-display.js";
+
+describe("what the card shows for a step", () => {
+  it("reads fixed input lines, keeping numbers, booleans and null typed", () => {
+    expect(parsePayloadLines("source=shopify\n\ncount = 3\nlive=true\nnote=null\nempty=")).toEqual({
+      payload: { source: "shopify", count: 3, live: true, note: null, empty: "" },
+    });
+    expect(parsePayloadLines("")).toEqual({ payload: {} });
+  });
+
+  it("says which line is wrong for a line without a key, or a key over 64 characters", () => {
+    expect(parsePayloadLines("a=1\njust text")).toEqual({
+      error: "Line 2 needs the form key=value.",
+    });
+    expect(parsePayloadLines("=value")).toEqual({ error: "Line 1 needs the form key=value." });
+    expect(parsePayloadLines(`${"k".repeat(65)}=1`)).toEqual({
+      error: "Line 1: the key is over 64 characters.",
+    });
+  });
+
+  it("places every known step on the progress line, and an unknown one at the start", () => {
+    expect(progressOf("naming").at).toBe(1);
+    expect(progressOf("handingOver").at).toBe(CARD_STAGES.length - 1);
+    expect(progressOf("done").at).toBe(CARD_STAGES.length);
+    expect(progressOf("aStepAddedLater").at).toBe(0);
+  });
+
+  it("asks a person in a person's words, and falls back to the step text it has none for", () => {
+    expect(headingOf({ step: "naming", say: "Ask the person…", status: "active" })).toEqual({
+      heading: "Name this inbound webhook",
+      showSay: false,
+    });
+    expect(headingOf({ step: "createFailed", say: "It failed: …", status: "active" })).toEqual({
+      heading: undefined,
+      showSay: true,
+    });
+    expect(headingOf({ step: "cancelled", say: "", status: "cancelled" }).heading).toBe(
+      "Setup cancelled",
+    );
+  });
+
+  it("labels model-worded answers for people and keeps the wizard's label for new ones", () => {
+    expect(personLabel({ action: "continue", label: "x" }, "pastingPat")).toBe(
+      "I have pasted the PAT",
+    );
+    expect(personLabel({ action: "finish", label: "x" }, "awaitingReveal")).toBe(
+      "I have saved the secret",
+    );
+    expect(personLabel({ action: "pick_workflow", label: "The workflow" }, "x")).toBe(
+      "The workflow",
+    );
+  });
+
+  it("tells a step view from anything else, and shows a refusal's own words", () => {
+    expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [], card: {} })).toBe(true);
+    expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [] })).toBe(false);
+    expect(isStepView(null)).toBe(false);
+    expect(errorText({ content: [{ type: "text", text: "answer_not_accepted: no." }] })).toBe(
+      "answer_not_accepted: no.",
+    );
+    expect(errorText({ content: [] })).toBe("The setup refused that answer.");
+  });
+});
