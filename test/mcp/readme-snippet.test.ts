@@ -27,6 +27,8 @@ describe("the README's mcpServers snippet", () => {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
         AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+        // any free port: tests run beside other sandboxes, which may hold the default 8787
+        AGENTRUNTIME_SANDBOX_PORT: "0",
       },
       stderr: "ignore",
     });
