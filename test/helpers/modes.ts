@@ -15,6 +15,8 @@ export interface ModeConnection {
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Every stored setup snapshot (and sealed value) as text, for checks that no secret was written. */
   dump(): Promise<string>;
+  /** What the server logged for this connection (hosted: its replica's log and request log). */
+  logs(): string;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function localMode(sandbox: TestSandbox): Promise<ServerMode> {
       const connection: ModeConnection = {
         call: mcp.call,
         dump: async () => mcp.wizardStore.dump(),
+        logs: () => mcp.logs.join("\n"),
         async close() {
           if (open.delete(connection)) await mcp.close();
         },
@@ -72,6 +75,7 @@ export async function hostedMode(
   return {
     hosted: true,
     async connect(options = {}) {
+      const logs: string[] = [];
       const runtime = createHostedRuntime({
         store,
         sealer: createSealer(TEST_PAGE_KEY),
@@ -81,6 +85,7 @@ export async function hostedMode(
         version: "0.0.0-test",
         metrics,
         client: { retryBaseMs: 1 },
+        log: (line) => logs.push(line),
       });
       const http = await startMcpHttp({
         host: "127.0.0.1",
@@ -88,6 +93,7 @@ export async function hostedMode(
         publicUrl: balancer.url,
         pages: runtime.pages,
         perRequest: (bearer) => runtime.serverFor(bearer),
+        requestLog: (line) => logs.push(line),
       });
       const port = Number(new URL(http.url).port);
       balancer.targets.push(port);
@@ -95,6 +101,7 @@ export async function hostedMode(
       const connection: ModeConnection = {
         call: caller.call,
         dump: () => store.dump(),
+        logs: () => logs.join("\n"),
         async close() {
           if (!replicas.delete(connection)) return;
           balancer.targets.splice(balancer.targets.indexOf(port), 1);
