@@ -353,6 +353,13 @@ describe("the wizard over MCP", () => {
     expect(secret.endsWith(hint.slice(1))).toBe(true);
     expectNothingSecret(second.wizardStore.dump(), [secret]);
   });
+
+  it("answers a stored row that is not a wizard snapshot as a wizard it does not know", async () => {
+    const mcp = await connect({ wizardDb: join(tempDir(), "wizards.db") });
+    mcp.wizardStore.save("damaged-wizard", { value: "naming" });
+    const damaged = await mcp.call("get_inbound_webhook_wizard", { wizard_id: "damaged-wizard" });
+    expect(textOf(damaged)).toMatch(/^wizard_not_found: .*start_inbound_webhook_wizard/);
+  });
 });
 
 describe("the wizard's last step over MCP", () => {
