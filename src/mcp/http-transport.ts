@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -281,6 +281,32 @@ async function answerSession(
   });
 }
 
+/** Listens and answers the port taken (the one asked for, or any free one for 0). */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** The `Host` values this server answers to: its own address, the allowed ones, its public host. */
+function hostsServed(
+  options: McpHttpOptions,
+  port: number,
+  publicHost: string | undefined,
+): Set<string> {
+  const hosts = isLoopback(options.host) ? ["127.0.0.1", "localhost", "[::1]"] : [options.host];
+  return new Set([
+    ...hosts.map((host) => `${host}:${port}`),
+    ...(options.allowedHosts ?? []),
+    ...(publicHost ? [publicHost] : []),
+  ]);
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, one stateful session per client. Requests whose
  * `Host` or `Origin` is not this server's own are refused (DNS rebinding), and a bearer token
@@ -350,20 +376,8 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const hosts = isLoopback(options.host) ? ["127.0.0.1", "localhost", "[::1]"] : [options.host];
-  allowedHosts = new Set([
-    ...hosts.map((host) => `${host}:${port}`),
-    ...(options.allowedHosts ?? []),
-    ...(publicHost ? [publicHost] : []),
-  ]);
+  const port = await listen(server, options.port, options.host);
+  allowedHosts = hostsServed(options, port, publicHost);
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/mcp`,
