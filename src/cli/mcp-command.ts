@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
 import { hostedConfig } from "../hosted/config.js";
-import { createMcpRuntime } from "../mcp/runtime.js";
+import { createMcpRuntime, type McpRuntime } from "../mcp/runtime.js";
 import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
 import {
   BACKEND_FLAGS,
@@ -54,12 +54,15 @@ Options:
   -h, --help                 show this help
 `;
 
-export async function runMcpCommand(
-  argv: string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
-): Promise<undefined> {
-  const command = "mcp";
-  const { values } = parseCommandArgs(command, argv, {
+type McpIo = {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+};
+
+/** The flags of `mcp` as parsed, before any of them is checked. */
+function parseMcpArgs(argv: string[]) {
+  return parseCommandArgs("mcp", argv, {
     transport: { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
@@ -75,11 +78,24 @@ export async function runMcpCommand(
     "wizard-db": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    io.stdout.write(MCP_HELP);
-    return;
-  }
+  }).values;
+}
+
+type McpValues = ReturnType<typeof parseMcpArgs>;
+
+/** The checked choices every way of serving needs. */
+interface McpChoices {
+  transport: "stdio" | "http";
+  secretDelivery: SecretDelivery;
+  tools: ToolDefinition[];
+  port: number;
+  pagePort: number;
+  host: string;
+  publicUrl: string | undefined;
+  httpToken: string | undefined;
+}
+
+function mcpChoices(command: string, values: McpValues, env: NodeJS.ProcessEnv): McpChoices {
   const transport =
     choiceFlag(command, "transport", values.transport, ["stdio", "http"] as const) ?? "stdio";
   const secretDelivery: SecretDelivery =
@@ -91,8 +107,6 @@ export async function runMcpCommand(
   const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 8808;
   const pagePort =
     integerFlag(command, "page-port", values["page-port"], { min: 0, max: 65535 }) ?? 0;
-  // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
-  const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
   const publicUrl = values["public-url"];
   if (publicUrl && transport !== "http") {
     throw new UsageError(
@@ -100,6 +114,22 @@ export async function runMcpCommand(
       command,
     );
   }
+  const host = values.host ?? "127.0.0.1";
+  const httpToken = values["http-token"] ?? env.AGENTRUNTIME_MCP_HTTP_TOKEN;
+  return { transport, secretDelivery, tools, port, pagePort, host, publicUrl, httpToken };
+}
+
+export async function runMcpCommand(argv: string[], io: McpIo): Promise<undefined> {
+  const command = "mcp";
+  const values = parseMcpArgs(argv);
+  if (values.help) {
+    io.stdout.write(MCP_HELP);
+    return;
+  }
+  const choices = mcpChoices(command, values, io.env);
+  const { transport, secretDelivery, tools, publicUrl } = choices;
+  // stdout belongs to the MCP protocol on stdio; everything for people goes to stderr.
+  const say = (line: string) => io.stderr.write(`agentruntime-webhooks mcp: ${line}\n`);
   const hosted = hostedConfig(
     command,
     {
@@ -108,7 +138,7 @@ export async function runMcpCommand(
       transport,
       apiUrl: values["api-url"],
       token: values.token,
-      httpToken: values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN,
+      httpToken: choices.httpToken,
     },
     io.env,
   );
@@ -119,8 +149,8 @@ export async function runMcpCommand(
       secretDelivery,
       readOnly: values["read-only"] ?? false,
       version: packageVersion(),
-      host: values.host ?? "127.0.0.1",
-      port,
+      host: choices.host,
+      port: choices.port,
       allowedHosts: values["allowed-host"],
       json: values.json ?? false,
       log: say,
@@ -132,7 +162,7 @@ export async function runMcpCommand(
     client: backend.client,
     tools,
     wizardDb: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
-    pagePort,
+    pagePort: choices.pagePort,
     publicUrl,
     secretDelivery,
     readOnly: values["read-only"] ?? false,
@@ -144,8 +174,31 @@ export async function runMcpCommand(
       "secret delivery is inline: new signing secrets are returned in tool results, so they pass through the model.",
     );
   }
+  const stopped = untilStopped(transport);
   let closeTransport: () => Promise<void>;
-  const stopped = new Promise<void>((resolve) => {
+  if (transport === "stdio") {
+    const server = runtime.createServer();
+    await server.connect(new StdioServerTransport());
+    closeTransport = () => server.close();
+  } else {
+    closeTransport = await serveHttp(choices, values, runtime, say, io).catch(
+      async (error: unknown) => {
+        // A refusal to start closes what was opened, so the process exits at once.
+        await runtime.close();
+        await backend.close();
+        throw error;
+      },
+    );
+  }
+  await stopped;
+  await closeTransport();
+  await runtime.close();
+  await backend.close();
+}
+
+/** Resolves on SIGINT, SIGTERM or, on stdio, the end of stdin. */
+function untilStopped(transport: McpChoices["transport"]): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -157,41 +210,34 @@ export async function runMcpCommand(
     process.on("SIGTERM", stop);
     if (transport === "stdio") process.stdin.once("end", stop);
   });
+}
 
-  if (transport === "stdio") {
-    const server = runtime.createServer();
-    const stdio = new StdioServerTransport();
-    await server.connect(stdio);
-    closeTransport = () => server.close();
-  } else {
-    const bearerToken = values["http-token"] ?? io.env.AGENTRUNTIME_MCP_HTTP_TOKEN;
-    // Loaded only for HTTP: stdio hosts start the server often, and this costs ~90 ms.
-    const { startMcpHttp } = await import("../mcp/http-transport.js");
-    const http = await startMcpHttp({
-      createServer: runtime.createServer,
-      host: values.host ?? "127.0.0.1",
-      port,
-      bearerToken,
-      allowedHosts: values["allowed-host"],
-      log: say,
-      ...(publicUrl ? { publicUrl, pages: runtime.pages } : {}),
-    }).catch(async (error: unknown) => {
-      // A refusal to start closes what was opened, so the process exits at once.
-      await runtime.close();
-      await backend.close();
-      throw error;
-    });
-    io.stdout.write(
-      values.json
-        ? `${JSON.stringify({ url: http.url })}\n`
-        : `MCP server listening on ${http.url}\n`,
-    );
-    closeTransport = () => http.close();
-  }
-  await stopped;
-  await closeTransport();
-  await runtime.close();
-  await backend.close();
+/** Serves Streamable HTTP and prints where; the answer closes it. */
+async function serveHttp(
+  choices: McpChoices,
+  values: McpValues,
+  runtime: McpRuntime,
+  say: (line: string) => void,
+  io: McpIo,
+): Promise<() => Promise<void>> {
+  // Loaded only for HTTP: stdio hosts start the server often, and this costs ~90 ms.
+  const { startMcpHttp } = await import("../mcp/http-transport.js");
+  const { publicUrl } = choices;
+  const http = await startMcpHttp({
+    createServer: runtime.createServer,
+    host: choices.host,
+    port: choices.port,
+    bearerToken: choices.httpToken,
+    allowedHosts: values["allowed-host"],
+    log: say,
+    ...(publicUrl ? { publicUrl, pages: runtime.pages } : {}),
+  });
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify({ url: http.url })}\n`
+      : `MCP server listening on ${http.url}\n`,
+  );
+  return () => http.close();
 }
 
 /** The tools of the `--toolsets` groups; an unknown group is a usage error naming the choices. */

@@ -137,9 +137,19 @@ export async function runSandboxCommand(
     api_keys: sandbox.api_keys,
   };
   // Listening for signals before printing: whoever reads the line may stop us at once.
-  const stopped = new Promise<void>((resolve) => {
+  const stopped = closedOnSignal(sandbox, io.stderr);
+  io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : describeSandbox(info, db));
+  await stopped;
+}
+
+/** Closes the sandbox on SIGINT or SIGTERM, saying so; resolves once it is closed. */
+function closedOnSignal(
+  sandbox: { close(): Promise<void> },
+  stderr: NodeJS.WritableStream,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      io.stderr.write(`Received ${signal}, closing the sandbox.\n`);
+      stderr.write(`Received ${signal}, closing the sandbox.\n`);
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       sandbox.close().then(resolve);
@@ -147,6 +157,4 @@ export async function runSandboxCommand(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : describeSandbox(info, db));
-  await stopped;
 }

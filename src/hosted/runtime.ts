@@ -1,4 +1,5 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { StateValue } from "xstate";
 import { z } from "zod";
 import { type ClientOptions, createClient } from "../client/client.js";
 import { OneTimePages, type PasteForm } from "../mcp/one-time-pages.js";
@@ -16,9 +17,14 @@ import type { HostedMetrics } from "./metrics.js";
 /** A pasted PAT waits for create no longer than its paste page could have lived, and a bit. */
 const PAT_TTL_MS = 15 * 60 * 1000;
 
+/** XState's state value: a state's name, or a map from a parent state to its child's value. */
+const StateValueShape: z.ZodType<StateValue> = z.lazy(() =>
+  z.union([z.string(), z.record(z.string(), StateValueShape)]),
+);
+
 /** The part of a persisted setup a replica reads before running it: where it is, and its reveal page. */
 const PersistedSetup = z.object({
-  value: z.unknown(),
+  value: StateValueShape,
   context: z.object({
     reveal: z
       .object({ kind: z.literal("page"), url: z.string(), expires_at: z.string() })
@@ -145,7 +151,7 @@ class CallerScope {
       this.#loadedPats.add(id);
     }
     const parsed = PersistedSetup.safeParse(stored.snapshot);
-    const step = parsed.success ? stepOf({ value: parsed.data.value as never }) : undefined;
+    const step = parsed.success ? stepOf(parsed.data) : undefined;
     // Pasted on a replica that stopped before telling the setup.
     if (pat && step === "pastingPat") this.wizards().service.notify(id, { type: "PAT_PASTED" });
     const reveal = parsed.success ? parsed.data.context.reveal : undefined;
@@ -298,8 +304,7 @@ async function rebuildPasteForm(options: HostedRuntimeOptions, page: PageRow) {
   if (stored.state !== "found") return undefined;
   const parsed = PersistedSetup.safeParse(stored.snapshot);
   // Only a setup waiting for the paste takes it; restoring any other step could call AgentRuntime.
-  if (!parsed.success || stepOf({ value: parsed.data.value as never }) !== "pastingPat")
-    return undefined;
+  if (!parsed.success || stepOf(parsed.data) !== "pastingPat") return undefined;
   const scope = new CallerScope(options, page.owner, undefined);
   await scope.wizards().get(wizardId);
   const form = scope.pages.pasteFormOf(page.id);

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -196,6 +196,117 @@ async function answerStateless(
   }
 }
 
+/** The bearer token a request carries, if any. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+}
+
+/**
+ * Refuses (and answers) a request to `/mcp` whose Host or Origin is not this server's own
+ * (DNS rebinding), or that lacks the configured bearer token; false when it may pass.
+ */
+function refusedAtTheDoor(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowedHosts: ReadonlySet<string>,
+  bearerToken: string | undefined,
+): boolean {
+  if (!allowedHosts.has(req.headers.host ?? "")) {
+    rpcError(res, 403, "Forbidden: this Host is not served here (DNS rebinding protection).");
+    return true;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = undefined;
+    }
+    if (!originHost || !allowedHosts.has(originHost)) {
+      rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
+      return true;
+    }
+  }
+  const bearer = bearerOf(req);
+  if (bearerToken && (!bearer || !sameToken(bearer, bearerToken))) {
+    rpcError(res, 401, "Unauthorized: send the MCP server's bearer token.", {
+      "www-authenticate": "Bearer",
+    });
+    return true;
+  }
+  return false;
+}
+
+/** One request of a stateful session: initialize opens one, later requests name theirs. */
+async function answerSession(
+  req: IncomingMessage,
+  res: ServerResponse,
+  transports: Map<string, StreamableHTTPServerTransport>,
+  createSession: (() => McpProtocolServer) | undefined,
+): Promise<void> {
+  const sessionId = req.headers["mcp-session-id"];
+  const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
+  if (req.method === "POST") {
+    const body = await readJson(req).catch(() => undefined);
+    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    if (existing) return await existing.handleRequest(req, res, body);
+    if (sessionId !== undefined) {
+      return rpcError(res, 404, "Session not found: start a new session with initialize.");
+    }
+    if (!isInitializeRequest(body)) {
+      return rpcError(res, 400, "Bad request: the first message of a session must be initialize.");
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (id) => {
+        transports.set(id, transport);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) transports.delete(transport.sessionId);
+    };
+    const session = createSession?.();
+    if (!session) return rpcError(res, 500, "Internal error.");
+    await session.connect(transport);
+    return await transport.handleRequest(req, res, body);
+  }
+  if (req.method === "GET" || req.method === "DELETE") {
+    if (!existing)
+      return rpcError(res, 404, "Session not found: start a new session with initialize.");
+    return await existing.handleRequest(req, res);
+  }
+  return rpcError(res, 405, "Method not allowed: use POST, GET or DELETE.", {
+    allow: "POST, GET, DELETE",
+  });
+}
+
+/** Listens and answers the port taken (the one asked for, or any free one for 0). */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** The `Host` values this server answers to: its own address, the allowed ones, its public host. */
+function hostsServed(
+  options: McpHttpOptions,
+  port: number,
+  publicHost: string | undefined,
+): Set<string> {
+  const hosts = isLoopback(options.host) ? ["127.0.0.1", "localhost", "[::1]"] : [options.host];
+  return new Set([
+    ...hosts.map((host) => `${host}:${port}`),
+    ...(options.allowedHosts ?? []),
+    ...(publicHost ? [publicHost] : []),
+  ]);
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, one stateful session per client. Requests whose
  * `Host` or `Origin` is not this server's own are refused (DNS rebinding), and a bearer token
@@ -242,34 +353,9 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     if (await answerOperations(url.pathname, res, options, draining)) return;
     if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
-    if (!allowedHosts.has(req.headers.host ?? "")) {
-      return rpcError(
-        res,
-        403,
-        "Forbidden: this Host is not served here (DNS rebinding protection).",
-      );
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let originHost: string | undefined;
-      try {
-        originHost = new URL(origin).host;
-      } catch {
-        originHost = undefined;
-      }
-      if (!originHost || !allowedHosts.has(originHost)) {
-        return rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
-      }
-    }
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (options.bearerToken) {
-      if (!bearer || !sameToken(bearer, options.bearerToken)) {
-        return rpcError(res, 401, "Unauthorized: send the MCP server's bearer token.", {
-          "www-authenticate": "Bearer",
-        });
-      }
-    }
+    if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken)) return;
     if (options.perRequest) {
+      const bearer = bearerOf(req);
       if (!bearer) {
         return rpcError(
           res,
@@ -283,65 +369,15 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {
-      const sessionId = req.headers["mcp-session-id"];
-      const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
-      if (req.method === "POST") {
-        const body = await readJson(req).catch(() => undefined);
-        if (body === undefined)
-          return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
-        if (existing) return await existing.handleRequest(req, res, body);
-        if (sessionId !== undefined) {
-          return rpcError(res, 404, "Session not found: start a new session with initialize.");
-        }
-        if (!isInitializeRequest(body)) {
-          return rpcError(
-            res,
-            400,
-            "Bad request: the first message of a session must be initialize.",
-          );
-        }
-        const transport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: randomUUID,
-          onsessioninitialized: (id) => {
-            transports.set(id, transport);
-          },
-        });
-        transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        const session = createSession?.();
-        if (!session) return rpcError(res, 500, "Internal error.");
-        await session.connect(transport);
-        return await transport.handleRequest(req, res, body);
-      }
-      if (req.method === "GET" || req.method === "DELETE") {
-        if (!existing)
-          return rpcError(res, 404, "Session not found: start a new session with initialize.");
-        return await existing.handleRequest(req, res);
-      }
-      return rpcError(res, 405, "Method not allowed: use POST, GET or DELETE.", {
-        allow: "POST, GET, DELETE",
-      });
+      await answerSession(req, res, transports, createSession);
     } catch (error) {
       log(`MCP HTTP request failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (!res.headersSent) rpcError(res, 500, "Internal error.");
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const hosts = isLoopback(options.host) ? ["127.0.0.1", "localhost", "[::1]"] : [options.host];
-  allowedHosts = new Set([
-    ...hosts.map((host) => `${host}:${port}`),
-    ...(options.allowedHosts ?? []),
-    ...(publicHost ? [publicHost] : []),
-  ]);
+  const port = await listen(server, options.port, options.host);
+  allowedHosts = hostsServed(options, port, publicHost);
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/mcp`,

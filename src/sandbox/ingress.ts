@@ -33,6 +33,31 @@ const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = 
 const Uuid = z.uuid();
 const isUuid = (value: string) => Uuid.safeParse(value).success;
 
+/** What ingress needs from the sandbox around it. */
+export interface IngressDeps {
+  store: SandboxStore;
+  writes: IngressWriter;
+  unmatched: UnmatchedIngressTally;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  now: () => Date;
+}
+
+/** One attempt as it is recorded, whatever its answer. */
+interface Attempt {
+  subscriptionId: string;
+  target: IngressTarget | undefined;
+  receivedAt: string;
+  body: Buffer | undefined;
+  bodyBytes: number;
+}
+
+/** A body that passed every check: the JSON object that starts the run, and its text. */
+interface AcceptedBody {
+  payload: Record<string, unknown>;
+  text: string;
+}
+
 /**
  * Public ingress, `POST /v1/inbound-webhooks/{id}`: the contract's checks in the
  * contract's order, every attempt recorded as a delivery, and a run started when all hold.
@@ -41,53 +66,23 @@ export async function handleIngress(
   req: IncomingMessage,
   res: ServerResponse,
   subscriptionId: string,
-  deps: {
-    store: SandboxStore;
-    writes: IngressWriter;
-    unmatched: UnmatchedIngressTally;
-    maxBodyBytes: number;
-    bodyTimeoutMs: number;
-    now: () => Date;
-  },
+  deps: IngressDeps,
 ): Promise<number> {
-  const { store, writes } = deps;
-  const receivedAt = deps.now().toISOString();
-  let body: Buffer | undefined;
-  let bodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
-  // Known before any check, so attempts on no subscription are only counted, never stored.
-  const target = isUuid(subscriptionId) ? store.ingressTarget(subscriptionId) : undefined;
-
-  const reject = async (problem: ApiProblem): Promise<number> => {
-    if (!target) {
-      deps.unmatched.add(receivedAt, problem.status, problem.code);
-      sendProblem(res, problem);
-      return problem.status;
-    }
-    const deliveryId = timeOrderedId();
-    // Every answer names its delivery, so a sender (or support) can find the attempt.
-    res.setHeader("x-delivery-id", deliveryId);
-    await writes.write({
-      run: null,
-      delivery: {
-        id: deliveryId,
-        subscription_id: subscriptionId,
-        received_at: receivedAt,
-        status: problem.status,
-        outcome: "rejected",
-        reason: problem.code,
-        run_id: null,
-        // A refused body is not stored, so its digest is the only trace of what was sent.
-        body_sha256: body ? createHash("sha256").update(body).digest("hex") : null,
-        body_bytes: bodyBytes,
-      },
-    });
-    sendProblem(res, problem);
-    return problem.status;
+  const attempt: Attempt = {
+    subscriptionId,
+    receivedAt: deps.now().toISOString(),
+    body: undefined,
+    bodyBytes: Number(req.headers["content-length"] ?? 0) || 0,
+    // Known before any check, so attempts on no subscription are only counted, never stored.
+    target: isUuid(subscriptionId) ? deps.store.ingressTarget(subscriptionId) : undefined,
   };
 
   if (req.method !== "POST") {
     closeAfterAnswer(req, res);
     return reject(
+      res,
+      deps,
+      attempt,
       new ApiProblem(
         405,
         "method_not_allowed",
@@ -98,105 +93,150 @@ export async function handleIngress(
   }
 
   const read = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
-  bodyBytes = read.size;
-  if (read.aborted) return reject(problems.clientClosed());
-  if (read.timedOut) {
+  attempt.bodyBytes = read.size;
+  if (read.aborted) return reject(res, deps, attempt, problems.clientClosed());
+  if (read.timedOut || read.tooLarge) {
     closeAfterAnswer(req, res);
-    return reject(problems.requestTimeout());
+    const problem = read.timedOut
+      ? problems.requestTimeout()
+      : problems.payloadTooLarge(deps.maxBodyBytes);
+    return reject(res, deps, attempt, problem);
   }
-  if (read.tooLarge) {
-    closeAfterAnswer(req, res);
-    return reject(problems.payloadTooLarge(deps.maxBodyBytes));
+  attempt.body = read.bytes;
+
+  const checked = checkDelivery(req, attempt.target, read.bytes, deps.now());
+  if (checked instanceof ApiProblem) return reject(res, deps, attempt, checked);
+  return accept(res, deps, attempt, checked);
+}
+
+/** Records a refused attempt (or only counts it, when it names no webhook) and answers it. */
+async function reject(
+  res: ServerResponse,
+  deps: IngressDeps,
+  attempt: Attempt,
+  problem: ApiProblem,
+): Promise<number> {
+  if (!attempt.target) {
+    deps.unmatched.add(attempt.receivedAt, problem.status, problem.code);
+    sendProblem(res, problem);
+    return problem.status;
   }
-  body = read.bytes;
+  const deliveryId = timeOrderedId();
+  // Every answer names its delivery, so a sender (or support) can find the attempt.
+  res.setHeader("x-delivery-id", deliveryId);
+  await deps.writes.write({
+    run: null,
+    delivery: {
+      id: deliveryId,
+      subscription_id: attempt.subscriptionId,
+      received_at: attempt.receivedAt,
+      status: problem.status,
+      outcome: "rejected",
+      reason: problem.code,
+      run_id: null,
+      // A refused body is not stored, so its digest is the only trace of what was sent.
+      body_sha256: attempt.body ? createHash("sha256").update(attempt.body).digest("hex") : null,
+      body_bytes: attempt.bodyBytes,
+    },
+  });
+  sendProblem(res, problem);
+  return problem.status;
+}
 
-  if (!isJsonRequest(req)) return reject(problems.unsupportedMediaType());
-
+/** The checks after the body is read, in the contract's order: the first that fails is the answer. */
+function checkDelivery(
+  req: IncomingMessage,
+  target: IngressTarget | undefined,
+  bytes: Buffer,
+  now: Date,
+): ApiProblem | (AcceptedBody & { target: IngressTarget }) {
+  if (!isJsonRequest(req)) return problems.unsupportedMediaType();
   if (!target) {
-    return reject(
-      new ApiProblem(
-        404,
-        "not_found",
-        "No inbound webhook exists at this URL (it may have been deleted); check the ingress URL.",
-      ),
+    return new ApiProblem(
+      404,
+      "not_found",
+      "No inbound webhook exists at this URL (it may have been deleted); check the ingress URL.",
     );
   }
-
   if (!target.subscription.enabled) {
-    return reject(
-      new ApiProblem(
-        503,
-        "subscription_paused",
-        "This inbound webhook is paused, so it starts no runs; send again after it is resumed.",
-        { "retry-after": "60" },
-      ),
+    return new ApiProblem(
+      503,
+      "subscription_paused",
+      "This inbound webhook is paused, so it starts no runs; send again after it is resumed.",
+      { "retry-after": "60" },
     );
   }
-
   const token = bearerToken(req);
   const bearer = token?.startsWith("pat_") ? token : undefined;
   if (!bearer || !isAutomationPat(target, bearer)) {
-    return reject(
-      new ApiProblem(
-        401,
-        "invalid_automation_token",
-        bearer
-          ? "The bearer token is not the automation PAT tied to this webhook; send that PAT as 'Authorization: Bearer pat_…'."
-          : "Send the automation PAT tied to this webhook as 'Authorization: Bearer pat_…'.",
-      ),
+    return new ApiProblem(
+      401,
+      "invalid_automation_token",
+      bearer
+        ? "The bearer token is not the automation PAT tied to this webhook; send that PAT as 'Authorization: Bearer pat_…'."
+        : "Send the automation PAT tied to this webhook as 'Authorization: Bearer pat_…'.",
     );
   }
-
   // During a rotation's overlap the previous secret verifies too.
   const secrets =
-    target.previous && target.previous.expiresAt > deps.now().getTime()
+    target.previous && target.previous.expiresAt > now.getTime()
       ? [target.signing_secret, target.previous.secret]
       : [target.signing_secret];
   const signature = verifySignature(
-    read.bytes,
+    bytes,
     req.headersDistinct["x-agentruntime-signature"],
     secrets,
   );
   if (!signature.ok) {
-    return reject(new ApiProblem(401, "invalid_signature", SIGNATURE_MESSAGES[signature.problem]));
+    return new ApiProblem(401, "invalid_signature", SIGNATURE_MESSAGES[signature.problem]);
   }
+  const body = parsePayload(bytes);
+  return body instanceof ApiProblem ? body : { ...body, target };
+}
 
-  const parsed = parseJson(read.bytes);
-  if (!parsed) {
-    return reject(startsWithBom(read.bytes) ? problems.bom() : problems.invalidJson());
-  }
-  if (jsonHazard(parsed.value) === "too_deep") return reject(problems.tooDeep(MAX_JSON_DEPTH));
+/** The body as the JSON object a run starts from, or why it is not one. */
+function parsePayload(bytes: Buffer): ApiProblem | AcceptedBody {
+  const parsed = parseJson(bytes);
+  if (!parsed) return startsWithBom(bytes) ? problems.bom() : problems.invalidJson();
+  if (jsonHazard(parsed.value) === "too_deep") return problems.tooDeep(MAX_JSON_DEPTH);
   const payload = parsed.value;
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
-    return reject(
-      new ApiProblem(
-        422,
-        "payload_not_object",
-        'The body must be a JSON object (for example {"order_id": "1001"}), not an array or a single value.',
-      ),
+    return new ApiProblem(
+      422,
+      "payload_not_object",
+      'The body must be a JSON object (for example {"order_id": "1001"}), not an array or a single value.',
     );
   }
+  return { payload: payload as Record<string, unknown>, text: parsed.text };
+}
 
+/** Runs the workflow, records the run and its delivery in one durable write, and answers 202. */
+async function accept(
+  res: ServerResponse,
+  deps: IngressDeps,
+  attempt: Attempt,
+  { target, ...body }: AcceptedBody & { target: IngressTarget },
+): Promise<number> {
   const run = executeRun(target.workflow, {
     id: timeOrderedId(),
     subscription_id: target.subscription.id,
-    webhook_payload: payload as Record<string, unknown>,
+    webhook_payload: body.payload,
     extras: target.subscription.extras,
-    now: receivedAt,
+    now: attempt.receivedAt,
   });
   const deliveryId = timeOrderedId();
-  await writes.write({
-    run: runRecord(target.project_id, run, parsed.text, target.overlay),
+  await deps.writes.write({
+    run: runRecord(target.project_id, run, body.text, target.overlay),
     delivery: {
       id: deliveryId,
-      subscription_id: subscriptionId,
-      received_at: receivedAt,
+      subscription_id: attempt.subscriptionId,
+      received_at: attempt.receivedAt,
       status: 202,
       outcome: "accepted",
       reason: null,
       run_id: run.id,
       body_sha256: null,
-      body_bytes: bodyBytes,
+      body_bytes: attempt.bodyBytes,
     },
   });
   const answer = `{"run_id":"${run.id}","delivery_id":"${deliveryId}"}`;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Actor, createActor, waitFor } from "xstate";
+import { type Actor, createActor, type Snapshot, waitFor } from "xstate";
 import type { ProvidedWizard } from "./host.js";
 import {
   isBusy,
@@ -80,9 +80,14 @@ export class WizardService {
     if (live) return live;
     const stored = this.#store.load(id);
     if (stored.state !== "found") return stored.state;
+    if (!isPersistedSnapshot(stored.snapshot)) return "missing";
     const actor = this.#watch(
       id,
-      createActor(this.#machine, { snapshot: stored.snapshot as never, input: undefined as never }),
+      createActor(this.#machine, {
+        snapshot: stored.snapshot,
+        // Required by the machine's type, unused: a restored actor keeps its snapshot's context.
+        input: { wizardId: id, allowPick: false },
+      }),
     );
     actor.start();
     return actor;
@@ -115,4 +120,15 @@ export class WizardService {
     for (const actor of this.#live.values()) actor.stop();
     this.#live.clear();
   }
+}
+
+/** Whether a stored value has the shape XState restores an actor from. */
+function isPersistedSnapshot(value: unknown): value is Snapshot<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "status" in value &&
+    typeof value.status === "string" &&
+    ["active", "done", "error", "stopped"].includes(value.status)
+  );
 }

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signBody } from "../../src/signing/signature.js";
-import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { createHook, deliveriesOf, rawRequest } from "./kit.js";
+import { rawRequest, sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { createHook, deliveriesOf } from "./kit.js";
 
 let sandbox: TestSandbox;
 beforeAll(async () => {

@@ -1,6 +1,5 @@
-import { request } from "node:http";
 import { expect } from "vitest";
-import type { ApiAnswer, TestSandbox } from "../helpers/sandbox.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
 
 /** A webhook created for a hardening test, with what a sender holds. */
 export interface Hook {
@@ -41,44 +40,4 @@ export async function deliveriesOf(sandbox: TestSandbox, hookId: string) {
     status: number;
     run_id: string | null;
   }[];
-}
-
-/** One raw request with node:http: odd methods, repeated headers, bodies sent in timed chunks. */
-export function rawRequest(
-  url: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string | string[]>;
-    body?: Buffer | string;
-    /** Leave the request open after the body instead of ending it. */
-    holdOpen?: boolean;
-  },
-): Promise<ApiAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? "POST", headers: options.headers },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => parts.push(chunk));
-        res.on("end", () => {
-          const text = Buffer.concat(parts).toString("utf8");
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          const headers = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) {
-            if (typeof value === "string") headers.set(key, value);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body, text });
-        });
-      },
-    );
-    req.on("error", reject);
-    if (options.body !== undefined) req.write(options.body);
-    if (!options.holdOpen) req.end();
-  });
 }

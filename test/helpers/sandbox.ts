@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -136,4 +137,47 @@ export async function sendSigned(
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** One raw request with node:http: odd methods, repeated headers, bodies sent in timed chunks. */
+export function rawRequest(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string | string[]>;
+    /** Written as is; an array is written one chunk at a time. */
+    body?: Buffer | string | readonly Buffer[];
+    /** Leave the request open after the body instead of ending it. */
+    holdOpen?: boolean;
+  },
+): Promise<ApiAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? "POST", headers: options.headers },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => parts.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(parts).toString("utf8");
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const headers = new Headers();
+          for (const [key, value] of Object.entries(res.headers)) {
+            if (typeof value === "string") headers.set(key, value);
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body, text });
+        });
+      },
+    );
+    req.on("error", reject);
+    for (const chunk of Array.isArray(options.body) ? options.body : [options.body]) {
+      if (chunk !== undefined) req.write(chunk);
+    }
+    if (!options.holdOpen) req.end();
+  });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPEN_SAVED_WORKFLOW } from "../../src/wizard/machine.js";
 import type { StepView } from "../../src/wizard/steps.js";
 import { getInboundWebhookWizard } from "../../tools/get-inbound-webhook-wizard.js";
-import { structuredOf, textOf } from "../helpers/mcp.js";
+import { connectMcp, structuredOf, textOf } from "../helpers/mcp.js";
 import {
   type ConnectOptions,
   hostedMode,
@@ -417,5 +417,18 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.status).toBe("done");
       expectNothingSecret(JSON.stringify(model.transcript), [secret]);
     });
+  });
+});
+
+describe("the local wizard store", () => {
+  it("answers a stored row that is not a wizard snapshot as a wizard it does not know", async () => {
+    const mcp = await connectMcp(sandbox, { wizardDb: join(tempDir(), "wizards.db") });
+    try {
+      mcp.wizardStore.save("damaged-wizard", { value: "naming" });
+      const damaged = await mcp.call("get_inbound_webhook_wizard", { wizard_id: "damaged-wizard" });
+      expect(textOf(damaged)).toMatch(/^wizard_not_found: .*start_inbound_webhook_wizard/);
+    } finally {
+      await mcp.close();
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { request } from "node:http";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCurlTemplate } from "../../src/signing/curl.js";
 import { signBody } from "../../src/signing/signature.js";
 import {
   type ApiAnswer,
+  rawRequest,
   sendSigned,
   startTestSandbox,
   type TestSandbox,
@@ -52,40 +52,6 @@ function expectRejected(answer: ApiAnswer, status: number, code: string) {
   expect(answer.status).toBe(status);
   expect(answer.body?.error?.code).toBe(code);
   expect(answer.body.error.message).toEqual(expect.any(String));
-}
-
-/** Raw node:http request, for what fetch will not send: repeated headers, odd methods, chunked bodies. */
-function rawRequest(
-  url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; chunks?: Buffer[] },
-): Promise<ApiAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? "POST", headers: options.headers },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => parts.push(chunk));
-        res.on("end", () => {
-          const text = Buffer.concat(parts).toString("utf8");
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          const headers = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) {
-            if (typeof value === "string") headers.set(key, value);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body, text });
-        });
-      },
-    );
-    req.on("error", reject);
-    for (const chunk of options.chunks ?? []) req.write(chunk);
-    req.end();
-  });
 }
 
 async function deliveries(hook: Hook) {
@@ -225,7 +191,7 @@ describe("accepted deliveries start runs", () => {
 describe("rejections, in the contract's order, each recorded", () => {
   it("405 for a method other than POST, with Allow: POST", async () => {
     const hook = await createHook();
-    const answer = await rawRequest(hook.url, { method: "PUT", chunks: [Buffer.from("{}")] });
+    const answer = await rawRequest(hook.url, { method: "PUT", body: [Buffer.from("{}")] });
     expectRejected(answer, 405, "method_not_allowed");
     expect(answer.headers.get("allow")).toBe("POST");
     const [delivery] = await deliveries(hook);
@@ -242,7 +208,7 @@ describe("rejections, in the contract's order, each recorded", () => {
     expectRejected(await sendSigned(hook.url, big, hook), 413, "payload_too_large");
     const chunked = await rawRequest(hook.url, {
       headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
-      chunks: [Buffer.alloc(3000, 0x20), Buffer.alloc(3000, 0x20)],
+      body: [Buffer.alloc(3000, 0x20), Buffer.alloc(3000, 0x20)],
     });
     expectRejected(chunked, 413, "payload_too_large");
     const recorded = await deliveries(hook);
@@ -339,7 +305,7 @@ describe("rejections, in the contract's order, each recorded", () => {
         authorization: [`Bearer ${hook.pat}`, `Bearer ${hook.pat}`],
         "x-agentruntime-signature": signBody(body, hook.secret),
       },
-      chunks: [Buffer.from(body)],
+      body: [Buffer.from(body)],
     });
     expectRejected(repeated, 401, "invalid_automation_token");
     const reasons = (await deliveries(hook)).map((d) => d.reason);
@@ -393,7 +359,7 @@ describe("rejections, in the contract's order, each recorded", () => {
         authorization: `Bearer ${hook.pat}`,
         "x-agentruntime-signature": [good, good],
       },
-      chunks: [Buffer.from(body)],
+      body: [Buffer.from(body)],
     });
     expectRejected(repeated, 401, "invalid_signature");
     expect(repeated.body.error.message).toMatch(/exactly once/);
