@@ -124,17 +124,9 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   });
 
   if (values.web) {
-    const { serveChatWeb } = await import("../web/serve.js");
+    const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0;
     try {
-      return await serveChatWeb({
-        mcp,
-        autopilot,
-        model,
-        port: integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        ...(values["no-browser"] ? {} : { open: openInBrowser }),
-      });
+      return await chatInBrowser(mcp, autopilot, model, port, io, !values["no-browser"]);
     } finally {
       await mcp.close();
       await server.close();
@@ -156,6 +148,27 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     await runtime.close();
     await backend.close();
   }
+}
+
+/** `chat --web`: the same conversation in a local browser page that draws the card. */
+async function chatInBrowser(
+  mcp: Client,
+  autopilot: Autopilot,
+  model: string,
+  port: number,
+  io: Io,
+  offerBrowser: boolean,
+): Promise<number> {
+  const { serveChatWeb } = await import("../web/serve.js");
+  return serveChatWeb({
+    mcp,
+    autopilot,
+    model,
+    port,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    ...(offerBrowser ? { open: openInBrowser } : {}),
+  });
 }
 
 /** Without a model: says how to configure one and, in a terminal, offers the guided setup. */

@@ -154,6 +154,27 @@ function checksOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObje
 }
 
 /**
+ * The refusal of secret-shaped arguments: nothing is sent, the person is to rotate what leaked,
+ * and (from a wizard tool) the step's legal answers follow.
+ */
+async function secretRefusal(
+  tool: ToolDefinition,
+  tools: readonly ToolDefinition[],
+  leaked: string[],
+  raw: Record<string, unknown>,
+  deps: McpServerDeps,
+): Promise<ToolFailure> {
+  const hint = (await tool.refusalHint?.(raw, deps.wizards).catch(() => "")) ?? "";
+  const pasteNote = tools.some((listed) => listed.name === "start_inbound_webhook_wizard")
+    ? "; a PAT the backend lacks is pasted on the guided setup's one-time page."
+    : ".";
+  return new ToolFailure(
+    "secret_in_arguments",
+    `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it${pasteNote}${hint ? ` ${hint}` : ""}`,
+  );
+}
+
+/**
  * Builds the MCP server from its dependencies. Tools come from the registry passed in;
  * a failure the model can act on is an `isError` result, a bug is a JSON-RPC error.
  */
@@ -200,19 +221,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
     }
     const raw = request.params.arguments ?? {};
     const leaked = secretPaths(raw);
-    if (leaked.length > 0) {
-      const hint = (await tool.refusalHint?.(raw, deps.wizards).catch(() => "")) ?? "";
-      return failed(
-        new ToolFailure(
-          "secret_in_arguments",
-          `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it${
-            tools.some((listed) => listed.name === "start_inbound_webhook_wizard")
-              ? "; a PAT the backend lacks is pasted on the guided setup's one-time page."
-              : "."
-          }${hint ? ` ${hint}` : ""}`,
-        ),
-      );
-    }
+    if (leaked.length > 0) return failed(await secretRefusal(tool, tools, leaked, raw, deps));
     const check = checksOf(tool);
     const parsed = check.input.safeParse(raw);
     if (!parsed.success) {

@@ -89,6 +89,118 @@ const PAGE_HEADERS = {
   "x-content-type-options": "nosniff",
 };
 
+/** Runs the page's tool calls: only the guided setup's tools, through our MCP client. */
+async function callCardTool(mcp: ChatWebOptions["mcp"], body: unknown): Promise<CallToolResult> {
+  const parsed = ToolRequest.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpProblem(
+      403,
+      `Only the guided setup's tools (${CARD_TOOLS.join(", ")}) can be called from the page.`,
+    );
+  }
+  return (await mcp.callTool({
+    name: parsed.data.name,
+    arguments: parsed.data.arguments,
+  })) as CallToolResult;
+}
+
+/**
+ * Autopilot's turns, one at a time, streamed as NDJSON; what the card told the model between
+ * turns reaches the model with the next message.
+ */
+function chatTurns(autopilot: ChatWebOptions["autopilot"]) {
+  const pendingContext: string[] = [];
+  let turnRunning = false;
+  return {
+    /** Keeps the card's latest context: each update describes the whole current step. */
+    remember(text: string): void {
+      if (autopilot) pendingContext.splice(0, pendingContext.length, scrubSecrets(text).text);
+    },
+    async stream(body: unknown, res: ServerResponse): Promise<void> {
+      if (!autopilot)
+        throw new HttpProblem(409, "This is the scripted demo: there is no model to talk to.");
+      const parsed = MessageRequest.safeParse(body);
+      if (!parsed.success) throw new HttpProblem(400, "Send a message of 1 to 4,000 characters.");
+      if (turnRunning) throw new HttpProblem(409, "Autopilot is still answering the last message.");
+      turnRunning = true;
+      res.writeHead(200, {
+        ...PAGE_HEADERS,
+        "content-type": "application/x-ndjson; charset=utf-8",
+      });
+      const send = (event: ChatEvent) => res.write(`${JSON.stringify(event)}\n`);
+      send({ type: "you", text: scrubSecrets(parsed.data.text).text });
+      const context = pendingContext.splice(0);
+      const text = context.length
+        ? `${context.join("\n")}\n\n${parsed.data.text}`
+        : parsed.data.text;
+      try {
+        await autopilot.send(text, {
+          onText: (delta) => send({ type: "text", delta }),
+          onToolCall: (name) => send({ type: "tool", name }),
+          onToolResult: (name, result) => {
+            if ((CARD_TOOLS as readonly string[]).includes(name))
+              send({ type: "result", name, result });
+          },
+          onNotice: (notice) => send({ type: "notice", text: notice }),
+        });
+      } catch (error) {
+        send({
+          type: "error",
+          text: `The model could not be reached or refused the request (${scrubSecrets(error instanceof Error ? error.message : String(error)).text.slice(0, 300)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
+        });
+      } finally {
+        turnRunning = false;
+        send({ type: "done" });
+        res.end();
+      }
+    },
+  };
+}
+
+/** The page, its script, the card (read as any MCP Apps host reads it) and the session's mode. */
+async function answerGet(
+  path: string | undefined,
+  res: ServerResponse,
+  options: ChatWebOptions,
+  chatScript: () => Promise<string>,
+): Promise<void> {
+  if (path === "/") {
+    const nonce = pageNonce();
+    res.writeHead(200, {
+      ...PAGE_HEADERS,
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    });
+    res.end(renderChatPage(options.mode, nonce));
+    return;
+  }
+  if (path === "/chat.js") {
+    res.writeHead(200, { ...PAGE_HEADERS, "content-type": "text/javascript; charset=utf-8" });
+    res.end(await chatScript());
+    return;
+  }
+  if (path === "/card") {
+    // Read as any MCP Apps host reads it: resources/read of the ui:// resource.
+    const read = await options.mcp.readResource({ uri: CARD_URI });
+    const content = read.contents[0];
+    const html = content && "text" in content ? content.text : "";
+    res.writeHead(200, {
+      ...PAGE_HEADERS,
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy":
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+    });
+    res.end(html);
+    return;
+  }
+  if (path === "/api/session") {
+    res.writeHead(200, { ...PAGE_HEADERS, "content-type": "application/json" });
+    res.end(JSON.stringify(options.mode));
+    return;
+  }
+  throw new HttpProblem(404, "There is no page here.");
+}
+
 /**
  * The browser Chat (`chat --web`) and the support demo (`demo`): a loopback page that is an
  * MCP Apps host. It draws the Inbound webhook card in a sandboxed iframe, passes the card's
@@ -97,59 +209,8 @@ const PAGE_HEADERS = {
 export async function startChatWeb(options: ChatWebOptions): Promise<RunningChatWeb> {
   const host = options.host ?? "127.0.0.1";
   const chatScript = options.chatScript ?? (() => readFile(builtChatScriptPath(), "utf8"));
-  // What the card told the model between turns; it reaches the model with the next message.
-  const pendingContext: string[] = [];
-  let turnRunning = false;
+  const turns = chatTurns(options.autopilot);
   let origin = "";
-
-  async function callTool(body: unknown): Promise<CallToolResult> {
-    const parsed = ToolRequest.safeParse(body);
-    if (!parsed.success) {
-      throw new HttpProblem(
-        403,
-        `Only the guided setup's tools (${CARD_TOOLS.join(", ")}) can be called from the page.`,
-      );
-    }
-    return (await options.mcp.callTool({
-      name: parsed.data.name,
-      arguments: parsed.data.arguments,
-    })) as CallToolResult;
-  }
-
-  async function streamTurn(body: unknown, res: ServerResponse): Promise<void> {
-    const autopilot = options.autopilot;
-    if (!autopilot)
-      throw new HttpProblem(409, "This is the scripted demo: there is no model to talk to.");
-    const parsed = MessageRequest.safeParse(body);
-    if (!parsed.success) throw new HttpProblem(400, "Send a message of 1 to 4,000 characters.");
-    if (turnRunning) throw new HttpProblem(409, "Autopilot is still answering the last message.");
-    turnRunning = true;
-    res.writeHead(200, { ...PAGE_HEADERS, "content-type": "application/x-ndjson; charset=utf-8" });
-    const send = (event: ChatEvent) => res.write(`${JSON.stringify(event)}\n`);
-    send({ type: "you", text: scrubSecrets(parsed.data.text).text });
-    const context = pendingContext.splice(0);
-    const text = context.length ? `${context.join("\n")}\n\n${parsed.data.text}` : parsed.data.text;
-    try {
-      await autopilot.send(text, {
-        onText: (delta) => send({ type: "text", delta }),
-        onToolCall: (name) => send({ type: "tool", name }),
-        onToolResult: (name, result) => {
-          if ((CARD_TOOLS as readonly string[]).includes(name))
-            send({ type: "result", name, result });
-        },
-        onNotice: (notice) => send({ type: "notice", text: notice }),
-      });
-    } catch (error) {
-      send({
-        type: "error",
-        text: `The model could not be reached or refused the request (${scrubSecrets(error instanceof Error ? error.message : String(error)).text.slice(0, 300)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
-      });
-    } finally {
-      turnRunning = false;
-      send({ type: "done" });
-      res.end();
-    }
-  }
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const expectedHost = origin.slice("http://".length);
@@ -157,43 +218,7 @@ export async function startChatWeb(options: ChatWebOptions): Promise<RunningChat
     if (req.headers.host !== expectedHost)
       throw new HttpProblem(421, "Open the address exactly as it was printed.");
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET") {
-      if (path === "/") {
-        const nonce = pageNonce();
-        res.writeHead(200, {
-          ...PAGE_HEADERS,
-          "content-type": "text/html; charset=utf-8",
-          "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-        });
-        res.end(renderChatPage(options.mode, nonce));
-        return;
-      }
-      if (path === "/chat.js") {
-        res.writeHead(200, { ...PAGE_HEADERS, "content-type": "text/javascript; charset=utf-8" });
-        res.end(await chatScript());
-        return;
-      }
-      if (path === "/card") {
-        // Read as any MCP Apps host reads it: resources/read of the ui:// resource.
-        const read = await options.mcp.readResource({ uri: CARD_URI });
-        const content = read.contents[0];
-        const html = content && "text" in content ? content.text : "";
-        res.writeHead(200, {
-          ...PAGE_HEADERS,
-          "content-type": "text/html; charset=utf-8",
-          "content-security-policy":
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
-        });
-        res.end(html);
-        return;
-      }
-      if (path === "/api/session") {
-        res.writeHead(200, { ...PAGE_HEADERS, "content-type": "application/json" });
-        res.end(JSON.stringify(options.mode));
-        return;
-      }
-      throw new HttpProblem(404, "There is no page here.");
-    }
+    if (req.method === "GET") return answerGet(path, res, options, chatScript);
     if (req.method !== "POST") throw new HttpProblem(405, "Use the page.");
     if (req.headers.origin !== origin) throw new HttpProblem(403, "Use the page itself.");
     if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
@@ -201,7 +226,7 @@ export async function startChatWeb(options: ChatWebOptions): Promise<RunningChat
     }
     const body = await readJson(req);
     if (path === "/api/tool") {
-      const result = await callTool(body);
+      const result = await callCardTool(options.mcp, body);
       res.writeHead(200, { ...PAGE_HEADERS, "content-type": "application/json" });
       res.end(JSON.stringify(result));
       return;
@@ -209,14 +234,11 @@ export async function startChatWeb(options: ChatWebOptions): Promise<RunningChat
     if (path === "/api/context") {
       const parsed = ContextRequest.safeParse(body);
       if (!parsed.success) throw new HttpProblem(400, "Send the card's context as text.");
-      // Each update describes the whole current step, so only the latest is kept.
-      if (options.autopilot) {
-        pendingContext.splice(0, pendingContext.length, scrubSecrets(parsed.data.text).text);
-      }
+      turns.remember(parsed.data.text);
       res.writeHead(204, PAGE_HEADERS).end();
       return;
     }
-    if (path === "/api/message") return streamTurn(body, res);
+    if (path === "/api/message") return turns.stream(body, res);
     throw new HttpProblem(404, "There is no such call.");
   }
 
