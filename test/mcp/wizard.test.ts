@@ -113,7 +113,7 @@ describe("the wizard over MCP", () => {
     expect(step.step).toBe("confirming");
     expect(step.say).toContain(name);
     expect(step.card.fields).toMatchObject({
-      name,
+      name: `<untrusted>${name}</untrusted>`,
       use_run_setup_defaults: true,
       paste_pat: false,
     });
