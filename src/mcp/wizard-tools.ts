@@ -68,8 +68,11 @@ function refusalReason(view: StepView, action: WizardAction, value: string | und
   return `${action} cannot be answered right now.`;
 }
 
-/** Steps where the model hands the curl test to the person; before them it is on the reveal page. */
-const CURL_STEPS: readonly string[] = ["handingOver", "testReported", "done"];
+/**
+ * Steps where the model hands the curl test to the person; before them it is on the reveal
+ * page, and at `done` the step text points to the card and that page.
+ */
+const CURL_STEPS: readonly string[] = ["handingOver", "testReported"];
 
 /**
  * What the model reads: the step, what to say, the legal answers and the page to send the

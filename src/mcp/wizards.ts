@@ -1,13 +1,21 @@
 import type { AgentRuntimeClient } from "../client/client.js";
+import type { ScalarRecord } from "../contract/schemas.js";
 import { patShapeProblem } from "../text/secrets.js";
+import { inertJson, markUntrusted } from "../text/untrusted.js";
 import { provideWizard } from "../wizard/host.js";
 import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
 import { type SendOutcome, WizardService } from "../wizard/service.js";
-import { describeStep, type StepView } from "../wizard/steps.js";
+import { describeStep, type Marks, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import type { OneTimePages } from "./one-time-pages.js";
 import { signingSecretPage } from "./signing-secret-page.js";
+
+/** A model reads these views: names, suggestions and upstream errors are marked as untrusted. */
+const MODEL_MARKS: Marks = {
+  line: (text, maxChars) => markUntrusted(text, maxChars),
+  json: (value) => inertJson(value) as ScalarRecord,
+};
 
 /** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */
 const VAULT_TTL_MS = 15 * 60 * 1000;
@@ -135,10 +143,15 @@ export class McpWizards {
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
     const subscriptionId = snapshot.context.subscription?.id;
     const ingressUrl = subscriptionId ? await this.#currentIngressUrl(subscriptionId) : undefined;
-    const view = describeStep(id, snapshot, {
-      pasteUrl: paste?.url,
-      current: ingressUrl ? { ingressUrl } : undefined,
-    });
+    const view = describeStep(
+      id,
+      snapshot,
+      {
+        pasteUrl: paste?.url,
+        current: ingressUrl ? { ingressUrl } : undefined,
+      },
+      MODEL_MARKS,
+    );
     return { kind: outcome.kind === "refused" ? "refused" : "view", view };
   }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ScalarRecord } from "../contract/schemas.js";
 import { packageRoot } from "../package-root.js";
+import { MAX_MESSAGE_CHARS } from "../text/untrusted.js";
 import {
   curlTestFor,
   EDITABLE_ANSWERS,
@@ -291,6 +292,18 @@ const STEP_ANSWERS: Record<WizardStep, (snapshot: WizardSnapshot) => StepAnswer[
   cancelled: none,
 };
 
+/**
+ * An answer's option labels (workflow, key and suggested names) marked; values stay as they
+ * are, since they are what comes back: ids, or suggestions made only of a-z, 0-9 and `-`.
+ */
+function markedOptions(answer: StepAnswer, mark: (text: string) => string): StepAnswer {
+  if (!answer.options || answer.action === "edit") return answer;
+  return {
+    ...answer,
+    options: answer.options.map((option) => ({ ...option, label: mark(option.label) })),
+  };
+}
+
 /** The last test's outcome in one sentence for the prompt; the card carries the details. */
 function testSentence(context: WizardContext): string {
   const test = context.lastTest;
@@ -307,6 +320,20 @@ function tail(hint: string | undefined): string {
 }
 
 /**
+ * How text a person or a sender controls is shown in a step view: as it is to a person in a
+ * terminal; the MCP tools pass marks, since a model reads their views.
+ */
+export interface Marks {
+  /** One string: a name, a suggestion, an upstream error. */
+  line(text: string, maxChars?: number): string;
+  /** JSON someone wrote, such as the fixed trigger payload. */
+  json(value: ScalarRecord): ScalarRecord;
+}
+
+/** Text shown as it is, for a person. */
+export const UNMARKED: Marks = { line: (text) => text, json: (value) => value };
+
+/**
  * What a host shows for the current step: the text to say, the legal answers, and the
  * card data. Built from the snapshot (answers and hints only), so it never holds a secret.
  * `current.ingressUrl` is AgentRuntime's answer now: what a person is handed comes from it,
@@ -316,28 +343,33 @@ export function describeStep(
   wizardId: string,
   snapshot: WizardSnapshot,
   links: { pasteUrl?: string | undefined; current?: { ingressUrl: string } | undefined } = {},
+  marks: Marks = UNMARKED,
 ): StepView {
   const context = snapshot.context;
+  const mark = (text: string) => marks.line(text);
+  const message = (text: string) => marks.line(text, MAX_MESSAGE_CHARS);
   const step = stepOf(snapshot);
-  const problem = context.problem ? `${context.problem.message} ` : "";
+  const problem = context.problem ? `${message(context.problem.message)} ` : "";
   const reveal = context.reveal?.kind === "page" ? context.reveal : null;
   const stored = context.subscription;
   const subscription =
     stored && links.current ? { ...stored, ingress_url: links.current.ingressUrl } : stored;
   const curlTest = subscription ? curlTestFor(context, subscription.ingress_url) : null;
+  const name = context.name ?? subscription?.name;
+  const payload = Object.keys(context.extras.trigger_payload).length
+    ? JSON.stringify(marks.json(context.extras.trigger_payload))
+    : null;
   const say = render(promptFor(step), {
     problem,
-    problem_text: context.problem?.message ?? "unknown error.",
-    workflow_name: context.workflow?.name ?? "",
-    name: context.name ?? subscription?.name ?? "",
-    suggestions: context.nameSuggestions.join(", ") || "(none)",
-    api_key_name: context.apiKey?.name ?? "",
+    problem_text: context.problem ? message(context.problem.message) : "unknown error.",
+    workflow_name: context.workflow ? mark(context.workflow.name) : "",
+    name: name ? mark(name) : "",
+    suggestions: context.nameSuggestions.map(mark).join(", ") || "(none)",
+    api_key_name: context.apiKey ? mark(context.apiKey.name) : "",
     api_key_hint: context.apiKey?.hint ?? "",
     pasted: context.pastePat ? ", pasted once" : "",
     use_run_setup_defaults: context.extras.use_run_setup_defaults ? "on" : "off",
-    trigger_payload: Object.keys(context.extras.trigger_payload).length
-      ? JSON.stringify(context.extras.trigger_payload)
-      : "none",
+    trigger_payload: payload ?? "none",
     reveal_expires_at: reveal?.expires_at ?? "",
     ingress_url: subscription?.ingress_url ?? "",
     signing_secret_hint_tail: tail(subscription?.signing_secret_hint),
@@ -348,14 +380,12 @@ export function describeStep(
       : "",
   });
   const fields: StepView["card"]["fields"] = {
-    workflow: context.workflow?.name ?? null,
-    name: context.name,
-    api_key: context.apiKey ? `${context.apiKey.name} (${context.apiKey.hint})` : null,
+    workflow: context.workflow ? mark(context.workflow.name) : null,
+    name: context.name === null ? null : mark(context.name),
+    api_key: context.apiKey ? `${mark(context.apiKey.name)} (${context.apiKey.hint})` : null,
     paste_pat: context.pastePat,
     use_run_setup_defaults: context.extras.use_run_setup_defaults,
-    trigger_payload: Object.keys(context.extras.trigger_payload).length
-      ? JSON.stringify(context.extras.trigger_payload)
-      : null,
+    trigger_payload: payload,
     ingress_url: subscription?.ingress_url ?? null,
     signing_secret_hint: subscription?.signing_secret_hint ?? null,
     secret_revealed: secretRevealed(snapshot),
@@ -365,9 +395,12 @@ export function describeStep(
     step,
     status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
     say,
-    answers: snapshot.status === "active" ? STEP_ANSWERS[step](snapshot) : [],
+    answers:
+      snapshot.status === "active"
+        ? STEP_ANSWERS[step](snapshot).map((answer) => markedOptions(answer, mark))
+        : [],
     card: {
-      title: subscription ? `Inbound webhook "${subscription.name}"` : "New inbound webhook",
+      title: subscription ? `Inbound webhook "${mark(subscription.name)}"` : "New inbound webhook",
       fields,
       ...(curlTest ? { curl_test: curlTest } : {}),
       ...(context.lastTest ? { test: { ...context.lastTest } } : {}),

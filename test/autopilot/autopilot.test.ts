@@ -92,14 +92,23 @@ const answer = (
 });
 
 async function revealFrom(url: string): Promise<string> {
+  return (await revealPage(url)).secret;
+}
+
+/** The secret page after the person's click: the secret and the curl test it hands them. */
+async function revealPage(url: string): Promise<{ secret: string; curl: string }> {
   const page = await (await fetch(url, { method: "POST" })).text();
   const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
   revealedSecrets.push(secret);
-  return secret;
+  const escaped = /<pre id="curl">([^<]*)<\/pre>/.exec(page)?.[1] ?? "";
+  const curl = escaped.replace(/&#(\d+);/g, (_all, code: string) =>
+    String.fromCharCode(Number(code)),
+  );
+  return { secret, curl };
 }
 
 describe("Autopilot over the real openai SDK and a scripted model", () => {
-  it("runs the whole wizard in conversation, and the curl test it hands over starts a run", async () => {
+  it("runs the whole wizard in conversation, and the curl test the person is handed starts a run", async () => {
     const turns: ((request: ChatRequest) => ScriptedTurn)[] = [
       () => ({
         tool: "start_inbound_webhook_wizard",
@@ -117,7 +126,7 @@ describe("Autopilot over the real openai SDK and a scripted model", () => {
         text: `Created. Open ${String(lastToolResult(r).json?.reveal_url)} to copy the signing secret.`,
       }),
       (r) => answer(r, "finish"),
-      () => ({ text: "All set. Here is the curl test." }),
+      () => ({ text: "All set. The curl test is on the secret page." }),
     ];
     const { autopilot, fake } = await autopilotWith((request, index) =>
       (turns[index] as (r: ChatRequest) => ScriptedTurn)(request),
@@ -134,8 +143,8 @@ describe("Autopilot over the real openai SDK and a scripted model", () => {
     const created = await say("yes, create it");
     const revealUrl = /Open (\S+) to copy/.exec(created.text)?.[1] as string;
     expect(revealUrl).toMatch(/\/once\//);
-    const secret = await revealFrom(revealUrl);
-    expect((await say("I stored it")).text).toBe("All set. Here is the curl test.");
+    const { secret, curl } = await revealPage(revealUrl);
+    expect((await say("I stored it")).text).toBe("All set. The curl test is on the secret page.");
     expect(streamed.join("")).toContain("All set.");
 
     // What the model was offered: strict function tools, one call at a time.
@@ -151,10 +160,12 @@ describe("Autopilot over the real openai SDK and a scripted model", () => {
 
     const finished = lastToolResult(fake.requests.at(-1) as ChatRequest).json as {
       step: string;
-      card: { curl_test: string };
+      say: string;
     };
     expect(finished.step).toBe("done");
-    const { stdout } = await run("bash", ["-c", finished.card.curl_test], {
+    // The person already holds the curl test from the secret page, so done points to it.
+    expect(finished.say).toContain("on the card and on the secret page");
+    const { stdout } = await run("bash", ["-c", curl], {
       env: {
         PATH: process.env.PATH,
         AGENTRUNTIME_SIGNING_SECRET: secret,

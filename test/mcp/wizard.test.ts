@@ -128,7 +128,7 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.step).toBe("confirming");
       expect(step.say).toContain(name);
       expect(step.card.fields).toMatchObject({
-        name,
+        name: `<untrusted>${name}</untrusted>`,
         use_run_setup_defaults: true,
         paste_pat: false,
       });

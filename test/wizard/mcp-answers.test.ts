@@ -148,7 +148,7 @@ describe("the wizard's answers over MCP", () => {
     expect(step.step).toBe("naming");
     step = view(await answer(mcp, step, { action: "set_name", value: "after-edit" }));
     expect(step.step).toBe("confirming");
-    expect(step.card.fields.name).toBe("after-edit");
+    expect(step.card.fields.name).toBe("<untrusted>after-edit</untrusted>");
   });
 
   it("hands over the ingress URL and curl test AgentRuntime gives now, after the sandbox moved", async () => {
