@@ -61,6 +61,18 @@ export function markUntrusted(value: string, maxChars = MAX_NAME_CHARS): string 
   return `<${UNTRUSTED_TAG}>${inertLine(value, maxChars)}</${UNTRUSTED_TAG}>`;
 }
 
+const MARKED = new RegExp(`<${UNTRUSTED_TAG}>(.*?)</${UNTRUSTED_TAG}>`, "gs");
+
+/**
+ * Text marked for a model, as a person reads it: the marks dropped and the two entities inside
+ * turned back. Only for display (the card): what a model reads keeps its marks.
+ */
+export function unmarkForPerson(text: string): string {
+  return text.replace(MARKED, (_all, inner: string) =>
+    inner.replaceAll("&lt;", "<").replaceAll("&gt;", ">"),
+  );
+}
+
 /** One line cleaned, with `<` and `>` as entities: for text that is shown where no mark fits. */
 export function inertLine(value: string, maxChars = MAX_NAME_CHARS): string {
   return cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");

@@ -100,7 +100,7 @@ async function revealPage(url: string): Promise<{ secret: string; curl: string }
   const page = await (await fetch(url, { method: "POST" })).text();
   const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
   revealedSecrets.push(secret);
-  const escaped = /<pre id="curl">([^<]*)<\/pre>/.exec(page)?.[1] ?? "";
+  const escaped = /<pre[^>]* id="curl">([^<]*)<\/pre>/.exec(page)?.[1] ?? "";
   const curl = escaped.replace(/&#(\d+);/g, (_all, code: string) =>
     String.fromCharCode(Number(code)),
   );

@@ -6,10 +6,12 @@ import { newToken } from "../../src/sandbox/secrets.js";
 import { signBody, verifySignature } from "../../src/signing/signature.js";
 import { looksLikeSecret, REDACTED, redactSecrets } from "../../src/text/secrets.js";
 import {
+  cleanLine,
   fenceSenderData,
   inertJson,
   markUntrusted,
   SENDER_DATA_FENCE,
+  unmarkForPerson,
 } from "../../src/text/untrusted.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { createHook, type Hook } from "./kit.js";
@@ -68,6 +70,15 @@ describe("fence and redaction hold for any input", () => {
         expect(marked).toBe(`<untrusted>${inside}</untrusted>`);
         expect(inside).not.toMatch(/[<>\n]/);
         expect(looksLikeSecret(inside)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a person shown a marked string reads it as cleaned, with its own brackets back", () => {
+    fc.assert(
+      fc.property(hostileWords, (text) => {
+        expect(unmarkForPerson(`Name: ${markUntrusted(text)}.`)).toBe(`Name: ${cleanLine(text)}.`);
       }),
       { numRuns: 300 },
     );

@@ -1,6 +1,7 @@
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorText, isStepView } from "../../card/step-display.js";
+import { unmarkForPerson } from "../../text/untrusted.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { ChatEvent } from "../server.js";
 
@@ -19,7 +20,8 @@ function message(who: "autopilot" | "you" | "notice", text: string): HTMLElement
     who === "you" ? "You" : who === "notice" ? "Note" : demo ? "Autopilot (scripted)" : "Autopilot";
   const body = document.createElement("span");
   body.className = "text";
-  body.textContent = text;
+  // The wizard's own lines mark names for the model; the person reads them plainly.
+  body.textContent = who === "autopilot" ? unmarkForPerson(text) : text;
   node.append(label, body);
   transcript.append(node);
   node.scrollIntoView({ block: "end" });
