@@ -273,7 +273,8 @@ export function runMain(name: string, main: (argv: string[]) => Promise<number>)
     },
     (error: unknown) => {
       process.stderr.write(`${name}: ${message(error)}\n`);
-      process.exitCode = 1;
+      // Exit now: a child still running would keep the process alive (the exit hook kills it).
+      process.exit(1);
     },
   );
 }

@@ -276,9 +276,11 @@ async function main(): Promise<number> {
     const check = reader();
     const seen = new Map<number, number>();
     for (const row of check
-      .prepare("SELECT start_params FROM runs WHERE subscription_id = ?")
-      .iterate(live.id) as Iterable<{ start_params: string }>) {
-      const seq = JSON.parse(row.start_params).webhook_payload?.seq;
+      .prepare("SELECT payload, start_params FROM runs WHERE subscription_id = ?")
+      .iterate(live.id) as Iterable<{ payload: string | null; start_params: string }>) {
+      // A run keeps the body as sent (`payload`); rows from before that kept it in start_params.
+      const body = row.payload ?? JSON.stringify(JSON.parse(row.start_params).webhook_payload);
+      const seq = JSON.parse(body)?.seq;
       if (typeof seq === "number") seen.set(seq, (seen.get(seq) ?? 0) + 1);
     }
     check.close();
