@@ -93,7 +93,6 @@ describe.runIf(capture)("screenshots for the README", { timeout: 180_000 }, () =
     expect(ran.code).toBe(0);
     await atStep(card, "testReported");
     await shootCard(page, "8-test-accepted");
-    await page.screenshot({ path: join(out, "demo-page-done.png"), fullPage: true });
 
     await page.setViewportSize({ width: 360, height: 740 });
     await atStep(card, "testReported");
