@@ -1,72 +1,100 @@
 /**
- * A thread of the ingress writer (its entry point, started by `workerIngressWriter`): the
- * writer inserts batches of ingress rows on its own SQLite connection, each batch one fsync'd
- * commit; the checkpointer copies the WAL into the database file on another connection.
+ * A thread of the ingress writer (its entry point, started by `loggedIngressWriter`): the
+ * copier inserts what the ingress log holds into SQLite on its own connection, and the
+ * checkpointer copies the WAL into the database file on another.
  */
+import { unlinkSync } from "node:fs";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import {
-  INSERT_DELIVERY,
-  INSERT_RUN,
-  type IngressRecord,
-  type WriterReply,
-  type WriterRequest,
-  type WriterThreadData,
-} from "./ingress-rows.js";
+  decodeFrames,
+  type LogPosition,
+  logTables,
+  readSegment,
+  segmentPath,
+} from "./ingress-log.js";
+import type { WriterReply, WriterRequest, WriterThreadData } from "./ingress-rows.js";
 
 function failureOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function open(data: WriterThreadData): Database.Database {
+function open(data: WriterThreadData, synchronous: "NORMAL" | "FULL"): Database.Database {
   const db = new Database(data.path);
   db.pragma("busy_timeout = 5000");
-  // FULL: a commit returns once the WAL is fsync'd, so a 202 survives a power loss too.
-  db.pragma("synchronous = FULL");
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma("wal_autocheckpoint = 0");
   db.pragma(`journal_size_limit = ${data.walLimitBytes}`);
   return db;
 }
 
-function serveWrites(port: MessagePort, data: WriterThreadData): void {
-  const db = open(data);
-  const insertRun = db.prepare(INSERT_RUN);
-  const insertDelivery = db.prepare(INSERT_DELIVERY);
-  const one = db.transaction((record: IngressRecord) => {
-    if (record.run) insertRun.run(record.run);
-    insertDelivery.run(record.delivery);
-  });
-  const batch = db.transaction((records: IngressRecord[]) =>
-    records.map((record) => {
-      try {
-        one(record);
-        return null;
-      } catch (error) {
-        return failureOf(error);
+type CopyRequest = Extract<WriterRequest, { type: "copy" }>;
+
+/**
+ * Copies the log into SQLite. The log is what makes a 202 durable, so these commits need no
+ * fsync of their own (`synchronous = NORMAL`): one lost to a power cut is copied again from
+ * the position committed with the rows. Requests that queue up while it copies are served
+ * together, as one transaction.
+ */
+function serveCopies(port: MessagePort, data: WriterThreadData): void {
+  const db = open(data, "NORMAL");
+  const tables = logTables(db);
+  let position: LogPosition = tables.position();
+  let goal: CopyRequest | undefined;
+  let scheduled = false;
+  // Where each segment's frames end, from the last request that named it: past it are zeros.
+  const ends = new Map<number, number>();
+  const copyTo = (segment: number, end: number | undefined) => {
+    const bytes = readSegment(data.logDir, segment, position.offset, end);
+    const { records, used, torn } = decodeFrames(bytes);
+    if (torn || (end !== undefined && used !== bytes.length)) {
+      throw new Error(`segment ${segment} has an unreadable frame at ${position.offset + used}`);
+    }
+    position = { segment, offset: position.offset + used };
+    tables.apply(records, position);
+  };
+  const copy = () => {
+    scheduled = false;
+    if (!goal) return;
+    const target = goal;
+    try {
+      // A newer segment means the older ones are complete: copy each to its end, then drop it.
+      while (position.segment < target.segment) {
+        copyTo(position.segment, ends.get(position.segment));
+        tables.finish(position.segment);
+        ends.delete(position.segment);
+        unlinkSync(segmentPath(data.logDir, position.segment));
+        position = { segment: position.segment + 1, offset: 0 };
       }
-    }),
-  );
-  const reply = (message: WriterReply) => port.postMessage(message);
+      if (target.offset > position.offset) copyTo(target.segment, target.offset);
+      if (goal === target) goal = undefined;
+      port.postMessage({ type: "copied", seq: target.seq } satisfies WriterReply);
+    } catch (error) {
+      goal = undefined;
+      port.postMessage({ type: "failed", message: failureOf(error) } satisfies WriterReply);
+    }
+  };
   port.on("message", (message: WriterRequest) => {
     if (message.type === "close") {
+      copy();
       db.close();
-      reply({ type: "closed" });
+      port.postMessage({ type: "closed" } satisfies WriterReply);
       return;
     }
-    let failures: (string | null)[];
-    try {
-      failures = batch(message.records);
-    } catch (error) {
-      failures = message.records.map(() => failureOf(error));
+    goal = message;
+    for (const [segment, end] of message.ends) ends.set(segment, end);
+    ends.set(message.segment, message.offset);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(copy);
     }
-    reply({ type: "written", id: message.id, failures });
   });
 }
 
-// PASSIVE never waits for the writer; once it has copied everything, the writer's next commit
+// PASSIVE never waits for the copier; once it has copied everything, the copier's next commit
 // starts the WAL over from its beginning, so the file stays near `walLimitBytes`.
 function serveCheckpoints(port: MessagePort, data: WriterThreadData): void {
-  const db = open(data);
+  const db = open(data, "FULL");
   const timer = setInterval(() => {
     try {
       db.pragma("wal_checkpoint(PASSIVE)");
@@ -84,6 +112,6 @@ function serveCheckpoints(port: MessagePort, data: WriterThreadData): void {
 
 if (parentPort) {
   const data = workerData as WriterThreadData;
-  if (data.role === "writer") serveWrites(parentPort, data);
+  if (data.role === "copier") serveCopies(parentPort, data);
   else serveCheckpoints(parentPort, data);
 }

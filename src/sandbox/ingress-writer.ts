@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { type DurablePosition, IngressAppender } from "./ingress-appender.js";
+import { ingressLogDir, type ReplayReport, replayIngressLog } from "./ingress-log.js";
 import type {
   IngressRecord,
   WriterReply,
@@ -23,7 +26,7 @@ interface Pending {
  * meanwhile joins the next, so concurrent senders share one commit (and one fsync) instead
  * of paying for one each. A request is answered only once its records have committed.
  */
-export class IngressWriter {
+export class IngressWriter implements IngressStorage {
   readonly #sink: IngressSink;
   readonly #closeSink: () => Promise<void>;
   #pending: Pending[] = [];
@@ -65,6 +68,11 @@ export class IngressWriter {
       this.#writing = undefined;
       this.#flush();
     });
+  }
+
+  /** The sink is the store itself, so a record answered is already readable. */
+  settled(): Promise<void> {
+    return Promise.resolve();
   }
 
   #closing: Promise<void> | undefined;
@@ -126,53 +134,139 @@ function threadOf(data: WriterThreadData, onReply: (reply: WriterReply) => void)
   };
 }
 
+/** Where accepted and refused ingress attempts go, and when they can be read back. */
+export interface IngressStorage {
+  /** Resolves once the record is durable; ingress answers only then. */
+  write(record: IngressRecord): Promise<void>;
+  /** Resolves once every record answered so far can be read from the store. */
+  settled(): Promise<void>;
+  /** Writes what is queued, then stops; later writes are refused. */
+  close(): Promise<void>;
+}
+
+/** Options of the logged writer; the defaults suit the sandbox, tests make them small. */
+export interface LoggedWriterOptions {
+  checkpointMs?: number;
+  walLimitBytes?: number;
+  /** A segment of the log is closed and a new one started past this size. */
+  segmentBytes?: number;
+}
+
+interface Settling {
+  seq: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /**
- * An ingress writer whose SQLite work runs on its own thread and connection, and whose WAL
- * checkpoints run on a third, so the request thread spends its time on HTTP, signatures and
- * JSON and no commit waits behind a checkpoint.
+ * Ingress storage for a database file: each record is appended to the ingress log and
+ * fsync'd with its batch on the request thread's I/O pool, then copied into SQLite by a thread
+ * of its own; checkpoints run on a third. What the log held at a crash is copied first, here,
+ * before anything new is appended. `settled` waits for the copier, so a read after a 202 sees
+ * its delivery.
  */
-export function workerIngressWriter(
+export function loggedIngressWriter(
   path: string,
-  options: { checkpointMs?: number; walLimitBytes?: number } = {},
-): IngressWriter {
+  options: LoggedWriterOptions = {},
+): IngressStorage & { replayed: ReplayReport } {
+  const logDir = ingressLogDir(path);
+  const replay = replayOnce(path, logDir);
   const data = {
     path,
+    logDir,
     checkpointMs: options.checkpointMs ?? 200,
     walLimitBytes: options.walLimitBytes ?? 64 * 1024 * 1024,
   };
-  const waiting = new Map<
-    number,
-    { resolve: (f: (string | null)[]) => void; reject: (e: Error) => void }
-  >();
-  let nextId = 0;
+  let copied = 0;
   let broken: Error | undefined;
-  const writer = threadOf({ ...data, role: "writer" }, (reply) => {
-    if (reply.type !== "written") return;
-    const pending = waiting.get(reply.id);
-    if (!pending) return;
-    waiting.delete(reply.id);
-    pending.resolve(reply.failures);
-  });
-  const checkpointer = threadOf({ ...data, role: "checkpointer" }, () => {});
+  const settling: Settling[] = [];
   const fail = (error: Error) => {
-    broken = error;
-    for (const entry of waiting.values()) entry.reject(error);
-    waiting.clear();
+    broken ??= error;
+    for (const entry of settling.splice(0)) entry.reject(broken);
   };
-  writer.worker.on("error", fail);
-  writer.worker.on("exit", () => fail(broken ?? new Error("the ingress writer thread exited")));
+  const copier = threadOf({ ...data, role: "copier" }, (reply) => {
+    if (reply.type === "failed") return fail(new Error(`ingress copy failed: ${reply.message}`));
+    if (reply.type !== "copied") return;
+    copied = Math.max(copied, reply.seq);
+    while (settling.length > 0 && (settling[0] as Settling).seq <= copied)
+      settling.shift()?.resolve();
+    requests.answered();
+  });
+  const requests = copyRequests((request) => copier.send(request));
+  const checkpointer = threadOf({ ...data, role: "checkpointer" }, () => {});
+  let closing = false;
+  copier.worker.on("error", (error) =>
+    fail(new Error(`the ingress copier failed: ${describe(error)}`)),
+  );
+  copier.worker.on("exit", () => {
+    if (!closing) fail(new Error("the ingress copier thread exited"));
+  });
   // A failed checkpointer only lets the WAL grow; writes go on and close still works.
   checkpointer.worker.on("error", () => {});
-  return new IngressWriter(
-    (records) =>
-      new Promise((resolve, reject) => {
-        if (broken) return reject(broken);
-        const id = nextId++;
-        waiting.set(id, { resolve, reject });
-        writer.send({ type: "write", id, records });
-      }),
-    async () => {
-      await Promise.all([writer.close(), checkpointer.close()]);
+  const appender = new IngressAppender({
+    dir: logDir,
+    segment: replay.nextSegment,
+    segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    onDurable: (position) => requests.durable(position),
+  });
+  return {
+    replayed: replay,
+    write: (record) => (broken && !closing ? Promise.reject(broken) : appender.append(record)),
+    settled() {
+      const seq = appender.durableSeq;
+      if (copied >= seq) return Promise.resolve();
+      if (broken) return Promise.reject(broken);
+      return new Promise((resolve, reject) => settling.push({ seq, resolve, reject }));
     },
-  );
+    async close() {
+      closing = true;
+      await appender.close();
+      await Promise.all([copier.close(), checkpointer.close()]);
+    },
+  };
+}
+
+/**
+ * Asks the copier for one copy at a time, each up to where the log is durable when it is sent:
+ * a message per fsync'd batch would cost the request thread more than the copies save. Where
+ * a segment ended travels with the request, so the copier reads no zeros past it.
+ */
+function copyRequests(send: (request: WriterRequest) => void) {
+  let last: DurablePosition | undefined;
+  let unsent = false;
+  let waiting = false;
+  const ends: [number, number][] = [];
+  const next = () => {
+    if (!last || !unsent) return;
+    send({ type: "copy", ...last, ends: ends.splice(0) });
+    unsent = false;
+    waiting = true;
+  };
+  return {
+    durable(position: DurablePosition): void {
+      if (last && position.segment > last.segment) ends.push([last.segment, last.offset]);
+      last = position;
+      unsent = true;
+      if (!waiting) next();
+    },
+    answered(): void {
+      waiting = false;
+      next();
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/** Copies what a crash left in the log into SQLite, on a connection opened for that alone. */
+function replayOnce(path: string, logDir: string): ReplayReport & { nextSegment: number } {
+  const db = new Database(path);
+  try {
+    db.pragma("busy_timeout = 5000");
+    return replayIngressLog(db, logDir);
+  } finally {
+    db.close();
+  }
 }

@@ -13,10 +13,10 @@ import {
   sendProblem,
   startsWithBom,
 } from "./http.js";
-import { runRecord, timeOrderedId } from "./ingress-rows.js";
-import type { IngressWriter } from "./ingress-writer.js";
+import { timeOrderedId } from "./ingress-rows.js";
+import type { IngressStorage } from "./ingress-writer.js";
 import { ApiProblem, problems } from "./problems.js";
-import { executeRun } from "./runs.js";
+import { runOutcome, triggerOverlay } from "./runs.js";
 import { hashToken, sameDigest } from "./secrets.js";
 import type { IngressTarget, SandboxStore } from "./store.js";
 import type { UnmatchedIngressTally } from "./unmatched.js";
@@ -36,7 +36,7 @@ const isUuid = (value: string) => Uuid.safeParse(value).success;
 /** What ingress needs from the sandbox around it. */
 export interface IngressDeps {
   store: SandboxStore;
-  writes: IngressWriter;
+  writes: IngressStorage;
   unmatched: UnmatchedIngressTally;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
@@ -217,16 +217,22 @@ async function accept(
   attempt: Attempt,
   { target, ...body }: AcceptedBody & { target: IngressTarget },
 ): Promise<number> {
-  const run = executeRun(target.workflow, {
+  const { workflow, subscription } = target;
+  const outcome = runOutcome(workflow, triggerOverlay(workflow, subscription.extras), body.payload);
+  // Steps are rendered when the run is read; only what decides its status is checked here.
+  const run = {
     id: timeOrderedId(),
-    subscription_id: target.subscription.id,
-    webhook_payload: body.payload,
-    extras: target.subscription.extras,
-    now: attempt.receivedAt,
-  });
+    project_id: target.project_id,
+    workflow_id: workflow.id,
+    subscription_id: subscription.id,
+    ...outcome,
+    created_at: attempt.receivedAt,
+    payload: body.text,
+    overlay: target.overlay,
+  };
   const deliveryId = timeOrderedId();
   await deps.writes.write({
-    run: runRecord(target.project_id, run, body.text, target.overlay),
+    run,
     delivery: {
       id: deliveryId,
       subscription_id: attempt.subscriptionId,

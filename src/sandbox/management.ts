@@ -28,6 +28,8 @@ const MAX_MANAGEMENT_BODY = 1024 * 1024;
 export interface ManagementDeps {
   store: SandboxStore;
   now: () => Date;
+  /** Resolves once every ingress attempt answered so far can be read from the store. */
+  ingressSettled: () => Promise<void>;
 }
 
 export interface Request {
@@ -386,6 +388,7 @@ export async function sendTest(
     signal: AbortSignal.timeout(15_000),
   });
   await response.arrayBuffer();
+  await deps.ingressSettled();
   const delivery = store.getDelivery(response.headers.get("x-delivery-id") ?? "");
   if (!delivery) throw new Error("the test request left no delivery");
   const run = delivery.run_id ? (store.getRun(user.project_id, delivery.run_id) ?? null) : null;
@@ -400,10 +403,15 @@ export function deleteSubscription({ req, res }: Request, deps: ManagementDeps, 
   sendNoContent(res);
 }
 
-export function listDeliveries({ req, res, url }: Request, deps: ManagementDeps, id: string): void {
+export async function listDeliveries(
+  { req, res, url }: Request,
+  deps: ManagementDeps,
+  id: string,
+): Promise<void> {
   const user = authenticate(deps.store, req, false);
   const subscription = subscriptionOr404(deps.store, user, id);
   const query = queryOf(url, PageQuery);
+  await deps.ingressSettled();
   sendJson(
     res,
     200,
@@ -438,9 +446,10 @@ export function listApiKeys({ req, res, url }: Request, deps: ManagementDeps): v
   );
 }
 
-export function listRuns({ req, res, url }: Request, deps: ManagementDeps): void {
+export async function listRuns({ req, res, url }: Request, deps: ManagementDeps): Promise<void> {
   const user = authenticate(deps.store, req, false);
   const query = queryOf(url, RunQuery);
+  await deps.ingressSettled();
   const page = deps.store.listRuns(
     user.project_id,
     { subscriptionId: query.subscription_id, workflowId: query.workflow_id },
@@ -450,8 +459,13 @@ export function listRuns({ req, res, url }: Request, deps: ManagementDeps): void
   sendJson(res, 200, pageAnswer("runs", page));
 }
 
-export function getRun({ req, res }: Request, deps: ManagementDeps, id: string): void {
+export async function getRun(
+  { req, res }: Request,
+  deps: ManagementDeps,
+  id: string,
+): Promise<void> {
   const user = authenticate(deps.store, req, false);
+  await deps.ingressSettled();
   const run = isUuid(id) ? deps.store.getRun(user.project_id, id) : undefined;
   if (!run) {
     throw new ApiProblem(

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeSegment, sendJson } from "./http.js";
 import { handleIngress } from "./ingress.js";
-import type { IngressWriter } from "./ingress-writer.js";
+import type { IngressStorage } from "./ingress-writer.js";
 import * as management from "./management.js";
 import { ApiProblem, problems } from "./problems.js";
 import type { UnmatchedIngressTally } from "./unmatched.js";
@@ -17,7 +17,7 @@ export interface Route {
 
 /** What the endpoints need: the store, the ingress writer and the deployment's settings. */
 export interface RouteDeps extends management.ManagementDeps {
-  writes: IngressWriter;
+  writes: IngressStorage;
   /** Counts attempts that name no subscription, so anonymous traffic grows no table. */
   unmatched: UnmatchedIngressTally;
   maxBodyBytes: number;

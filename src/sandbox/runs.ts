@@ -1,4 +1,4 @@
-import type { Extras, Run, RunStepResult, Workflow } from "../contract/schemas.js";
+import type { Extras, Run, RunStepResult, Workflow, WorkflowStep } from "../contract/schemas.js";
 import { INPUT_REFERENCE } from "../contract/workflow-input.js";
 
 type JsonObject = Record<string, unknown>;
@@ -44,6 +44,35 @@ function lookup(input: JsonObject, path: string): unknown {
     value = Object.hasOwn(value, part) ? (value as JsonObject)[part] : undefined;
   }
   return value;
+}
+
+/** The fields a step requires that the input leaves out (missing, null or empty). */
+function missingInput(step: WorkflowStep, input: JsonObject): string[] {
+  return step.required_input.filter((field) => {
+    const value = lookup(input, field);
+    return value === undefined || value === null || value === "";
+  });
+}
+
+function missingInputError(step: WorkflowStep, missing: string[]): string {
+  return `Step "${step.name}" needs ${missing.map((field) => `input.${field}`).join(", ")}, which the input did not carry.`;
+}
+
+/**
+ * A run's status and error without rendering its steps, as ingress stores them: the first
+ * step whose required input is missing fails the run, as in `renderRun`.
+ */
+export function runOutcome(
+  workflow: Pick<Workflow, "steps">,
+  overlay: TriggerOverlay,
+  body: JsonObject,
+): Pick<Run, "status" | "error"> {
+  const input = overlaid(overlay, body);
+  for (const step of workflow.steps) {
+    const missing = missingInput(step, input);
+    if (missing.length > 0) return { status: "failed", error: missingInputError(step, missing) };
+  }
+  return { status: "succeeded", error: null };
 }
 
 function display(value: unknown): string {
@@ -92,12 +121,9 @@ export function renderRun(
   const steps: RunStepResult[] = [];
   let error: string | null = null;
   for (const step of workflow.steps) {
-    const missing = step.required_input.filter((field) => {
-      const value = lookup(input, field);
-      return value === undefined || value === null || value === "";
-    });
+    const missing = missingInput(step, input);
     if (missing.length > 0) {
-      error = `Step "${step.name}" needs ${missing.map((field) => `input.${field}`).join(", ")}, which the input did not carry.`;
+      error = missingInputError(step, missing);
       break;
     }
     const received: JsonObject = {};

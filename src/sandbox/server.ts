@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
 import { seedDatabase } from "./demo-data.js";
 import { BODY_TIMEOUT_MS, sendProblem } from "./http.js";
-import { IngressWriter, workerIngressWriter } from "./ingress-writer.js";
+import { IngressWriter, loggedIngressWriter } from "./ingress-writer.js";
 import { ApiProblem } from "./problems.js";
 import { createRouter, type Router } from "./routes.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
@@ -45,6 +45,8 @@ export interface SandboxInfo {
 export interface RunningSandbox extends SandboxInfo {
   store: SandboxStore;
   server: Server;
+  /** Resolves once every ingress attempt answered so far can be read from `store`. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ function openStore(options: SandboxOptions, ingressBase: () => string): SandboxS
  */
 function requestListener(
   route: Router,
-  log: (line: string) => void,
+  log: ((line: string) => void) | undefined,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   // Unique per process start and cheap per request: a random prefix and a counter.
   const requestPrefix = randomBytes(4).toString("hex");
@@ -88,13 +90,16 @@ function requestListener(
               `The sandbox failed on this request (request id ${requestId}); its log has the details.`,
             );
       if (!(error instanceof ApiProblem)) {
-        log(`${requestId} internal error: ${error instanceof Error ? error.stack : String(error)}`);
+        log?.(
+          `${requestId} internal error: ${error instanceof Error ? error.stack : String(error)}`,
+        );
       }
       if (!res.headersSent) sendProblem(res, problem);
       else res.destroy();
       status = problem.status;
     }
     // Only the path: query strings may carry cursors, never needed in a log line.
+    if (!log) return;
     const path = (req.url ?? "/").split("?")[0];
     log(
       `${requestId} ${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`,
@@ -121,13 +126,19 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const writes =
     options.db === ":memory:"
       ? new IngressWriter(async (records) => store.writeIngressRecords(records))
-      : workerIngressWriter(options.db);
+      : loggedIngressWriter(options.db);
+  if ("replayed" in writes && writes.replayed.records > 0) {
+    log(
+      `copied ${writes.replayed.records} ingress attempt(s) left in the ingress log into the database`,
+    );
+  }
   const unmatched = new UnmatchedIngressTally((counts) => store.countUnmatchedIngress(counts));
 
   const route = createRouter({
     store,
     now,
     writes,
+    ingressSettled: () => writes.settled(),
     unmatched,
     maxBodyBytes,
     bodyTimeoutMs,
@@ -141,7 +152,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     requestTimeout: bodyTimeoutMs * 3,
     connectionsCheckingInterval: Math.min(bodyTimeoutMs, 30_000) / 2,
   };
-  const server = createServer(serverTimeouts, requestListener(route, log));
+  const server = createServer(serverTimeouts, requestListener(route, options.log));
   server.keepAliveTimeout = 5000;
 
   try {
@@ -169,6 +180,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ...info,
     store,
     server,
+    settled: () => writes.settled(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {

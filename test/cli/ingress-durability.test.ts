@@ -9,8 +9,8 @@ afterAll(() => {
   for (const cli of running) cli.child.kill("SIGKILL");
 });
 
-describe("a 202 from the sandbox (built CLI, its writer thread from dist)", () => {
-  it("means the delivery and its run are stored, even when the process is killed right after", async () => {
+describe("a 202 from the sandbox (built CLI, its writer threads from dist)", () => {
+  it("means the delivery and its run are kept, even when the process is killed right after", async () => {
     const dir = tempDir();
     const db = join(dir, "s.db");
     const cli = spawnCli(["sandbox", "--port", "0", "--json", "--quiet", "--db", db]);
@@ -33,9 +33,15 @@ describe("a 202 from the sandbox (built CLI, its writer thread from dist)", () =
       ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(bodies.map(() => 202));
-    // No clean shutdown: whatever was answered 202 must already be in the database files.
+    // No clean shutdown: whatever was answered 202 must be in the ingress log or the database,
+    // and the next start copies what the log holds before it listens.
     cli.child.kill("SIGKILL");
     await cli.exit();
+    const restarted = spawnCli(["sandbox", "--port", "0", "--json", "--quiet", "--db", db]);
+    running.push(restarted);
+    await restarted.firstLine();
+    restarted.child.kill("SIGTERM");
+    await restarted.exit();
 
     const reopened = new Database(db, { readonly: true });
     try {

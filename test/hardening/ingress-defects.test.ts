@@ -13,7 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.stop());
 
-const rowCount = (sql: string) => (sandbox.store.db.prepare(sql).get() as { n: number }).n;
+const rowCount = async (sql: string) => {
+  await sandbox.settled();
+  return (sandbox.store.db.prepare(sql).get() as { n: number }).n;
+};
 
 /** Waits until the webhook has `count` deliveries, since a dropped connection gets no answer to wait for. */
 async function waitForDeliveries(hookId: string, count: number) {
@@ -27,7 +30,7 @@ async function waitForDeliveries(hookId: string, count: number) {
 
 describe("defect 1: anonymous ingress cannot grow storage", () => {
   it("stores no row for unknown or malformed ids, whatever their length", async () => {
-    const before = rowCount("SELECT count(*) AS n FROM deliveries");
+    const before = await rowCount("SELECT count(*) AS n FROM deliveries");
     const longId = "x".repeat(12_000);
     const targets = [
       `${sandbox.url}/v1/inbound-webhooks/${longId}`,
@@ -48,10 +51,10 @@ describe("defect 1: anonymous ingress cannot grow storage", () => {
       method: "PUT",
     });
     expect(wrongMethod.status).toBe(405);
-    expect(rowCount("SELECT count(*) AS n FROM deliveries")).toBe(before);
-    expect(rowCount("SELECT max(length(subscription_id)) AS n FROM deliveries") ?? 0).toBeLessThan(
-      40,
-    );
+    expect(await rowCount("SELECT count(*) AS n FROM deliveries")).toBe(before);
+    expect(
+      (await rowCount("SELECT max(length(subscription_id)) AS n FROM deliveries")) ?? 0,
+    ).toBeLessThan(40);
   });
 
   it("a broken percent-encoding in the id is a 404, not a 500", async () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ingressLogDir, listSegments } from "../../src/sandbox/ingress-log.js";
 import { type IngressRecord, timeOrderedId } from "../../src/sandbox/ingress-rows.js";
-import { IngressWriter, workerIngressWriter } from "../../src/sandbox/ingress-writer.js";
+import { IngressWriter, loggedIngressWriter } from "../../src/sandbox/ingress-writer.js";
 import { SecretBox } from "../../src/sandbox/secrets.js";
 import { SandboxStore } from "../../src/sandbox/store.js";
 import { tempDir } from "../helpers/sandbox.js";
@@ -112,32 +113,55 @@ describe("IngressWriter", () => {
   });
 });
 
-describe("workerIngressWriter", () => {
-  it("writes on its own thread to the database file, and a duplicate fails alone", async () => {
+function openStore(path: string): SandboxStore {
+  return new SandboxStore({
+    path,
+    box: new SecretBox(randomBytes(32)),
+    ingressBase: () => "http://127.0.0.1:1",
+  });
+}
+
+const storedIds = (store: SandboxStore) =>
+  store.db.prepare("SELECT id FROM deliveries ORDER BY seq").all();
+
+describe("loggedIngressWriter", () => {
+  it("makes each record durable in the log, and copies it into the database before settling", async () => {
     const dir = tempDir("arw-writer-");
     const path = join(dir, "sandbox.db");
-    const store = new SandboxStore({
-      path,
-      box: new SecretBox(randomBytes(32)),
-      ingressBase: () => "http://127.0.0.1:1",
-    });
-    const writer = workerIngressWriter(path, { checkpointMs: 10 });
+    const store = openStore(path);
+    const writer = loggedIngressWriter(path, { checkpointMs: 10 });
     try {
-      const results = await Promise.allSettled([
-        writer.write(record("first")),
-        writer.write(record("second")),
-        writer.write(record("first")),
-      ]);
-      expect(results.map((result) => result.status)).toEqual([
-        "fulfilled",
-        "fulfilled",
-        "rejected",
-      ]);
-      expect(results[2]).toMatchObject({ reason: { message: /UNIQUE constraint failed/ } });
+      await Promise.all([writer.write(record("first")), writer.write(record("second"))]);
+      await writer.settled();
+      expect(storedIds(store)).toEqual([{ id: "first" }, { id: "second" }]);
+      await writer.write(record("third"));
+      await writer.settled();
+      expect(storedIds(store)).toHaveLength(3);
       await writer.close();
-      await expect(writer.write(record("late"))).rejects.toThrow(/exited|closed/);
-      const stored = store.db.prepare("SELECT id FROM deliveries ORDER BY seq").all();
-      expect(stored).toEqual([{ id: "first" }, { id: "second" }]);
+      await expect(writer.write(record("late"))).rejects.toThrow(/closed/);
+    } finally {
+      await writer.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("starts a new segment past its size and deletes each one it has copied", async () => {
+    const dir = tempDir("arw-segments-");
+    const path = join(dir, "sandbox.db");
+    const store = openStore(path);
+    const writer = loggedIngressWriter(path, { segmentBytes: 1024 });
+    try {
+      for (let batch = 0; batch < 6; batch += 1) {
+        await Promise.all(
+          Array.from({ length: 5 }, (_, i) => writer.write(record(`row-${batch}-${i}`))),
+        );
+      }
+      await writer.settled();
+      expect(storedIds(store)).toHaveLength(30);
+      await writer.close();
+      // Every segment but the last was finished and deleted; the last is copied to its end.
+      expect(listSegments(ingressLogDir(path)).length).toBeLessThanOrEqual(1);
     } finally {
       await writer.close();
       store.close();
@@ -146,12 +170,18 @@ describe("workerIngressWriter", () => {
   });
 });
 
-describe("a writer thread that cannot open its database", () => {
-  it("rejects the writes and still closes", async () => {
+describe("a copier thread that cannot open its database", () => {
+  it("fails the reads that wait for it and still closes", async () => {
     const dir = tempDir("arw-writer-dead-");
-    const writer = workerIngressWriter(join(dir, "missing", "sandbox.db"));
+    const path = join(dir, "sandbox.db");
+    openStore(path).close();
+    const writer = loggedIngressWriter(path);
+    // The copier opens the database after this; a folder in its place cannot be opened.
+    rmSync(path);
+    mkdirSync(path);
     try {
-      await expect(writer.write(record("lost"))).rejects.toThrow(/unable to open|directory/i);
+      await writer.write(record("kept-in-the-log")).catch(() => {});
+      await expect(writer.settled()).rejects.toThrow(/ingress|directory|open/i);
       await expect(writer.close()).resolves.toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -160,19 +190,16 @@ describe("a writer thread that cannot open its database", () => {
 });
 
 describe("the checkpointer thread", () => {
-  it("copies committed rows from the WAL into the database file off the writer's thread", async () => {
+  it("copies committed rows from the WAL into the database file off the copier's thread", async () => {
     const dir = tempDir("arw-checkpoint-");
     const path = join(dir, "sandbox.db");
-    const store = new SandboxStore({
-      path,
-      box: new SecretBox(randomBytes(32)),
-      ingressBase: () => "http://127.0.0.1:1",
-    });
+    const store = openStore(path);
     store.db.pragma("wal_checkpoint(TRUNCATE)");
     const before = statSync(path).size;
-    const writer = workerIngressWriter(path, { checkpointMs: 5, walLimitBytes: 0 });
+    const writer = loggedIngressWriter(path, { checkpointMs: 5, walLimitBytes: 0 });
     try {
       await Promise.all(Array.from({ length: 300 }, (_, i) => writer.write(record(`row-${i}`))));
+      await writer.settled();
       // Nothing here checkpoints: only the checkpointer can make the file grow.
       for (let tries = 0; tries < 400 && statSync(path).size <= before; tries += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));

@@ -275,6 +275,7 @@ describe("rejections, in the contract's order, each recorded", () => {
       404,
       "not_found",
     );
+    await sandbox.settled();
     const recorded = sandbox.store.db
       .prepare("SELECT reason FROM deliveries WHERE subscription_id = ? ORDER BY seq")
       .all(hook.id);

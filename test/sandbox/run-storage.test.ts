@@ -36,6 +36,7 @@ describe("what a run stores", () => {
     });
     expect(sent.status).toBe(202);
     const runId = sent.body.run_id as string;
+    await sandbox.settled();
 
     const row = sandbox.store.db
       .prepare("SELECT start_params, steps, payload, overlay FROM runs WHERE id = ?")
@@ -77,6 +78,7 @@ describe("what a run stores", () => {
       pat: sandbox.vaultKey.pat,
     });
     const id = sent.headers.get("x-delivery-id") as string;
+    await sandbox.settled();
     const subscription = sandbox.store.getDelivery(id)?.subscription_id as string;
     const listed = sandbox.store.listDeliveries(subscription, 10).items;
     const digest = createHash("sha256").update(body).digest("hex");
