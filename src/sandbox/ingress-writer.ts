@@ -150,6 +150,8 @@ export interface LoggedWriterOptions {
   walLimitBytes?: number;
   /** A segment of the log is closed and a new one started past this size. */
   segmentBytes?: number;
+  /** Under load, the least time between two copies into SQLite, unless a read waits for one. */
+  copyPauseMs?: number;
 }
 
 interface Settling {
@@ -192,7 +194,7 @@ export function loggedIngressWriter(
       settling.shift()?.resolve();
     requests.answered();
   });
-  const requests = copyRequests((request) => copier.send(request));
+  const requests = copyRequests((request) => copier.send(request), options.copyPauseMs ?? 20);
   const checkpointer = threadOf({ ...data, role: "checkpointer" }, () => {});
   let closing = false;
   copier.worker.on("error", (error) =>
@@ -216,11 +218,13 @@ export function loggedIngressWriter(
       const seq = appender.durableSeq;
       if (copied >= seq) return Promise.resolve();
       if (broken) return Promise.reject(broken);
+      requests.hurry();
       return new Promise((resolve, reject) => settling.push({ seq, resolve, reject }));
     },
     async close() {
       closing = true;
       await appender.close();
+      requests.last();
       await Promise.all([copier.close(), checkpointer.close()]);
     },
   };
@@ -228,18 +232,35 @@ export function loggedIngressWriter(
 
 /**
  * Asks the copier for one copy at a time, each up to where the log is durable when it is sent:
- * a message per fsync'd batch would cost the request thread more than the copies save. Where
- * a segment ended travels with the request, so the copier reads no zeros past it.
+ * a message per written batch would cost the request thread more than the copies save. Under
+ * load copies are spaced `pauseMs` apart, so each is a larger transaction (a commit's cost is
+ * mostly per transaction), unless a read is waiting for one (`hurry`). Where a segment ended
+ * travels with the request, so the copier reads no zeros past it.
  */
-function copyRequests(send: (request: WriterRequest) => void) {
+function copyRequests(send: (request: WriterRequest) => void, pauseMs: number) {
   let last: DurablePosition | undefined;
   let unsent = false;
   let waiting = false;
+  let hurried = false;
+  let sentAt = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
   const ends: [number, number][] = [];
   const next = () => {
-    if (!last || !unsent) return;
+    if (!last || !unsent || waiting) return;
+    const early = sentAt + pauseMs - performance.now();
+    if (early > 0 && !hurried) {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        next();
+      }, early);
+      return;
+    }
+    clearTimeout(timer);
+    timer = undefined;
     send({ type: "copy", ...last, ends: ends.splice(0) });
+    sentAt = performance.now();
     unsent = false;
+    hurried = false;
     waiting = true;
   };
   return {
@@ -247,10 +268,21 @@ function copyRequests(send: (request: WriterRequest) => void) {
       if (last && position.segment > last.segment) ends.push([last.segment, last.offset]);
       last = position;
       unsent = true;
-      if (!waiting) next();
+      next();
     },
     answered(): void {
       waiting = false;
+      next();
+    },
+    hurry(): void {
+      hurried = true;
+      next();
+    },
+    /** Sends what is left at once, copy in flight or not: the copier is about to close. */
+    last(): void {
+      clearTimeout(timer);
+      waiting = false;
+      hurried = true;
       next();
     },
   };
