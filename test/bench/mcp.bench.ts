@@ -2,20 +2,24 @@
  * On-demand benchmark (not part of `npm test`) of our MCP server, each figure measured beside
  * a baseline in the same run and reported as a ratio:
  *
- *   1. cold start: spawn → first `tools/list` answer over stdio, ours vs the smallest SDK server
- *      (`minimal-mcp-server.ts`), alternated; plus ours with its embedded sandbox (no ratio);
+ *   1. cold start: spawn → first `tools/list` answer over stdio, ours (the bundle package.json's
+ *      `bin` ships) vs the smallest SDK server (`minimal-mcp-server.ts`), interleaved; plus, with
+ *      no ratio, ours from the unbundled tsc output and ours with its embedded sandbox;
  *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET,
  *      and of `create_inbound_webhook`: ours vs a direct HTTP POST;
  *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base), and
  *      what a model reads of it: each tool's name, description and input schema.
  *
- *   npx tsc -p . && node dist/test/bench/mcp.bench.js [--runs 15] [--calls 300] [--json]
+ *   npx tsc -p . && npm run bench:mcp -- [--runs 15] [--calls 300] [--json]
+ *
+ * (`bench:mcp` bundles the CLI from source first, so the bundle measured is never stale.)
  *
  * The servers and the sandbox they call run in their own child processes, and all traffic
  * stays on 127.0.0.1. Exit code 0 whatever the ratios; 1 when a server fails to start or a
  * call fails or answers something other than the subscriptions created.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -59,6 +63,17 @@ const CREATE_TOOL = "create_inbound_webhook";
 const CALL_TIMEOUT_MS = 10_000;
 const SUBSCRIBED_WORKFLOW = "Fulfil Shopify order";
 
+/** The CLI as installed: package.json's `bin`, the esbuild bundle in dist/cli. */
+function binScript(): string {
+  const root = new URL("../../../", import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
+    bin: Record<string, string>;
+  };
+  const bin = manifest.bin["agentruntime-webhooks"];
+  if (!bin) throw new Error("package.json has no agentruntime-webhooks bin");
+  return fileURLToPath(new URL(bin, root));
+}
+
 interface BenchOptions {
   runs: number;
   calls: number;
@@ -74,7 +89,7 @@ cold start (spawn → first tools/list answer over stdio), round trip of ${TOOL}
 against a sandbox holding ${SUBSCRIPTIONS} subscriptions, and the catalogue's size in tokens.
 
 Options:
-  --runs <n>           cold starts of each server, alternated (default 15)
+  --runs <n>           cold starts of each server, interleaved (default 15)
   --calls <n>          measured calls of each kind, after ${WARMUP_CALLS} warm-up calls (default 300)
   --embedded-runs <n>  cold starts of ours with its embedded sandbox, informational (default 3)
   --json               print one JSON result line instead of the tables
@@ -141,15 +156,15 @@ interface Connection {
   close(): Promise<void>;
 }
 
-type ServerKind = "ours" | "minimal" | "ours-embedded";
+type ServerKind = "ours" | "minimal" | "ours-embedded" | "ours-unbundled";
 
 function serverArgs(kind: ServerKind): string[] {
   const profile = cpuProfileFlags(profileDir);
-  const script =
-    kind === "minimal"
-      ? fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))
-      : CLI_SCRIPT;
-  return kind === "minimal" ? [...profile, script] : [...profile, script, "mcp"];
+  if (kind === "minimal") {
+    return [...profile, fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))];
+  }
+  // The unbundled tsc output loads each module as its own file: what the bundle saves.
+  return [...profile, kind === "ours-unbundled" ? CLI_SCRIPT : binScript(), "mcp"];
 }
 
 /**
@@ -232,6 +247,7 @@ async function coldStart(
 interface ColdStartResult {
   ours: Summary;
   minimal: Summary;
+  unbundled: Summary;
   embedded: { samples: number[]; summary: Summary };
   ratioP50: number;
   ratioP90: number;
@@ -243,23 +259,21 @@ async function benchColdStart(
   dir: string,
 ): Promise<ColdStartResult> {
   const env = { AGENTRUNTIME_API_URL: sandbox.url, AGENTRUNTIME_TOKEN: sandbox.contributor };
-  const ours = () => coldStart("our MCP server", "ours", env);
-  const minimal = () => coldStart("the minimal MCP server", "minimal", env);
-  // One unmeasured start of each first, so both find the OS file cache equally warm.
-  await ours();
-  await minimal();
-  const oursMs: number[] = [];
-  const minimalMs: number[] = [];
+  const servers: Array<{ kind: ServerKind; label: string; ms: number[] }> = [
+    { kind: "ours", label: "our MCP server", ms: [] },
+    { kind: "minimal", label: "the minimal MCP server", ms: [] },
+    { kind: "ours-unbundled", label: "our MCP server (unbundled)", ms: [] },
+  ];
+  // One unmeasured start of each first, so all find the OS file cache equally warm.
+  for (const server of servers) await coldStart(server.label, server.kind, env);
   for (let run = 0; run < options.runs; run++) {
-    // Alternated, and which goes first alternates too, so drift hits both alike.
-    if (run % 2 === 0) {
-      oursMs.push((await ours()).ms);
-      minimalMs.push((await minimal()).ms);
-    } else {
-      minimalMs.push((await minimal()).ms);
-      oursMs.push((await ours()).ms);
+    // Interleaved, and which goes first rotates too, so drift hits all alike.
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[(run + i) % servers.length];
+      if (server) server.ms.push((await coldStart(server.label, server.kind, env)).ms);
     }
   }
+  const [oursMs, minimalMs, unbundledMs] = servers.map((server) => server.ms);
   // No API URL: ours starts its embedded sandbox (SQLite) before it answers. One data folder
   // for all runs, so the first run creates and seeds the database and the others reopen it.
   // A free port, not the folder's default 8787, which another sandbox may hold.
@@ -271,11 +285,12 @@ async function benchColdStart(
   for (let run = 0; run < options.embeddedRuns; run++) {
     embedded.push((await coldStart("our MCP server (embedded)", "ours-embedded", embeddedEnv)).ms);
   }
-  const oursSummary = summarize(oursMs);
-  const minimalSummary = summarize(minimalMs);
+  const oursSummary = summarize(oursMs ?? []);
+  const minimalSummary = summarize(minimalMs ?? []);
   return {
     ours: oursSummary,
     minimal: minimalSummary,
+    unbundled: summarize(unbundledMs ?? []),
     embedded: { samples: embedded, summary: summarize(embedded) },
     ratioP50: oursSummary.p50 / minimalSummary.p50,
     ratioP90: oursSummary.p90 / minimalSummary.p90,
@@ -574,7 +589,7 @@ function printTable(report: Report, options: BenchOptions): void {
     `MCP server benchmark, node ${process.version}, sandbox ${report.sandboxUrl} (127.0.0.1)`,
     "",
     `1. Cold start: spawn → first tools/list answer over stdio, ${options.runs} runs each, ` +
-      "alternated, after 1 unmeasured start of each",
+      "interleaved, after 1 unmeasured start of each",
     "",
     table([
       ["server", "median ms", "p90 ms", "min ms", "max ms"],
@@ -582,6 +597,7 @@ function printTable(report: Report, options: BenchOptions): void {
         [
           ["ours (API URL set)", cold.ours],
           ["minimal SDK server", cold.minimal],
+          ["ours unbundled (tsc output)", cold.unbundled],
         ] as const
       ).map(([name, s]) => [
         name,
@@ -594,6 +610,7 @@ function printTable(report: Report, options: BenchOptions): void {
     "",
     `ratio ours/minimal: median ${fixed(cold.ratioP50, 2)} (target ≤ ${COLD_START_TARGET.toFixed(2)}, ` +
       `${within(cold.ratioP50 <= COLD_START_TARGET)}), p90 ${fixed(cold.ratioP90, 2)}`,
+    `ratio ours unbundled/minimal (informational): median ${fixed(cold.unbundled.p50 / cold.minimal.p50, 2)}`,
     options.embeddedRuns > 0
       ? `ours with its embedded sandbox (no API URL; informational): median ` +
         `${fixed(cold.embedded.summary.p50, 1)} ms over ${options.embeddedRuns} run(s): ` +
@@ -695,6 +712,7 @@ function printJson(report: Report, options: BenchOptions): void {
         runs: options.runs,
         ours: ms(cold.ours, coldKeys),
         minimal: ms(cold.minimal, coldKeys),
+        unbundled: ms(cold.unbundled, coldKeys),
         ratio_p50: round3(cold.ratioP50),
         ratio_p90: round3(cold.ratioP90),
         target_ratio: COLD_START_TARGET,
