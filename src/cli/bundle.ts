@@ -1,6 +1,6 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { packageRoot } from "../package-root.js";
 
 /** Where the CLI bundle goes; package.json's `bin` points at its `main.js`. */
@@ -40,18 +40,22 @@ function workerEntries(root: string): string[] {
  * Loading a handful of files instead of hundreds is most of a cold start's saving.
  */
 export async function bundleCli(): Promise<Metafile> {
+  rmSync(bundledCliDir(), { recursive: true, force: true });
+  return (await build(cliBuildOptions())).metafile;
+}
+
+/** The esbuild options of the CLI bundle; a test builds with them in memory to read its graph. */
+export function cliBuildOptions() {
   const root = packageRoot();
-  const outdir = bundledCliDir();
-  rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
+  return {
     absWorkingDir: root,
     entryPoints: ["src/cli/main.ts", ...workerEntries(root)],
     entryNames: "[name]",
-    outdir,
+    outdir: bundledCliDir(),
     bundle: true,
     splitting: true,
-    format: "esm",
-    platform: "node",
+    format: "esm" as const,
+    platform: "node" as const,
     target: "node20",
     external: EXTERNAL,
     // Bundled CommonJS packages call require() for Node's modules, which ESM lacks.
@@ -61,7 +65,6 @@ export async function bundleCli(): Promise<Metafile> {
     sourcemap: true,
     legalComments: "none",
     metafile: true,
-    logLevel: "silent",
-  });
-  return result.metafile;
+    logLevel: "silent" as const,
+  } satisfies BuildOptions;
 }
