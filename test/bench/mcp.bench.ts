@@ -6,7 +6,7 @@
  *      `bin` ships) vs the smallest SDK server (`minimal-mcp-server.ts`), interleaved; plus, with
  *      no ratio, ours from the unbundled tsc output and ours with its embedded sandbox;
  *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET,
- *      and of `create_inbound_webhook`: ours vs a direct HTTP POST;
+ *      and of `create_inbound_webhook`: ours vs the minimal server vs a direct HTTP POST;
  *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base), and
  *      what a model reads of it: each tool's name, description and input schema.
  *
@@ -85,7 +85,7 @@ interface BenchOptions {
 const HELP = `Usage: node dist/test/bench/mcp.bench.js [options]
 
 Our MCP server vs the smallest MCP SDK server and a direct HTTP call (127.0.0.1 only):
-cold start (spawn → first tools/list answer over stdio), round trip of ${TOOL}
+cold start (spawn → first tools/list answer over stdio), round trips of ${TOOL} and ${CREATE_TOOL}
 against a sandbox holding ${SUBSCRIPTIONS} subscriptions, and the catalogue's size in tokens.
 
 Options:
@@ -417,8 +417,8 @@ async function measurePaths(paths: CallPath[], calls: number, expected: number) 
   return { samples, bytes };
 }
 
-/** Creating a webhook over MCP, and the same POST the tool makes, sent directly. */
-function createPaths(ours: Client, sandbox: Sandbox): CallPath[] {
+/** Creating a webhook over MCP (ours, the minimal server), and the same POST sent directly. */
+function createPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
   let made = 0;
   const body = () => ({
     workflow_id: sandbox.workflowId,
@@ -436,6 +436,18 @@ function createPaths(ours: Client, sandbox: Sandbox): CallPath[] {
         toolText(answer, "our create");
         const structured = isRecord(answer) ? answer.structuredContent : undefined;
         stringField(isRecord(structured) ? structured.subscription : undefined, "id", "created");
+        return Buffer.byteLength(JSON.stringify(answer));
+      },
+    },
+    {
+      name: "minimal",
+      call: () =>
+        minimal.callTool({ name: CREATE_TOOL, arguments: body() }, undefined, {
+          timeout: CALL_TIMEOUT_MS,
+        }),
+      check(answer) {
+        const created: unknown = JSON.parse(toolText(answer, "minimal create"));
+        stringField(isRecord(created) ? created.subscription : undefined, "id", "minimal created");
         return Buffer.byteLength(JSON.stringify(answer));
       },
     },
@@ -473,7 +485,13 @@ interface RoundTripResult {
     oursDirectP99: number;
   };
   /** `create_inbound_webhook` over MCP against the POST it makes, made directly. */
-  create: { ours: Summary; direct: Summary; ratioP50: number };
+  create: {
+    ours: Summary;
+    minimal: Summary;
+    direct: Summary;
+    ratioP50: number;
+    minimalDirectP50: number;
+  };
 }
 
 async function benchRoundTrip(
@@ -500,12 +518,17 @@ async function benchRoundTrip(
 
     const paths = callPaths(ours.client, minimal.client, sandbox);
     const { samples, bytes } = await measurePaths(paths, options.calls, expected);
-    const creates = await measurePaths(createPaths(ours.client, sandbox), options.calls, 0);
+    const creates = await measurePaths(
+      createPaths(ours.client, minimal.client, sandbox),
+      options.calls,
+      0,
+    );
     const summary = (name: PathName) => ({
       ...summarize(samples[name] ?? []),
       answerBytes: bytes[name] ?? 0,
     });
     const createOurs = summarize(creates.samples.ours ?? []);
+    const createMinimal = summarize(creates.samples.minimal ?? []);
     const createDirect = summarize(creates.samples.direct ?? []);
     const result = {
       ours: summary("ours"),
@@ -524,8 +547,10 @@ async function benchRoundTrip(
         },
         create: {
           ours: createOurs,
+          minimal: createMinimal,
           direct: createDirect,
           ratioP50: createOurs.p50 / createDirect.p50,
+          minimalDirectP50: createMinimal.p50 / createDirect.p50,
         },
       },
       catalogue,
@@ -655,6 +680,7 @@ function printTable(report: Report, options: BenchOptions): void {
       ...(
         [
           ["ours (MCP stdio)", roundTrip.create.ours],
+          ["minimal (MCP stdio)", roundTrip.create.minimal],
           ["direct HTTP POST", roundTrip.create.direct],
         ] as const
       ).map(([name, s]) => [
@@ -666,6 +692,10 @@ function printTable(report: Report, options: BenchOptions): void {
       ]),
     ]),
     "",
+    `ratio minimal/direct (the stdio hop and the SDK alone): p50 ${fixed(
+      roundTrip.create.minimalDirectP50,
+      2,
+    )}`,
     `ratio ours/direct: p50 ${fixed(roundTrip.create.ratioP50, 2)} ` +
       `(target ≤ ${OVERHEAD_TARGET}, ${within(roundTrip.create.ratioP50 <= OVERHEAD_TARGET)})`,
     "",
@@ -733,8 +763,10 @@ function printJson(report: Report, options: BenchOptions): void {
         create: {
           tool: CREATE_TOOL,
           ours: ms(roundTrip.create.ours, tripKeys),
+          minimal: ms(roundTrip.create.minimal, tripKeys),
           direct: ms(roundTrip.create.direct, tripKeys),
           ratio_ours_direct_p50: round3(roundTrip.create.ratioP50),
+          ratio_minimal_direct_p50: round3(roundTrip.create.minimalDirectP50),
         },
         target_ratio_direct_p50: OVERHEAD_TARGET,
       },
