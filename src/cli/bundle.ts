@@ -1,6 +1,9 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
+import { TOOLS } from "../../tools/index.js";
+import { BUNDLED_LISTINGS_GLOBAL } from "../mcp/listings.js";
+import { describeTool } from "../mcp/server.js";
 import { packageRoot } from "../package-root.js";
 
 /** Where the CLI bundle goes; package.json's `bin` points at its `main.js`. */
@@ -58,6 +61,12 @@ export function cliBuildOptions() {
     platform: "node" as const,
     target: "node20",
     external: EXTERNAL,
+    // The tools/list entries, worked out here once instead of at every start.
+    define: {
+      [BUNDLED_LISTINGS_GLOBAL]: JSON.stringify(
+        JSON.stringify(Object.fromEntries(TOOLS.map((tool) => [tool.name, describeTool(tool)]))),
+      ),
+    },
     // Bundled CommonJS packages call require() for Node's modules, which ESM lacks.
     banner: {
       js: 'import { createRequire as createRequireForBundle } from "node:module";\nconst require = createRequireForBundle(import.meta.url);',

@@ -1,7 +1,12 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Metafile } from "esbuild";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { cliBuildOptions } from "../../src/cli/bundle.js";
+import { describeTool } from "../../src/mcp/server.js";
+import { TOOLS } from "../../tools/index.js";
+import { CLI } from "../helpers/cli.js";
 
 /** Code a stdio `mcp` start must not load: other commands' engines and first-call-only clients. */
 const NOT_AT_MCP_START = [
@@ -82,5 +87,38 @@ describe("what `mcp` loads before it answers", () => {
       "node_modules/undici/",
       "node_modules/xstate/dist/xstate.js",
     ]);
+  });
+});
+
+describe("the bundle's tool listings, worked out when it was built", () => {
+  it("are what the zod schemas describe now", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, "mcp", "--wizard-db", ":memory:"],
+      // Listing tools calls no backend; an address keeps the embedded sandbox off.
+      env: {
+        PATH: process.env.PATH ?? "",
+        AGENTRUNTIME_API_URL: "http://127.0.0.1:9",
+        AGENTRUNTIME_TOKEN: "usr_listings",
+      },
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "listings", version: "1" });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools).toEqual(TOOLS.map(describeTool));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("replace the global the bundled code reads", async () => {
+    const { outputFiles } = await build({ ...cliBuildOptions(), write: false });
+    const texts = outputFiles.filter((file) => file.path.endsWith(".js")).map((file) => file.text);
+    expect(texts.filter((text) => text.includes("BUNDLED_TOOL_LISTINGS"))).toEqual([]);
+    expect(texts.filter((text) => text.includes('"list_inbound_webhooks":{"name"'))).toHaveLength(
+      1,
+    );
   });
 });
