@@ -6,6 +6,7 @@
  *      `bin` ships) vs the smallest SDK server (`minimal-mcp-server.ts`), interleaved; plus, with
  *      no ratio, ours from the unbundled tsc output and ours with its embedded sandbox;
  *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET,
+ *      plus ours in this process over the SDK's in-memory transport (the stdio hop's share),
  *      and of `create_inbound_webhook`: ours vs the minimal server vs a direct HTTP POST;
  *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base), and
  *      what a model reads of it: each tool's name, description and input schema.
@@ -25,8 +26,12 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import { encode } from "gpt-tokenizer";
+import { createClient } from "../../src/client/client.js";
+import { createMcpRuntime } from "../../src/mcp/runtime.js";
+import { TOOLS } from "../../tools/index.js";
 import {
   CLI_SCRIPT,
   cpuProfileFlags,
@@ -165,6 +170,32 @@ function serverArgs(kind: ServerKind): string[] {
   }
   // The unbundled tsc output loads each module as its own file: what the bundle saves.
   return [...profile, kind === "ours-unbundled" ? CLI_SCRIPT : binScript(), "mcp"];
+}
+
+/**
+ * Our server in this process, over the SDK's in-memory transport: the same SDK client and
+ * server work as over stdio, without the pipe and the child process.
+ */
+async function connectInMemory(sandbox: Sandbox): Promise<Connection> {
+  const runtime = createMcpRuntime({
+    client: createClient({ baseUrl: sandbox.url, token: sandbox.contributor }),
+    tools: TOOLS,
+    wizardDb: ":memory:",
+    version: "0.0.0",
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = runtime.createServer();
+  await server.connect(serverSide);
+  const client = new Client({ name: "mcp-bench", version: "0.0.0" });
+  await client.connect(clientSide);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+      await runtime.close();
+    },
+  };
 }
 
 /**
@@ -324,7 +355,7 @@ function subscriptionCount(body: unknown, what: string): number {
   return list.length;
 }
 
-type PathName = "ours" | "minimal" | "direct";
+type PathName = "ours" | "memory" | "minimal" | "direct";
 
 interface CallPath {
   name: PathName;
@@ -343,24 +374,31 @@ function toolText(answer: unknown, what: string): string {
   return stringField(content, "text", `${what}'s first content`);
 }
 
-function callPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
+/** A list call to our server, over stdio or in memory. */
+function oursPath(name: "ours" | "memory", client: Client): CallPath {
+  return {
+    name,
+    // Ours also returns structuredContent, which the SDK client checks against the tool's
+    // outputSchema (cached by the tools/list before): a cost every host pays too.
+    call: () => client.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
+    check(answer, expected) {
+      toolText(answer, `our server (${name})`);
+      const structured = isRecord(answer) ? answer.structuredContent : undefined;
+      const count = subscriptionCount(structured, "our structuredContent");
+      if (count !== expected) throw new Error(`${name} listed ${count}, expected ${expected}`);
+      return Buffer.byteLength(JSON.stringify(answer));
+    },
+  };
+}
+
+const timeout = { timeout: CALL_TIMEOUT_MS };
+
+function callPaths(ours: Client, memory: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
   const url = `${sandbox.url}/v1/inbound-webhooks`;
   const headers = { authorization: `Bearer ${sandbox.contributor}` };
-  const timeout = { timeout: CALL_TIMEOUT_MS };
   return [
-    {
-      name: "ours",
-      // Ours also returns structuredContent, which the SDK client checks against the tool's
-      // outputSchema (cached by the tools/list before): a cost every host pays too.
-      call: () => ours.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
-      check(answer, expected) {
-        toolText(answer, "our server");
-        const structured = isRecord(answer) ? answer.structuredContent : undefined;
-        const count = subscriptionCount(structured, "our structuredContent");
-        if (count !== expected) throw new Error(`ours listed ${count}, expected ${expected}`);
-        return Buffer.byteLength(JSON.stringify(answer));
-      },
-    },
+    oursPath("ours", ours),
+    oursPath("memory", memory),
     {
       name: "minimal",
       call: () => minimal.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
@@ -516,7 +554,11 @@ async function benchRoundTrip(
     const catalogue = await ours.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
     await minimal.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
 
-    const paths = callPaths(ours.client, minimal.client, sandbox);
+    const memory = await connectInMemory(sandbox);
+    connections.push(memory);
+    await memory.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
+
+    const paths = callPaths(ours.client, memory.client, minimal.client, sandbox);
     const { samples, bytes } = await measurePaths(paths, options.calls, expected);
     const creates = await measurePaths(
       createPaths(ours.client, minimal.client, sandbox),
@@ -532,6 +574,7 @@ async function benchRoundTrip(
     const createDirect = summarize(creates.samples.direct ?? []);
     const result = {
       ours: summary("ours"),
+      memory: summary("memory"),
       minimal: summary("minimal"),
       direct: summary("direct"),
     };
@@ -650,6 +693,7 @@ function printTable(report: Report, options: BenchOptions): void {
       ...(
         [
           ["ours (MCP stdio)", roundTrip.paths.ours],
+          ["ours (MCP in-memory, this process)", roundTrip.paths.memory],
           ["minimal (MCP stdio)", roundTrip.paths.minimal],
           ["direct HTTP GET", roundTrip.paths.direct],
         ] as const
@@ -669,6 +713,10 @@ function printTable(report: Report, options: BenchOptions): void {
       roundTrip.paths.minimal.p50 / roundTrip.paths.direct.p50,
       2,
     )}`,
+    `the stdio hop alone (ours stdio - ours in-memory): p50 ${fixed(
+      roundTrip.paths.ours.p50 - roundTrip.paths.memory.p50,
+      3,
+    )} ms`,
     `ratio ours/direct:  p50 ${fixed(roundTrip.ratios.oursDirectP50, 2)}, ` +
       `p99 ${fixed(roundTrip.ratios.oursDirectP99, 2)} ` +
       `(target ≤ ${OVERHEAD_TARGET} at p50, ${within(roundTrip.ratios.oursDirectP50 <= OVERHEAD_TARGET)})`,
@@ -754,6 +802,7 @@ function printJson(report: Report, options: BenchOptions): void {
         warmup_calls: WARMUP_CALLS,
         calls: options.calls,
         ours: path("ours"),
+        memory: path("memory"),
         minimal: path("minimal"),
         direct: path("direct"),
         ratio_ours_minimal_p50: round3(roundTrip.ratios.oursMinimalP50),
