@@ -3,7 +3,7 @@ import { CARD_TOOL_META } from "../src/card/resource.js";
 import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardRefusalHint, wizardsOf } from "../src/mcp/wizard-tools.js";
-import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/steps.js";
+import { eventFor, StepView, WIZARD_ACTIONS } from "../src/wizard/step-view.js";
 
 export const answerInboundWebhookWizard = defineTool({
   name: "answer_inbound_webhook_wizard",

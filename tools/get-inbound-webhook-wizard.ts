@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CARD_TOOL_META } from "../src/card/resource.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { answerOf, wizardsOf } from "../src/mcp/wizard-tools.js";
-import { StepView } from "../src/wizard/steps.js";
+import { StepView } from "../src/wizard/step-view.js";
 
 export const getInboundWebhookWizard = defineTool({
   name: "get_inbound_webhook_wizard",

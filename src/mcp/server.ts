@@ -14,6 +14,7 @@ import { CARD_RESOURCE, CARD_URI, readBuiltCard, readCardResource } from "../car
 import type { AgentRuntimeClient } from "../client/client.js";
 import { secretPaths } from "../text/untrusted.js";
 import { toToolFailure } from "./failures.js";
+import { bundledListing } from "./listings.js";
 import type { OneTimePages } from "./one-time-pages.js";
 import { type SecretDelivery, type ToolDefinition, ToolFailure } from "./tool.js";
 import { toolContext } from "./tool-context.js";
@@ -114,7 +115,18 @@ const listings = new WeakMap<ToolDefinition, Tool>();
 export function describeTool(tool: ToolDefinition): Tool {
   const known = listings.get(tool);
   if (known) return known;
-  const listing: Tool = {
+  const bundled = bundledListing(tool.name);
+  // A tool defined apart from the registry under a registered name gets its own listing.
+  const listing: Tool =
+    bundled && bundled.description === tool.description && bundled.title === tool.title
+      ? bundled
+      : describeFromSchemas(tool);
+  listings.set(tool, listing);
+  return listing;
+}
+
+function describeFromSchemas(tool: ToolDefinition): Tool {
+  return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
@@ -123,8 +135,6 @@ export function describeTool(tool: ToolDefinition): Tool {
     annotations: { ...tool.annotations },
     ...(tool.meta ? { _meta: { ...tool.meta } } : {}),
   };
-  listings.set(tool, listing);
-  return listing;
 }
 
 function failed(failure: ToolFailure): CallToolResult {

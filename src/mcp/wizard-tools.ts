@@ -1,6 +1,6 @@
 import { SubscriptionName } from "../contract/schemas.js";
 import { looksLikeSecret } from "../text/untrusted.js";
-import type { StepView, WizardAction } from "../wizard/steps.js";
+import type { StepView, WizardAction } from "../wizard/step-view.js";
 import type { ToolContext } from "./tool.js";
 import { ToolFailure } from "./tool.js";
 import type { WizardOutcome } from "./wizards.js";

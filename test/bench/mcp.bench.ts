@@ -2,27 +2,36 @@
  * On-demand benchmark (not part of `npm test`) of our MCP server, each figure measured beside
  * a baseline in the same run and reported as a ratio:
  *
- *   1. cold start: spawn → first `tools/list` answer over stdio, ours vs the smallest SDK server
- *      (`minimal-mcp-server.ts`), alternated; plus ours with its embedded sandbox (no ratio);
+ *   1. cold start: spawn → first `tools/list` answer over stdio, ours (the bundle package.json's
+ *      `bin` ships) vs the smallest SDK server (`minimal-mcp-server.ts`), interleaved; plus, with
+ *      no ratio, ours from the unbundled tsc output and ours with its embedded sandbox;
  *   2. round trip of `list_inbound_webhooks`: ours vs the minimal server vs a direct HTTP GET,
- *      and of `create_inbound_webhook`: ours vs a direct HTTP POST;
+ *      plus ours in this process over the SDK's in-memory transport (the stdio hop's share),
+ *      and of `create_inbound_webhook`: ours vs the minimal server vs a direct HTTP POST;
  *   3. size of our `tools/list` catalogue in bytes and tokens (gpt-tokenizer, o200k_base), and
  *      what a model reads of it: each tool's name, description and input schema.
  *
- *   npx tsc -p . && node dist/test/bench/mcp.bench.js [--runs 15] [--calls 300] [--json]
+ *   npx tsc -p . && npm run bench:mcp -- [--runs 15] [--calls 300] [--json]
+ *
+ * (`bench:mcp` bundles the CLI from source first, so the bundle measured is never stale.)
  *
  * The servers and the sandbox they call run in their own child processes, and all traffic
  * stays on 127.0.0.1. Exit code 0 whatever the ratios; 1 when a server fails to start or a
  * call fails or answers something other than the subscriptions created.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import { encode } from "gpt-tokenizer";
+import { createClient } from "../../src/client/client.js";
+import { createMcpRuntime } from "../../src/mcp/runtime.js";
+import { TOOLS } from "../../tools/index.js";
 import {
   CLI_SCRIPT,
   cpuProfileFlags,
@@ -59,6 +68,17 @@ const CREATE_TOOL = "create_inbound_webhook";
 const CALL_TIMEOUT_MS = 10_000;
 const SUBSCRIBED_WORKFLOW = "Fulfil Shopify order";
 
+/** The CLI as installed: package.json's `bin`, the esbuild bundle in dist/cli. */
+function binScript(): string {
+  const root = new URL("../../../", import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
+    bin: Record<string, string>;
+  };
+  const bin = manifest.bin["agentruntime-webhooks"];
+  if (!bin) throw new Error("package.json has no agentruntime-webhooks bin");
+  return fileURLToPath(new URL(bin, root));
+}
+
 interface BenchOptions {
   runs: number;
   calls: number;
@@ -70,11 +90,11 @@ interface BenchOptions {
 const HELP = `Usage: node dist/test/bench/mcp.bench.js [options]
 
 Our MCP server vs the smallest MCP SDK server and a direct HTTP call (127.0.0.1 only):
-cold start (spawn → first tools/list answer over stdio), round trip of ${TOOL}
+cold start (spawn → first tools/list answer over stdio), round trips of ${TOOL} and ${CREATE_TOOL}
 against a sandbox holding ${SUBSCRIPTIONS} subscriptions, and the catalogue's size in tokens.
 
 Options:
-  --runs <n>           cold starts of each server, alternated (default 15)
+  --runs <n>           cold starts of each server, interleaved (default 15)
   --calls <n>          measured calls of each kind, after ${WARMUP_CALLS} warm-up calls (default 300)
   --embedded-runs <n>  cold starts of ours with its embedded sandbox, informational (default 3)
   --json               print one JSON result line instead of the tables
@@ -141,15 +161,41 @@ interface Connection {
   close(): Promise<void>;
 }
 
-type ServerKind = "ours" | "minimal" | "ours-embedded";
+type ServerKind = "ours" | "minimal" | "ours-embedded" | "ours-unbundled";
 
 function serverArgs(kind: ServerKind): string[] {
   const profile = cpuProfileFlags(profileDir);
-  const script =
-    kind === "minimal"
-      ? fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))
-      : CLI_SCRIPT;
-  return kind === "minimal" ? [...profile, script] : [...profile, script, "mcp"];
+  if (kind === "minimal") {
+    return [...profile, fileURLToPath(new URL("./minimal-mcp-server.js", import.meta.url))];
+  }
+  // The unbundled tsc output loads each module as its own file: what the bundle saves.
+  return [...profile, kind === "ours-unbundled" ? CLI_SCRIPT : binScript(), "mcp"];
+}
+
+/**
+ * Our server in this process, over the SDK's in-memory transport: the same SDK client and
+ * server work as over stdio, without the pipe and the child process.
+ */
+async function connectInMemory(sandbox: Sandbox): Promise<Connection> {
+  const runtime = createMcpRuntime({
+    client: createClient({ baseUrl: sandbox.url, token: sandbox.contributor }),
+    tools: TOOLS,
+    wizardDb: ":memory:",
+    version: "0.0.0",
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = runtime.createServer();
+  await server.connect(serverSide);
+  const client = new Client({ name: "mcp-bench", version: "0.0.0" });
+  await client.connect(clientSide);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+      await runtime.close();
+    },
+  };
 }
 
 /**
@@ -232,6 +278,7 @@ async function coldStart(
 interface ColdStartResult {
   ours: Summary;
   minimal: Summary;
+  unbundled: Summary;
   embedded: { samples: number[]; summary: Summary };
   ratioP50: number;
   ratioP90: number;
@@ -243,23 +290,21 @@ async function benchColdStart(
   dir: string,
 ): Promise<ColdStartResult> {
   const env = { AGENTRUNTIME_API_URL: sandbox.url, AGENTRUNTIME_TOKEN: sandbox.contributor };
-  const ours = () => coldStart("our MCP server", "ours", env);
-  const minimal = () => coldStart("the minimal MCP server", "minimal", env);
-  // One unmeasured start of each first, so both find the OS file cache equally warm.
-  await ours();
-  await minimal();
-  const oursMs: number[] = [];
-  const minimalMs: number[] = [];
+  const servers: Array<{ kind: ServerKind; label: string; ms: number[] }> = [
+    { kind: "ours", label: "our MCP server", ms: [] },
+    { kind: "minimal", label: "the minimal MCP server", ms: [] },
+    { kind: "ours-unbundled", label: "our MCP server (unbundled)", ms: [] },
+  ];
+  // One unmeasured start of each first, so all find the OS file cache equally warm.
+  for (const server of servers) await coldStart(server.label, server.kind, env);
   for (let run = 0; run < options.runs; run++) {
-    // Alternated, and which goes first alternates too, so drift hits both alike.
-    if (run % 2 === 0) {
-      oursMs.push((await ours()).ms);
-      minimalMs.push((await minimal()).ms);
-    } else {
-      minimalMs.push((await minimal()).ms);
-      oursMs.push((await ours()).ms);
+    // Interleaved, and which goes first rotates too, so drift hits all alike.
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[(run + i) % servers.length];
+      if (server) server.ms.push((await coldStart(server.label, server.kind, env)).ms);
     }
   }
+  const [oursMs, minimalMs, unbundledMs] = servers.map((server) => server.ms);
   // No API URL: ours starts its embedded sandbox (SQLite) before it answers. One data folder
   // for all runs, so the first run creates and seeds the database and the others reopen it.
   // A free port, not the folder's default 8787, which another sandbox may hold.
@@ -271,11 +316,12 @@ async function benchColdStart(
   for (let run = 0; run < options.embeddedRuns; run++) {
     embedded.push((await coldStart("our MCP server (embedded)", "ours-embedded", embeddedEnv)).ms);
   }
-  const oursSummary = summarize(oursMs);
-  const minimalSummary = summarize(minimalMs);
+  const oursSummary = summarize(oursMs ?? []);
+  const minimalSummary = summarize(minimalMs ?? []);
   return {
     ours: oursSummary,
     minimal: minimalSummary,
+    unbundled: summarize(unbundledMs ?? []),
     embedded: { samples: embedded, summary: summarize(embedded) },
     ratioP50: oursSummary.p50 / minimalSummary.p50,
     ratioP90: oursSummary.p90 / minimalSummary.p90,
@@ -309,7 +355,7 @@ function subscriptionCount(body: unknown, what: string): number {
   return list.length;
 }
 
-type PathName = "ours" | "minimal" | "direct";
+type PathName = "ours" | "memory" | "minimal" | "direct";
 
 interface CallPath {
   name: PathName;
@@ -328,24 +374,31 @@ function toolText(answer: unknown, what: string): string {
   return stringField(content, "text", `${what}'s first content`);
 }
 
-function callPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
+/** A list call to our server, over stdio or in memory. */
+function oursPath(name: "ours" | "memory", client: Client): CallPath {
+  return {
+    name,
+    // Ours also returns structuredContent, which the SDK client checks against the tool's
+    // outputSchema (cached by the tools/list before): a cost every host pays too.
+    call: () => client.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
+    check(answer, expected) {
+      toolText(answer, `our server (${name})`);
+      const structured = isRecord(answer) ? answer.structuredContent : undefined;
+      const count = subscriptionCount(structured, "our structuredContent");
+      if (count !== expected) throw new Error(`${name} listed ${count}, expected ${expected}`);
+      return Buffer.byteLength(JSON.stringify(answer));
+    },
+  };
+}
+
+const timeout = { timeout: CALL_TIMEOUT_MS };
+
+function callPaths(ours: Client, memory: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
   const url = `${sandbox.url}/v1/inbound-webhooks`;
   const headers = { authorization: `Bearer ${sandbox.contributor}` };
-  const timeout = { timeout: CALL_TIMEOUT_MS };
   return [
-    {
-      name: "ours",
-      // Ours also returns structuredContent, which the SDK client checks against the tool's
-      // outputSchema (cached by the tools/list before): a cost every host pays too.
-      call: () => ours.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
-      check(answer, expected) {
-        toolText(answer, "our server");
-        const structured = isRecord(answer) ? answer.structuredContent : undefined;
-        const count = subscriptionCount(structured, "our structuredContent");
-        if (count !== expected) throw new Error(`ours listed ${count}, expected ${expected}`);
-        return Buffer.byteLength(JSON.stringify(answer));
-      },
-    },
+    oursPath("ours", ours),
+    oursPath("memory", memory),
     {
       name: "minimal",
       call: () => minimal.callTool({ name: TOOL, arguments: {} }, undefined, timeout),
@@ -402,8 +455,8 @@ async function measurePaths(paths: CallPath[], calls: number, expected: number) 
   return { samples, bytes };
 }
 
-/** Creating a webhook over MCP, and the same POST the tool makes, sent directly. */
-function createPaths(ours: Client, sandbox: Sandbox): CallPath[] {
+/** Creating a webhook over MCP (ours, the minimal server), and the same POST sent directly. */
+function createPaths(ours: Client, minimal: Client, sandbox: Sandbox): CallPath[] {
   let made = 0;
   const body = () => ({
     workflow_id: sandbox.workflowId,
@@ -421,6 +474,18 @@ function createPaths(ours: Client, sandbox: Sandbox): CallPath[] {
         toolText(answer, "our create");
         const structured = isRecord(answer) ? answer.structuredContent : undefined;
         stringField(isRecord(structured) ? structured.subscription : undefined, "id", "created");
+        return Buffer.byteLength(JSON.stringify(answer));
+      },
+    },
+    {
+      name: "minimal",
+      call: () =>
+        minimal.callTool({ name: CREATE_TOOL, arguments: body() }, undefined, {
+          timeout: CALL_TIMEOUT_MS,
+        }),
+      check(answer) {
+        const created: unknown = JSON.parse(toolText(answer, "minimal create"));
+        stringField(isRecord(created) ? created.subscription : undefined, "id", "minimal created");
         return Buffer.byteLength(JSON.stringify(answer));
       },
     },
@@ -458,7 +523,13 @@ interface RoundTripResult {
     oursDirectP99: number;
   };
   /** `create_inbound_webhook` over MCP against the POST it makes, made directly. */
-  create: { ours: Summary; direct: Summary; ratioP50: number };
+  create: {
+    ours: Summary;
+    minimal: Summary;
+    direct: Summary;
+    ratioP50: number;
+    minimalDirectP50: number;
+  };
 }
 
 async function benchRoundTrip(
@@ -483,17 +554,27 @@ async function benchRoundTrip(
     const catalogue = await ours.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
     await minimal.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
 
-    const paths = callPaths(ours.client, minimal.client, sandbox);
+    const memory = await connectInMemory(sandbox);
+    connections.push(memory);
+    await memory.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
+
+    const paths = callPaths(ours.client, memory.client, minimal.client, sandbox);
     const { samples, bytes } = await measurePaths(paths, options.calls, expected);
-    const creates = await measurePaths(createPaths(ours.client, sandbox), options.calls, 0);
+    const creates = await measurePaths(
+      createPaths(ours.client, minimal.client, sandbox),
+      options.calls,
+      0,
+    );
     const summary = (name: PathName) => ({
       ...summarize(samples[name] ?? []),
       answerBytes: bytes[name] ?? 0,
     });
     const createOurs = summarize(creates.samples.ours ?? []);
+    const createMinimal = summarize(creates.samples.minimal ?? []);
     const createDirect = summarize(creates.samples.direct ?? []);
     const result = {
       ours: summary("ours"),
+      memory: summary("memory"),
       minimal: summary("minimal"),
       direct: summary("direct"),
     };
@@ -509,8 +590,10 @@ async function benchRoundTrip(
         },
         create: {
           ours: createOurs,
+          minimal: createMinimal,
           direct: createDirect,
           ratioP50: createOurs.p50 / createDirect.p50,
+          minimalDirectP50: createMinimal.p50 / createDirect.p50,
         },
       },
       catalogue,
@@ -574,7 +657,7 @@ function printTable(report: Report, options: BenchOptions): void {
     `MCP server benchmark, node ${process.version}, sandbox ${report.sandboxUrl} (127.0.0.1)`,
     "",
     `1. Cold start: spawn → first tools/list answer over stdio, ${options.runs} runs each, ` +
-      "alternated, after 1 unmeasured start of each",
+      "interleaved, after 1 unmeasured start of each",
     "",
     table([
       ["server", "median ms", "p90 ms", "min ms", "max ms"],
@@ -582,6 +665,7 @@ function printTable(report: Report, options: BenchOptions): void {
         [
           ["ours (API URL set)", cold.ours],
           ["minimal SDK server", cold.minimal],
+          ["ours unbundled (tsc output)", cold.unbundled],
         ] as const
       ).map(([name, s]) => [
         name,
@@ -594,6 +678,7 @@ function printTable(report: Report, options: BenchOptions): void {
     "",
     `ratio ours/minimal: median ${fixed(cold.ratioP50, 2)} (target ≤ ${COLD_START_TARGET.toFixed(2)}, ` +
       `${within(cold.ratioP50 <= COLD_START_TARGET)}), p90 ${fixed(cold.ratioP90, 2)}`,
+    `ratio ours unbundled/minimal (informational): median ${fixed(cold.unbundled.p50 / cold.minimal.p50, 2)}`,
     options.embeddedRuns > 0
       ? `ours with its embedded sandbox (no API URL; informational): median ` +
         `${fixed(cold.embedded.summary.p50, 1)} ms over ${options.embeddedRuns} run(s): ` +
@@ -608,6 +693,7 @@ function printTable(report: Report, options: BenchOptions): void {
       ...(
         [
           ["ours (MCP stdio)", roundTrip.paths.ours],
+          ["ours (MCP in-memory, this process)", roundTrip.paths.memory],
           ["minimal (MCP stdio)", roundTrip.paths.minimal],
           ["direct HTTP GET", roundTrip.paths.direct],
         ] as const
@@ -627,6 +713,10 @@ function printTable(report: Report, options: BenchOptions): void {
       roundTrip.paths.minimal.p50 / roundTrip.paths.direct.p50,
       2,
     )}`,
+    `the stdio hop alone (ours stdio - ours in-memory): p50 ${fixed(
+      roundTrip.paths.ours.p50 - roundTrip.paths.memory.p50,
+      3,
+    )} ms`,
     `ratio ours/direct:  p50 ${fixed(roundTrip.ratios.oursDirectP50, 2)}, ` +
       `p99 ${fixed(roundTrip.ratios.oursDirectP99, 2)} ` +
       `(target ≤ ${OVERHEAD_TARGET} at p50, ${within(roundTrip.ratios.oursDirectP50 <= OVERHEAD_TARGET)})`,
@@ -638,6 +728,7 @@ function printTable(report: Report, options: BenchOptions): void {
       ...(
         [
           ["ours (MCP stdio)", roundTrip.create.ours],
+          ["minimal (MCP stdio)", roundTrip.create.minimal],
           ["direct HTTP POST", roundTrip.create.direct],
         ] as const
       ).map(([name, s]) => [
@@ -649,6 +740,10 @@ function printTable(report: Report, options: BenchOptions): void {
       ]),
     ]),
     "",
+    `ratio minimal/direct (the stdio hop and the SDK alone): p50 ${fixed(
+      roundTrip.create.minimalDirectP50,
+      2,
+    )}`,
     `ratio ours/direct: p50 ${fixed(roundTrip.create.ratioP50, 2)} ` +
       `(target ≤ ${OVERHEAD_TARGET}, ${within(roundTrip.create.ratioP50 <= OVERHEAD_TARGET)})`,
     "",
@@ -695,6 +790,7 @@ function printJson(report: Report, options: BenchOptions): void {
         runs: options.runs,
         ours: ms(cold.ours, coldKeys),
         minimal: ms(cold.minimal, coldKeys),
+        unbundled: ms(cold.unbundled, coldKeys),
         ratio_p50: round3(cold.ratioP50),
         ratio_p90: round3(cold.ratioP90),
         target_ratio: COLD_START_TARGET,
@@ -706,6 +802,7 @@ function printJson(report: Report, options: BenchOptions): void {
         warmup_calls: WARMUP_CALLS,
         calls: options.calls,
         ours: path("ours"),
+        memory: path("memory"),
         minimal: path("minimal"),
         direct: path("direct"),
         ratio_ours_minimal_p50: round3(roundTrip.ratios.oursMinimalP50),
@@ -715,8 +812,10 @@ function printJson(report: Report, options: BenchOptions): void {
         create: {
           tool: CREATE_TOOL,
           ours: ms(roundTrip.create.ours, tripKeys),
+          minimal: ms(roundTrip.create.minimal, tripKeys),
           direct: ms(roundTrip.create.direct, tripKeys),
           ratio_ours_direct_p50: round3(roundTrip.create.ratioP50),
+          ratio_minimal_direct_p50: round3(roundTrip.create.minimalDirectP50),
         },
         target_ratio_direct_p50: OVERHEAD_TARGET,
       },

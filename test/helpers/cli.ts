@@ -2,7 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+// The bundle package.json's `bin` ships, built by the test setup from source.
+export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 export interface CliProcess {
   child: ChildProcessWithoutNullStreams;
