@@ -174,9 +174,13 @@ export class SandboxStore {
   readonly #transaction = (work: () => unknown) => work();
   #inTransaction: Database.Transaction<(work: () => unknown) => unknown> | undefined;
 
+  /**
+   * IMMEDIATE takes the write lock at BEGIN: a deferred transaction that read first and then
+   * wrote would fail at once (SQLITE_BUSY, no busy wait) if the ingress copier committed between.
+   */
   transaction<T>(work: () => T): T {
     this.#inTransaction ??= this.db.transaction(this.#transaction);
-    return this.#inTransaction(work) as T;
+    return this.#inTransaction.immediate(work) as T;
   }
 
   seal(plaintext: string): string {

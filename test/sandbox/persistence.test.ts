@@ -176,3 +176,23 @@ describe("a failing write", () => {
     expect((await sandbox.api("/v1/workflows")).status).toBe(200);
   });
 });
+
+describe("a store transaction beside the ingress copier", () => {
+  it("holds the write lock from its start, so a commit on another connection cannot void it", async () => {
+    const sandbox = await open(tempDir());
+    // Stands in for the copier: another connection to the same file that commits at once or not at all.
+    const other = new Database(join(sandbox.dir, "sandbox.db"));
+    other.pragma("busy_timeout = 0");
+    const write = (db: Database.Database, name: string) =>
+      db.prepare("INSERT INTO sandbox_credentials (name, secret) VALUES (?, 'x')").run(name);
+    try {
+      sandbox.store.transaction(() => {
+        sandbox.store.db.prepare("SELECT count(*) AS n FROM subscriptions").get();
+        expect(() => write(other, "elsewhere")).toThrow(/locked|busy/i);
+        write(sandbox.store.db, "inside");
+      });
+    } finally {
+      other.close();
+    }
+  });
+});
