@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
+import { ingressLogDir, listSegments, segmentPath } from "../../src/sandbox/ingress-log.js";
 import { buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
 import { signBody } from "../../src/signing/signature.js";
 import { looksLikeSecret } from "../../src/text/secrets.js";
@@ -273,6 +274,10 @@ async function main(): Promise<number> {
     if (answer.status === 202) acked.add(i);
   });
   {
+    // A read through the API waits until the copier has put every acknowledged delivery into
+    // the database; the check then reads the database itself.
+    const settled = await api(sandbox, `/v1/runs?subscription_id=${live.id}&limit=1`);
+    if (settled.status !== 200) throw new Error(`listing runs answered ${settled.status}`);
     const check = reader();
     const seen = new Map<number, number>();
     for (const row of check
@@ -511,9 +516,10 @@ async function main(): Promise<number> {
   const curlOk = /HTTP 202/.test(curl.stdout);
 
   await stop(sandbox.child);
-  const stored = ["", "-wal", "-shm"]
+  const logDir = ingressLogDir(db);
+  const sandboxFiles = ["", "-wal", "-shm"]
     .map((suffix) => `${db}${suffix}`)
-    .concat([wizardDb, `${wizardDb}-wal`]);
+    .concat(listSegments(logDir).map((segment) => segmentPath(logDir, segment)));
   const dbBytes = (paths: string[]) =>
     paths
       .filter(existsSync)
@@ -524,8 +530,8 @@ async function main(): Promise<number> {
       "logs (sandbox after its start-up line, MCP server)",
       secretsIn(`${sandbox.output()}\n${mcpLog}`, known, true),
     ],
-    ["sandbox database and WAL", secretsIn(dbBytes(stored.slice(0, 3)), known, false)],
-    [`wizard state${wizardNote}`, secretsIn(dbBytes(stored.slice(3)), known, false)],
+    ["sandbox database, WAL and ingress log", secretsIn(dbBytes(sandboxFiles), known, false)],
+    [`wizard state${wizardNote}`, secretsIn(dbBytes([wizardDb, `${wizardDb}-wal`]), known, false)],
     [
       `every tool result (${toolTexts.length} calls)`,
       toolTexts.reduce((sum, text) => sum + secretsIn(text, [...known, ...planted], true), 0),
