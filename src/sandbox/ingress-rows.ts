@@ -60,10 +60,11 @@ export interface IngressRecord {
 }
 
 // start_params and steps are the pre-4 layout, kept for rows written before it.
+// Ids go in through id_bytes (see ids.ts); the connection must have registerIdFunctions.
 export const INSERT_RUN = `INSERT INTO runs (id, project_id, workflow_id, subscription_id, status, start_params, steps, error, created_at, payload, overlay)
-  VALUES (@id, @project_id, @workflow_id, @subscription_id, @status, '', '', @error, @created_at, @payload, @overlay)`;
+  VALUES (id_bytes(@id), @project_id, id_bytes(@workflow_id), id_bytes(@subscription_id), @status, '', '', @error, @created_at, @payload, @overlay)`;
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
-  VALUES (@id, @subscription_id, @received_at, @status, @outcome, @reason, @run_id, @body_sha256, @body_bytes)`;
+  VALUES (id_bytes(@id), id_bytes(@subscription_id), @received_at, @status, @outcome, @reason, id_bytes(@run_id), @body_sha256, @body_bytes)`;
 
 /** A run as its row, with the body text it was rendered from and its overlay's JSON. */
 export function runRecord(

@@ -6,6 +6,7 @@
 import { unlinkSync } from "node:fs";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { registerIdFunctions } from "./ids.js";
 import {
   decodeFrames,
   type LogPosition,
@@ -21,6 +22,7 @@ function failureOf(error: unknown): string {
 
 function open(data: WriterThreadData, synchronous: "NORMAL" | "FULL"): Database.Database {
   const db = new Database(data.path);
+  registerIdFunctions(db);
   db.pragma("busy_timeout = 5000");
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma("wal_autocheckpoint = 0");

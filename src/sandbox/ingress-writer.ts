@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { registerIdFunctions } from "./ids.js";
 import { type DurablePosition, IngressAppender } from "./ingress-appender.js";
 import { ingressLogDir, type ReplayReport, replayIngressLog } from "./ingress-log.js";
 import type {
@@ -296,6 +297,7 @@ function describe(error: unknown): string {
 function replayOnce(path: string, logDir: string): ReplayReport & { nextSegment: number } {
   const db = new Database(path);
   try {
+    registerIdFunctions(db);
     db.pragma("busy_timeout = 5000");
     return replayIngressLog(db, logDir);
   } finally {

@@ -3,13 +3,15 @@ export const SUBSCRIPTION_COLUMNS = `s.seq, s.id, s.workflow_id, s.name, s.autom
   s.signing_secret_hint, s.extras, s.enabled, s.previous_secret_expires_at, s.created_at, s.updated_at`;
 export const SUBSCRIPTION_FROM = "subscriptions s JOIN api_keys k ON k.id = s.automation_pat_id";
 
-/** The columns a run is read with, both layouts' (see migration 4). */
-export const RUN_COLUMNS = `id, project_id, workflow_id, subscription_id, status, start_params, steps,
-  error, created_at, payload, overlay`;
+/** The columns a run is read with, both layouts' (see migration 4), ids as text (migration 6). */
+export const RUN_COLUMNS = `id_text(id) AS id, project_id, id_text(workflow_id) AS workflow_id,
+  id_text(subscription_id) AS subscription_id, status, start_params, steps, error, created_at,
+  payload, overlay`;
 
 /** A delivery with its run's body, which an accepted delivery's digest is taken from. */
-export const DELIVERY_COLUMNS = `d.seq, d.id, d.subscription_id, d.received_at, d.status, d.outcome,
-  d.reason, d.run_id, d.body_sha256, d.body_bytes, r.payload`;
+export const DELIVERY_COLUMNS = `d.seq, id_text(d.id) AS id, id_text(d.subscription_id) AS subscription_id,
+  d.received_at, d.status, d.outcome, d.reason, id_text(d.run_id) AS run_id, d.body_sha256,
+  d.body_bytes, r.payload`;
 export const DELIVERY_FROM = "deliveries d LEFT JOIN runs r ON r.id = d.run_id";
 
 /**
@@ -31,16 +33,19 @@ export const LIST_QUERIES = {
   runs: runs("runs_by_project", "project_id = @projectId"),
   runsOfSubscription: runs(
     "runs_by_subscription",
-    "subscription_id = @subscriptionId AND project_id = @projectId",
+    "subscription_id = id_bytes(@subscriptionId) AND project_id = @projectId",
   ),
-  runsOfWorkflow: runs("runs_by_workflow", "workflow_id = @workflowId AND project_id = @projectId"),
+  runsOfWorkflow: runs(
+    "runs_by_workflow",
+    "workflow_id = id_bytes(@workflowId) AND project_id = @projectId",
+  ),
   // A subscription belongs to one workflow, so its index narrows the most.
   runsOfSubscriptionAndWorkflow: runs(
     "runs_by_subscription",
-    "subscription_id = @subscriptionId AND workflow_id = @workflowId AND project_id = @projectId",
+    "subscription_id = id_bytes(@subscriptionId) AND workflow_id = id_bytes(@workflowId) AND project_id = @projectId",
   ),
   deliveries: `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM}
-    WHERE d.subscription_id = @subscriptionId AND d.seq < @before ORDER BY d.seq DESC LIMIT @take`,
+    WHERE d.subscription_id = id_bytes(@subscriptionId) AND d.seq < @before ORDER BY d.seq DESC LIMIT @take`,
 } as const;
 
 /** The name of one list query. */

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { registerIdFunctions } from "./ids.js";
 
 /** Versioned schema changes, applied in order, each in its own transaction. Never edit one that shipped. */
 const MIGRATIONS: readonly string[] = [
@@ -128,10 +129,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN payload TEXT;
   ALTER TABLE runs ADD COLUMN overlay TEXT;
   `,
+  // 6: run and delivery ids (not project ids, which a foreign key compares as text) are kept
+  // as 16 bytes (see ids.ts); their indexes shrink with them.
+  `
+  UPDATE runs SET id = id_bytes(id), workflow_id = id_bytes(workflow_id),
+    subscription_id = id_bytes(subscription_id);
+  UPDATE deliveries SET id = id_bytes(id), subscription_id = id_bytes(subscription_id),
+    run_id = id_bytes(run_id);
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */
 export function migrate(db: Database): { from: number; to: number } {
+  registerIdFunctions(db);
   const from = db.pragma("user_version", { simple: true }) as number;
   if (from > MIGRATIONS.length) {
     throw new Error(

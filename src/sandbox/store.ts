@@ -142,6 +142,9 @@ export class SandboxStore {
 
   constructor(options: { path: string; box: SecretBox; ingressBase: () => string }) {
     this.db = new Database(options.path);
+    // Only a new database takes it: a run row (a 1 KiB body and more) left a quarter of each
+    // 4 KiB page unused.
+    this.db.pragma("page_size = 16384");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
@@ -565,17 +568,16 @@ export class SandboxStore {
   }
 
   getRun(projectId: string, id: string): Run | undefined {
-    const row = this.#sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE project_id = ? AND id = ?`).get(
-      projectId,
-      id,
-    ) as RunRow | undefined;
+    const row = this.#sql(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE project_id = ? AND id = id_bytes(?)`,
+    ).get(projectId, id) as RunRow | undefined;
     return row && this.#run(row);
   }
 
   getDelivery(id: string): Delivery | undefined {
-    const row = this.#sql(`SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} WHERE d.id = ?`).get(
-      id,
-    ) as DeliveryRow | undefined;
+    const row = this.#sql(
+      `SELECT ${DELIVERY_COLUMNS} FROM ${DELIVERY_FROM} WHERE d.id = id_bytes(?)`,
+    ).get(id) as DeliveryRow | undefined;
     return row && deliveryFromRow(row);
   }
 

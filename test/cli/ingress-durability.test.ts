@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { registerIdFunctions } from "../../src/sandbox/ids.js";
 import { type CliProcess, spawnCli } from "../helpers/cli.js";
 import { callApi, sendSigned, tempDir } from "../helpers/sandbox.js";
 
@@ -44,18 +45,19 @@ describe("a 202 from the sandbox (built CLI, its writer threads from dist)", () 
     await restarted.exit();
 
     const reopened = new Database(db, { readonly: true });
+    registerIdFunctions(reopened);
     try {
       const runIds = answers.map((answer) => answer.body.run_id as string);
       const deliveryIds = answers.map((answer) => answer.body.delivery_id as string);
       const stored = (sql: string, ids: string[]) =>
         (reopened.prepare(sql).all(...ids) as { id: string }[]).map((row) => row.id).sort();
-      const marks = runIds.map(() => "?").join(", ");
-      expect(stored(`SELECT id FROM runs WHERE id IN (${marks})`, runIds)).toEqual(
+      const marks = runIds.map(() => "id_bytes(?)").join(", ");
+      expect(stored(`SELECT id_text(id) AS id FROM runs WHERE id IN (${marks})`, runIds)).toEqual(
         [...runIds].sort(),
       );
-      expect(stored(`SELECT id FROM deliveries WHERE id IN (${marks})`, deliveryIds)).toEqual(
-        [...deliveryIds].sort(),
-      );
+      expect(
+        stored(`SELECT id_text(id) AS id FROM deliveries WHERE id IN (${marks})`, deliveryIds),
+      ).toEqual([...deliveryIds].sort());
       const payloads = reopened
         .prepare(`SELECT payload FROM runs WHERE id IN (${marks})`)
         .all(...runIds) as { payload: string }[];

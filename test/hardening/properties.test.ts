@@ -224,7 +224,7 @@ describe("ingress over HTTP, any signed body", () => {
 
   it("answers 202, 400, 413 or 422, never a 5xx, and records every attempt", async () => {
     const before = sandbox.store.db
-      .prepare("SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?")
+      .prepare("SELECT count(*) AS n FROM deliveries WHERE subscription_id = id_bytes(?)")
       .get(hook.id) as { n: number };
     let sent = 0;
     await fc.assert(
@@ -248,7 +248,7 @@ describe("ingress over HTTP, any signed body", () => {
     );
     await sandbox.settled();
     const after = sandbox.store.db
-      .prepare("SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?")
+      .prepare("SELECT count(*) AS n FROM deliveries WHERE subscription_id = id_bytes(?)")
       .get(hook.id) as { n: number };
     expect(after.n - before.n).toBe(sent);
     expect(sandbox.logs.join("\n")).not.toContain("internal error");

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
+import { registerIdFunctions } from "../../src/sandbox/ids.js";
 import { ingressLogDir, listSegments, segmentPath } from "../../src/sandbox/ingress-log.js";
 import { buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
 import { signBody } from "../../src/signing/signature.js";
@@ -174,7 +175,11 @@ async function main(): Promise<number> {
   };
   const db = join(dir, "sandbox.db");
   const sandbox = await startSandboxChild(db);
-  const reader = () => new Database(db, { readonly: true, fileMustExist: true });
+  const reader = () => {
+    const connection = new Database(db, { readonly: true, fileMustExist: true });
+    registerIdFunctions(connection);
+    return connection;
+  };
   const known: string[] = [sandbox.vaultKey.pat, sandbox.otherPat];
 
   // ---- bad input ----
@@ -205,7 +210,7 @@ async function main(): Promise<number> {
   );
   {
     const check = reader();
-    const byId = check.prepare("SELECT status, reason FROM deliveries WHERE id = ?");
+    const byId = check.prepare("SELECT status, reason FROM deliveries WHERE id = id_bytes(?)");
     for (const { kind, answer } of answers) {
       if (answer.status >= 200 && answer.status < 300) wronglyAccepted += 1;
       if (answer.status >= 500 && kind.status < 500) serverErrors += 1;
@@ -281,7 +286,7 @@ async function main(): Promise<number> {
     const check = reader();
     const seen = new Map<number, number>();
     for (const row of check
-      .prepare("SELECT payload, start_params FROM runs WHERE subscription_id = ?")
+      .prepare("SELECT payload, start_params FROM runs WHERE subscription_id = id_bytes(?)")
       .iterate(live.id) as Iterable<{ payload: string | null; start_params: string }>) {
       // A run keeps the body as sent (`payload`); rows from before that kept it in start_params.
       const body = row.payload ?? JSON.stringify(JSON.parse(row.start_params).webhook_payload);
@@ -336,7 +341,8 @@ async function main(): Promise<number> {
       check.close();
     }
     const check = new Database(crashDb, { readonly: true });
-    const has = check.prepare("SELECT 1 FROM deliveries WHERE id = ?");
+    registerIdFunctions(check);
+    const has = check.prepare("SELECT 1 FROM deliveries WHERE id = id_bytes(?)");
     const lost = ackedIds.filter((id) => has.get(id) === undefined).length;
     check.close();
     await stop(target.child);

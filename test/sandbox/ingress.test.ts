@@ -277,7 +277,7 @@ describe("rejections, in the contract's order, each recorded", () => {
     );
     await sandbox.settled();
     const recorded = sandbox.store.db
-      .prepare("SELECT reason FROM deliveries WHERE subscription_id = ? ORDER BY seq")
+      .prepare("SELECT reason FROM deliveries WHERE subscription_id = id_bytes(?) ORDER BY seq")
       .all(hook.id);
     // After the delete there is no subscription, so the 404 is only counted, never stored.
     expect(recorded).toEqual([{ reason: null }]);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/sandbox/migrations.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 let sandbox: TestSandbox;
@@ -39,7 +40,7 @@ describe("what a run stores", () => {
     await sandbox.settled();
 
     const row = sandbox.store.db
-      .prepare("SELECT start_params, steps, payload, overlay FROM runs WHERE id = ?")
+      .prepare("SELECT start_params, steps, payload, overlay FROM runs WHERE id = id_bytes(?)")
       .get(runId) as Record<string, string | null>;
     expect(row.payload).toBe(body);
     expect(row.start_params).toBe("");
@@ -49,7 +50,7 @@ describe("what a run stores", () => {
       above: { priority: "owner" },
     });
     const delivery = sandbox.store.db
-      .prepare("SELECT body_sha256 FROM deliveries WHERE run_id = ?")
+      .prepare("SELECT body_sha256 FROM deliveries WHERE run_id = id_bytes(?)")
       .get(runId) as { body_sha256: string | null };
     expect(delivery.body_sha256).toBeNull();
 
@@ -85,7 +86,7 @@ describe("what a run stores", () => {
     expect(listed.map((delivery) => delivery.body_sha256)).toEqual([digest]);
     expect(sandbox.store.getDelivery(id)?.body_sha256).toBe(digest);
     const overlay = sandbox.store.db
-      .prepare("SELECT overlay FROM runs WHERE id = ?")
+      .prepare("SELECT overlay FROM runs WHERE id = id_bytes(?)")
       .get(sent.body.run_id) as { overlay: string | null };
     expect(overlay.overlay).toBeNull();
   });
@@ -111,6 +112,16 @@ describe("what a run stores", () => {
         JSON.stringify(legacy.start_params),
         JSON.stringify(legacy.steps),
       );
+    // Written as before migration 6, ids as text; running it again turns them into bytes.
+    sandbox.store.db.pragma("user_version = 5");
+    expect(migrate(sandbox.store.db)).toEqual({ from: 5, to: 6 });
+    const stored = sandbox.store.db
+      .prepare(
+        "SELECT typeof(id) AS id, typeof(subscription_id) AS subscription FROM runs WHERE id = id_bytes(?)",
+      )
+      .get(legacy.id);
+    // 'gone' is no UUID, so it stays text.
+    expect(stored).toEqual({ id: "blob", subscription: "text" });
     const run = (await sandbox.api(`/v1/runs/${legacy.id}`)).body.run;
     expect(run.start_params).toEqual(legacy.start_params);
     expect(run.input).toEqual({ a: 1, b: 2 });
