@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writev } from "node:fs";
+import { closeSync, constants, fdatasync, openSync, writev } from "node:fs";
 import {
   encodeFrame,
   prepareSegment,
@@ -30,9 +30,25 @@ interface Batch {
 const WRITES_IN_FLIGHT = 3;
 const FIRST_SEGMENT_BYTES = 1 << 20;
 
+// Where the platform has no O_DSYNC (Windows), each write is followed by an fdatasync instead.
+const DSYNC: number | undefined = constants.O_DSYNC;
+
 /** Opens a prepared segment for writes that return only once their bytes are on disk. */
 function openForDurableWrites(dir: string, segment: number): number {
-  return openSync(segmentPath(dir, segment), constants.O_WRONLY | constants.O_DSYNC);
+  return openSync(segmentPath(dir, segment), constants.O_WRONLY | (DSYNC ?? 0));
+}
+
+/** Writes the chunks at `start`; calls back once they are on disk. */
+function writeDurably(
+  fd: number,
+  chunks: Buffer[],
+  start: number,
+  done: (error: Error | null, written: number) => void,
+): void {
+  writev(fd, chunks, start, (error, written) => {
+    if (error || DSYNC !== undefined) return done(error, written);
+    fdatasync(fd, (syncError) => done(syncError, written));
+  });
 }
 
 /**
@@ -117,7 +133,7 @@ export class IngressAppender {
       written: false,
     };
     this.#inFlight.push(batch);
-    writev(this.#fd, chunks, start, (error, written) => {
+    writeDurably(this.#fd, chunks, start, (error, written) => {
       if (error || written !== bytes) {
         // A torn frame ends what a replay can read of this segment, so nothing may follow it.
         this.#fail(error ?? new Error(`the ingress log took ${written} of ${bytes} bytes`));

@@ -151,22 +151,16 @@ export interface LogPosition {
   offset: number;
 }
 
-const POSITION_TABLE = `CREATE TABLE IF NOT EXISTS ingress_log_position (
-  only INTEGER PRIMARY KEY CHECK (only = 1),
-  segment INTEGER NOT NULL,
-  offset INTEGER NOT NULL
-)`;
-
 // OR IGNORE: a frame applied again (it cannot be, the position commits with it) stays one row.
 const INSERT_RUN_ONCE = INSERT_RUN.replace(/^INSERT /, "INSERT OR IGNORE ");
 const INSERT_DELIVERY_ONCE = INSERT_DELIVERY.replace(/^INSERT /, "INSERT OR IGNORE ");
 
 /**
- * The SQLite side of the log on one connection: reads and moves the position, and inserts a
- * run of frames together with the position after them, in one transaction.
+ * The SQLite side of the log on one connection (its table is made by migration 7): reads and
+ * moves the position, and inserts a run of frames together with the position after them, in
+ * one transaction.
  */
 export function logTables(db: Database.Database) {
-  db.exec(POSITION_TABLE);
   const read = db.prepare("SELECT segment, offset FROM ingress_log_position WHERE only = 1");
   const write = db.prepare(
     `INSERT INTO ingress_log_position (only, segment, offset) VALUES (1, @segment, @offset)

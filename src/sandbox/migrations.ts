@@ -137,6 +137,15 @@ const MIGRATIONS: readonly string[] = [
   UPDATE deliveries SET id = id_bytes(id), subscription_id = id_bytes(subscription_id),
     run_id = id_bytes(run_id);
   `,
+  // 7: how far the ingress copier has got in the ingress log (see ingress-log.ts). Like 6, it
+  // can run again over its own result.
+  `
+  CREATE TABLE IF NOT EXISTS ingress_log_position (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    segment INTEGER NOT NULL,
+    offset INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** Brings the database to the newest schema; `PRAGMA user_version` records how far it got. */

@@ -108,9 +108,9 @@ describe("storage", () => {
   it("runs versioned migrations once and refuses a newer schema", () => {
     const dir = tempDir();
     const db = new Database(join(dir, "m.db"));
-    expect(migrate(db)).toEqual({ from: 0, to: 6 });
-    expect(migrate(db)).toEqual({ from: 6, to: 6 });
-    expect(db.pragma("user_version", { simple: true })).toBe(6);
+    expect(migrate(db)).toEqual({ from: 0, to: 7 });
+    expect(migrate(db)).toEqual({ from: 7, to: 7 });
+    expect(db.pragma("user_version", { simple: true })).toBe(7);
     db.pragma("user_version = 99");
     expect(() => migrate(db)).toThrow(/newer than this program knows/);
     db.close();

@@ -114,7 +114,7 @@ describe("what a run stores", () => {
       );
     // Written as before migration 6, ids as text; running it again turns them into bytes.
     sandbox.store.db.pragma("user_version = 5");
-    expect(migrate(sandbox.store.db)).toEqual({ from: 5, to: 6 });
+    expect(migrate(sandbox.store.db)).toEqual({ from: 5, to: 7 });
     const stored = sandbox.store.db
       .prepare(
         "SELECT typeof(id) AS id, typeof(subscription_id) AS subscription FROM runs WHERE id = id_bytes(?)",
