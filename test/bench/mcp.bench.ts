@@ -243,6 +243,11 @@ interface Summary {
   max: number;
 }
 
+/** A summary's p50, p99, min and max as table cells, in milliseconds. */
+function latencyCells(s: Summary): string[] {
+  return [fixed(s.p50, 3), fixed(s.p99, 3), fixed(s.min, 3), fixed(s.max, 3)];
+}
+
 function summarize(samples: number[]): Summary {
   const sorted = Float64Array.from(samples).sort();
   return {
@@ -697,14 +702,7 @@ function printTable(report: Report, options: BenchOptions): void {
           ["minimal (MCP stdio)", roundTrip.paths.minimal],
           ["direct HTTP GET", roundTrip.paths.direct],
         ] as const
-      ).map(([name, s]) => [
-        name,
-        fixed(s.p50, 3),
-        fixed(s.p99, 3),
-        fixed(s.min, 3),
-        fixed(s.max, 3),
-        String(s.answerBytes),
-      ]),
+      ).map(([name, s]) => [name, ...latencyCells(s), String(s.answerBytes)]),
     ]),
     "",
     `ratio ours/minimal: p50 ${fixed(roundTrip.ratios.oursMinimalP50, 2)}, ` +
@@ -731,13 +729,7 @@ function printTable(report: Report, options: BenchOptions): void {
           ["minimal (MCP stdio)", roundTrip.create.minimal],
           ["direct HTTP POST", roundTrip.create.direct],
         ] as const
-      ).map(([name, s]) => [
-        name,
-        fixed(s.p50, 3),
-        fixed(s.p99, 3),
-        fixed(s.min, 3),
-        fixed(s.max, 3),
-      ]),
+      ).map(([name, s]) => [name, ...latencyCells(s)]),
     ]),
     "",
     `ratio minimal/direct (the stdio hop and the SDK alone): p50 ${fixed(
