@@ -74,8 +74,11 @@ export class IngressAppender {
   #inFlight: Batch[] = [];
   #appended = 0;
   #durable = 0;
-  #next: Promise<boolean> | undefined;
+  #next: Promise<void> | undefined;
   #nextReady = false;
+  #nextBytes = 0;
+  // Writes handed to libuv and not yet called back, failed or not: the file stays open for them.
+  #writing = 0;
   #broken: Error | undefined;
   #idle: (() => void)[] = [];
 
@@ -114,8 +117,8 @@ export class IngressAppender {
 
   #flush(): void {
     this.#scheduled = undefined;
-    if (this.#waiters.length === 0) {
-      if (this.#inFlight.length === 0) for (const done of this.#idle.splice(0)) done();
+    if (this.#waiters.length === 0 || this.#broken) {
+      if (this.#writing === 0) for (const done of this.#idle.splice(0)) done();
       return;
     }
     if (this.#inFlight.length >= WRITES_IN_FLIGHT) return;
@@ -133,7 +136,10 @@ export class IngressAppender {
       written: false,
     };
     this.#inFlight.push(batch);
+    this.#writing += 1;
     writeDurably(this.#fd, chunks, start, (error, written) => {
+      this.#writing -= 1;
+      if (this.#broken) return this.#flush();
       if (error || written !== bytes) {
         // A torn frame ends what a replay can read of this segment, so nothing may follow it.
         this.#fail(error ?? new Error(`the ingress log took ${written} of ${bytes} bytes`));
@@ -170,16 +176,19 @@ export class IngressAppender {
       this.#next = prepareSegmentInBackground(this.#dir, this.#segment + 1, bytes).then(
         () => {
           this.#nextReady = true;
-          this.#segmentBytes = bytes;
-          return true;
+          this.#nextBytes = bytes;
         },
-        () => false,
+        () => {
+          // Tried again at the next write; meanwhile writes go on past this segment's end.
+          this.#next = undefined;
+        },
       );
     }
     if (this.#offset < this.#segmentBytes || !this.#nextReady || this.#inFlight.length > 0) return;
     closeSync(this.#fd);
     this.#segment += 1;
     this.#offset = 0;
+    this.#segmentBytes = this.#nextBytes;
     this.#fd = openForDurableWrites(this.#dir, this.#segment);
     this.#next = undefined;
     this.#nextReady = false;
@@ -192,7 +201,7 @@ export class IngressAppender {
     this.#waiters = [];
     this.#chunks = [];
     for (const waiter of waiters) waiter.reject(this.#broken);
-    for (const done of this.#idle.splice(0)) done();
+    this.#flush();
   }
 
   #closing: Promise<void> | undefined;

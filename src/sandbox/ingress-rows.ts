@@ -98,6 +98,7 @@ export interface WriterThreadData {
   checkpointMs: number;
   /** The size the WAL file is cut back to once it has been checkpointed. */
   walLimitBytes: number;
+  busyTimeoutMs: number;
 }
 
 /** A message to a writer thread: copy the log up to where it is durable now, or close. */

@@ -3,7 +3,7 @@
  * copier inserts what the ingress log holds into SQLite on its own connection, and the
  * checkpointer copies the WAL into the database file on another.
  */
-import { unlinkSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { registerIdFunctions } from "./ids.js";
@@ -23,7 +23,7 @@ function failureOf(error: unknown): string {
 function open(data: WriterThreadData, synchronous: "NORMAL" | "FULL"): Database.Database {
   const db = new Database(data.path);
   registerIdFunctions(db);
-  db.pragma("busy_timeout = 5000");
+  db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma("wal_autocheckpoint = 0");
   db.pragma(`journal_size_limit = ${data.walLimitBytes}`);
@@ -52,8 +52,9 @@ function serveCopies(port: MessagePort, data: WriterThreadData): void {
     if (torn || (end !== undefined && used !== bytes.length)) {
       throw new Error(`segment ${segment} has an unreadable frame at ${position.offset + used}`);
     }
-    position = { segment, offset: position.offset + used };
-    tables.apply(records, position);
+    const after = { segment, offset: position.offset + used };
+    tables.apply(records, after);
+    position = after;
   };
   const copy = () => {
     scheduled = false;
@@ -62,17 +63,21 @@ function serveCopies(port: MessagePort, data: WriterThreadData): void {
     try {
       // A newer segment means the older ones are complete: copy each to its end, then drop it.
       while (position.segment < target.segment) {
-        copyTo(position.segment, ends.get(position.segment));
-        tables.finish(position.segment);
-        ends.delete(position.segment);
-        unlinkSync(segmentPath(data.logDir, position.segment));
-        position = { segment: position.segment + 1, offset: 0 };
+        const finished = position.segment;
+        copyTo(finished, ends.get(finished));
+        tables.finish(finished);
+        ends.delete(finished);
+        position = { segment: finished + 1, offset: 0 };
+        rmSync(segmentPath(data.logDir, finished), { force: true });
       }
       if (target.offset > position.offset) copyTo(target.segment, target.offset);
       if (goal === target) goal = undefined;
       port.postMessage({ type: "copied", seq: target.seq } satisfies WriterReply);
     } catch (error) {
+      // Where the last commit left it: a later copy (the one made at close, say) starts there,
+      // so nothing that failed here is skipped.
       goal = undefined;
+      position = tables.position();
       port.postMessage({ type: "failed", message: failureOf(error) } satisfies WriterReply);
     }
   };

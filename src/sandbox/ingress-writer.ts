@@ -153,6 +153,8 @@ export interface LoggedWriterOptions {
   segmentBytes?: number;
   /** Under load, the least time between two copies into SQLite, unless a read waits for one. */
   copyPauseMs?: number;
+  /** How long the copier waits for another connection's write lock before its copy fails. */
+  busyTimeoutMs?: number;
 }
 
 interface Settling {
@@ -179,6 +181,7 @@ export function loggedIngressWriter(
     logDir,
     checkpointMs: options.checkpointMs ?? 200,
     walLimitBytes: options.walLimitBytes ?? 64 * 1024 * 1024,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
   };
   let copied = 0;
   let broken: Error | undefined;

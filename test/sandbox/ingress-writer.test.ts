@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ingressLogDir, listSegments } from "../../src/sandbox/ingress-log.js";
@@ -174,6 +175,37 @@ describe("loggedIngressWriter", () => {
       expect(reopened.replayed.records).toBe(0);
       expect(storedIds(store)).toHaveLength(written);
     } finally {
+      await writer.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a copy that fails", () => {
+  it("is made again from the last committed position, so nothing answered is skipped", async () => {
+    const dir = tempDir("arw-copy-fails-");
+    const path = join(dir, "sandbox.db");
+    const store = openStore(path);
+    const writer = loggedIngressWriter(path, { busyTimeoutMs: 300, copyPauseMs: 0 });
+    const lock = new Database(path);
+    try {
+      await writer.write(record("before"));
+      await writer.settled();
+      // Another connection holds the write lock: the copy of "first" waits, then fails.
+      lock.exec("BEGIN IMMEDIATE");
+      await writer.write(record("first"));
+      // Made durable while that copy waits, so it is still to be sent when the copy fails.
+      await writer.write(record("second"));
+      await expect(writer.settled()).rejects.toThrow(/locked|busy/i);
+      lock.exec("COMMIT");
+      await writer.close();
+      const reopened = loggedIngressWriter(path);
+      await reopened.close();
+      expect(storedIds(store)).toEqual([{ id: "before" }, { id: "first" }, { id: "second" }]);
+    } finally {
+      if (lock.inTransaction) lock.exec("ROLLBACK");
+      lock.close();
       await writer.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
