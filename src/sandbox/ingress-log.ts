@@ -19,7 +19,7 @@ import {
   openSync,
   readdirSync,
   readSync,
-  unlinkSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
@@ -178,9 +178,18 @@ export function logTables(db: Database.Database) {
   return {
     position: (): LogPosition =>
       (read.get() as LogPosition | undefined) ?? { segment: 1, offset: 0 },
-    apply,
-    /** Moves past a finished segment with an fsync'd commit, so its file may then be deleted. */
-    finish(segment: number): void {
+    /**
+     * Copies the whole frames of a segment from `from` to `end` (or its end) and commits the
+     * position after them; answers what it read, for the caller to judge what is left over.
+     */
+    copy(dir: string, segment: number, from: number, end?: number) {
+      const bytes = readSegment(dir, segment, from, end);
+      const decoded = decodeFrames(bytes);
+      apply(decoded.records, { segment, offset: from + decoded.used });
+      return { ...decoded, read: bytes.length };
+    },
+    /** Moves past a copied segment with an fsync'd commit, then deletes its file. */
+    retire(dir: string, segment: number): void {
       const mode = db.pragma("synchronous", { simple: true });
       db.pragma("synchronous = FULL");
       try {
@@ -188,6 +197,7 @@ export function logTables(db: Database.Database) {
       } finally {
         db.pragma(`synchronous = ${mode}`);
       }
+      rmSync(segmentPath(dir, segment), { force: true });
     },
   };
 }
@@ -235,15 +245,11 @@ export function replayIngressLog(
   for (const found of listSegments(dir)) {
     if (found < segment) {
       // Finished before the crash, its deletion not yet done.
-      unlinkSync(segmentPath(dir, found));
+      rmSync(segmentPath(dir, found), { force: true });
       continue;
     }
-    const from = found === segment ? offset : 0;
-    const bytes = readSegment(dir, found, from);
-    const { records, used, torn } = decodeFrames(bytes);
-    tables.apply(records, { segment: found, offset: from + used });
-    tables.finish(found);
-    unlinkSync(segmentPath(dir, found));
+    const { records, torn } = tables.copy(dir, found, found === segment ? offset : 0);
+    tables.retire(dir, found);
     report.records += records.length;
     report.segments += 1;
     if (torn) report.tornFrames += 1;

@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import type { Delivery, Run } from "../contract/schemas.js";
+import { idText } from "./ids.js";
 
 const randomPool = Buffer.alloc(16 * 256);
 let randomAt = randomPool.length;
@@ -19,8 +20,7 @@ export function timeOrderedId(now = Date.now()): string {
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return idText(bytes);
 }
 
 /** A delivery row as ingress writes it. */

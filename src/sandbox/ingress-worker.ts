@@ -3,17 +3,10 @@
  * copier inserts what the ingress log holds into SQLite on its own connection, and the
  * checkpointer copies the WAL into the database file on another.
  */
-import { rmSync } from "node:fs";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { registerIdFunctions } from "./ids.js";
-import {
-  decodeFrames,
-  type LogPosition,
-  logTables,
-  readSegment,
-  segmentPath,
-} from "./ingress-log.js";
+import { type LogPosition, logTables } from "./ingress-log.js";
 import type { WriterReply, WriterRequest, WriterThreadData } from "./ingress-rows.js";
 
 function failureOf(error: unknown): string {
@@ -47,14 +40,12 @@ function serveCopies(port: MessagePort, data: WriterThreadData): void {
   // Where each segment's frames end, from the last request that named it: past it are zeros.
   const ends = new Map<number, number>();
   const copyTo = (segment: number, end: number | undefined) => {
-    const bytes = readSegment(data.logDir, segment, position.offset, end);
-    const { records, used, torn } = decodeFrames(bytes);
-    if (torn || (end !== undefined && used !== bytes.length)) {
-      throw new Error(`segment ${segment} has an unreadable frame at ${position.offset + used}`);
+    const { used, read, torn } = tables.copy(data.logDir, segment, position.offset, end);
+    position = { segment, offset: position.offset + used };
+    // Live, the copier is told where frames end: anything short of that is damage, not a crash.
+    if (torn || (end !== undefined && used !== read)) {
+      throw new Error(`segment ${segment} has an unreadable frame at ${position.offset}`);
     }
-    const after = { segment, offset: position.offset + used };
-    tables.apply(records, after);
-    position = after;
   };
   const copy = () => {
     scheduled = false;
@@ -65,10 +56,9 @@ function serveCopies(port: MessagePort, data: WriterThreadData): void {
       while (position.segment < target.segment) {
         const finished = position.segment;
         copyTo(finished, ends.get(finished));
-        tables.finish(finished);
+        tables.retire(data.logDir, finished);
         ends.delete(finished);
         position = { segment: finished + 1, offset: 0 };
-        rmSync(segmentPath(data.logDir, finished), { force: true });
       }
       if (target.offset > position.offset) copyTo(target.segment, target.offset);
       if (goal === target) goal = undefined;
