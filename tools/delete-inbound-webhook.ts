@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../src/mcp/tool.js";
-import { markUntrusted } from "../src/text/untrusted.js";
+import { markUntrusted } from "../src/untrusted/mark.js";
 
 export const deleteInboundWebhook = defineTool({
   name: "delete_inbound_webhook",

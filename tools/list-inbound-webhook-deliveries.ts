@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { Delivery } from "../src/contract/schemas.js";
+import { fixFor } from "../src/handoff/delivery-fixes.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { nextCursor, pageArguments } from "../src/mcp/views.js";
-import { fixFor } from "../src/text/delivery-fixes.js";
-import { fenceSenderData } from "../src/text/untrusted.js";
+import { fenceSenderData } from "../src/untrusted/mark.js";
 
 export const listInboundWebhookDeliveries = defineTool({
   name: "list_inbound_webhook_deliveries",

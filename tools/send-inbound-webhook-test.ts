@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ScalarRecord } from "../src/contract/schemas.js";
+import { DeliveryReport, deliveryReport } from "../src/handoff/delivery-fixes.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { DeliveryReport, deliveryReport } from "../src/text/delivery-fixes.js";
 
 export const sendInboundWebhookTest = defineTool({
   name: "send_inbound_webhook_test",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { waitForNextDelivery } from "../src/client/deliveries.js";
+import { DeliveryReport, deliveryReport } from "../src/handoff/delivery-fixes.js";
 import { defineTool } from "../src/mcp/tool.js";
-import { DeliveryReport, deliveryReport } from "../src/text/delivery-fixes.js";
 
 export const waitForInboundWebhookDelivery = defineTool({
   name: "wait_for_inbound_webhook_delivery",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { packageRoot } from "../package-root.js";
-import { redactSecrets } from "../text/secrets.js";
+import { redactSecrets } from "../untrusted/secret-shapes.js";
 import type { ChatMessage, ChatProvider } from "./provider.js";
 import { type StrictTool, toMcpArguments, toStrictTool } from "./strict-tools.js";
 

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { LOOK_CSS } from "../html/look.js";
 import { packageRoot } from "../package-root.js";
-import { LOOK_CSS } from "../web/look.js";
 import { builtCardPath, builtChatScriptPath } from "./build-paths.js";
 import { CARD_CSS } from "./card-css.js";
 

@@ -1,7 +1,7 @@
 import type { AgentRuntimeClient } from "../client/client.js";
 import { AgentRuntimeError } from "../client/errors.js";
 import type { Subscription, Workflow } from "../contract/schemas.js";
-import { cleanLine } from "../text/untrusted.js";
+import { cleanLine } from "../untrusted/mark.js";
 import { BACKEND_FLAGS, backendFlags, parseCommandArgs, UsageError } from "./args.js";
 import { openBackend } from "./backend.js";
 

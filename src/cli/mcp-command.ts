@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
-import { hostedConfig } from "../hosted/config.js";
 import { createMcpRuntime, type McpRuntime } from "../mcp/runtime.js";
 import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
 import {
@@ -14,6 +13,7 @@ import {
   UsageError,
 } from "./args.js";
 import { openBackend } from "./backend.js";
+import { hostedConfig } from "./hosted-flags.js";
 import { packageVersion } from "./version.js";
 
 export const MCP_HELP = `Usage: agentruntime-webhooks mcp [options]

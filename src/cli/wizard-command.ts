@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as ui from "@clack/prompts";
-import { provideWizard } from "../wizard/host.js";
+import { provideWizard } from "../wizard/actors.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardService } from "../wizard/service.js";
 import { WizardStore } from "../wizard/store.js";

@@ -1,7 +1,7 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
-import { inertLine } from "../text/untrusted.js";
+import { inertLine } from "../untrusted/mark.js";
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which

@@ -5,7 +5,7 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from "../client/errors.js";
-import { MAX_MESSAGE_CHARS, markUntrusted } from "../text/untrusted.js";
+import { MAX_MESSAGE_CHARS, markUntrusted } from "../untrusted/mark.js";
 import { ToolFailure } from "./tool.js";
 
 /** What the failed call was doing: it decides what can be said about side effects. */

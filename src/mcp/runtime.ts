@@ -1,7 +1,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { AgentRuntimeClient } from "../client/client.js";
+import { OneTimePages } from "../pages/one-time-pages.js";
 import type { WizardStore } from "../wizard/store.js";
-import { OneTimePages } from "./one-time-pages.js";
 import { createMcpServer } from "./server.js";
 import type { SecretDelivery, ToolDefinition } from "./tool.js";
 import type { McpWizards } from "./wizards.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { signingSecretPage } from "./signing-secret-page.js";
+import { signingSecretPage } from "../pages/signing-secret-page.js";
 import type { ToolContext } from "./tool.js";
 
 /** The part of a tool result that tells how a new signing secret reaches the person. */

@@ -12,10 +12,10 @@ import {
 import { z } from "zod";
 import { CARD_RESOURCE, CARD_URI, readBuiltCard, readCardResource } from "../card/resource.js";
 import type { AgentRuntimeClient } from "../client/client.js";
-import { secretPaths } from "../text/untrusted.js";
+import type { OneTimePages } from "../pages/one-time-pages.js";
+import { secretPaths } from "../untrusted/mark.js";
 import { toToolFailure } from "./failures.js";
 import { bundledListing } from "./listings.js";
-import type { OneTimePages } from "./one-time-pages.js";
 import { type SecretDelivery, type ToolDefinition, ToolFailure } from "./tool.js";
 import { toolContext } from "./tool-context.js";
 import type { McpWizards } from "./wizards.js";

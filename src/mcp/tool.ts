@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { AgentRuntimeClient } from "../client/client.js";
-import type { OneTimePages } from "./one-time-pages.js";
+import type { OneTimePages } from "../pages/one-time-pages.js";
 import type { McpWizards } from "./wizards.js";
 
 /** How a new signing secret reaches the person: a one-time page (default) or the tool result. */

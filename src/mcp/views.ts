@@ -7,7 +7,7 @@ import {
   WorkflowStatus,
 } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { cleanLine, inertJson, markUntrusted } from "../text/untrusted.js";
+import { cleanLine, inertJson, markUntrusted } from "../untrusted/mark.js";
 
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {

@@ -1,5 +1,5 @@
 import { SubscriptionName } from "../contract/schemas.js";
-import { looksLikeSecret } from "../text/untrusted.js";
+import { looksLikeSecret } from "../untrusted/mark.js";
 import type { StepView, WizardAction } from "../wizard/step-view.js";
 import type { ToolContext } from "./tool.js";
 import { ToolFailure } from "./tool.js";

@@ -1,15 +1,15 @@
 import type { AgentRuntimeClient } from "../client/client.js";
 import type { ScalarRecord } from "../contract/schemas.js";
-import { patShapeProblem } from "../text/secrets.js";
-import { inertJson, markUntrusted } from "../text/untrusted.js";
-import { provideWizard } from "../wizard/host.js";
+import type { OneTimePages } from "../pages/one-time-pages.js";
+import { signingSecretPage } from "../pages/signing-secret-page.js";
+import { inertJson, markUntrusted } from "../untrusted/mark.js";
+import { patShapeProblem } from "../untrusted/secret-shapes.js";
+import { provideWizard } from "../wizard/actors.js";
 import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
 import { type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type Marks, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
-import type { OneTimePages } from "./one-time-pages.js";
-import { signingSecretPage } from "./signing-secret-page.js";
 
 /** A model reads these views: names, suggestions and upstream errors are marked as untrusted. */
 const MODEL_MARKS: Marks = {

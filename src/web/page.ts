@@ -1,5 +1,5 @@
-import { escapeHtml } from "../mcp/one-time-html.js";
-import { LOOK_CSS } from "./look.js";
+import { escapeHtml } from "../html/escape.js";
+import { LOOK_CSS } from "../html/look.js";
 
 /** What the browser Chat page is: a model's conversation, or the scripted demo without one. */
 export type ChatMode = { kind: "chat"; model: string } | { kind: "demo" };

@@ -8,7 +8,7 @@ import type { Autopilot } from "../autopilot/autopilot.js";
 import { scrubSecrets } from "../autopilot/autopilot.js";
 import { builtChatScriptPath } from "../card/build-paths.js";
 import { CARD_URI } from "../card/resource.js";
-import { pageNonce } from "../mcp/one-time-html.js";
+import { pageNonce } from "../html/escape.js";
 import { type ChatMode, renderChatPage } from "./page.js";
 
 /** The tools the page and the card may call: the guided setup the card draws, nothing else. */

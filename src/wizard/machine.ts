@@ -1,7 +1,7 @@
 import { and, assign, fromPromise, not, type SnapshotFrom, type StateValue, setup } from "xstate";
 import { senderSample } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
-import { looksLikeSecret } from "../text/untrusted.js";
+import { looksLikeSecret } from "../untrusted/mark.js";
 import {
   type ApiKeyChoice,
   type CreatedSubscription,

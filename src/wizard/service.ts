@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Actor, createActor, type Snapshot, waitFor } from "xstate";
-import type { ProvidedWizard } from "./host.js";
+import type { ProvidedWizard } from "./actors.js";
 import {
   isBusy,
   stepOf,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScalarRecord } from "../contract/schemas.js";
 import { packageRoot } from "../package-root.js";
-import { MAX_MESSAGE_CHARS } from "../text/untrusted.js";
+import { MAX_MESSAGE_CHARS } from "../untrusted/mark.js";
 import {
   curlTestFor,
   EDITABLE_ANSWERS,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiKey, Subscription, SubscriptionName, Workflow } from "../contract/schemas.js";
-import type { DeliveryReport } from "../text/delivery-fixes.js";
+import type { DeliveryReport } from "../handoff/delivery-fixes.js";
 
 /** A workflow as the wizard offers it. */
 export const WorkflowChoice = Workflow.pick({ id: true, name: true, status: true }).extend({

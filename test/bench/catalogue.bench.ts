@@ -16,8 +16,8 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { encode } from "gpt-tokenizer";
 import { z } from "zod";
 import { createClient } from "../../src/client/client.js";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
 import { createMcpServer } from "../../src/mcp/server.js";
+import { OneTimePages } from "../../src/pages/one-time-pages.js";
 import { TOOLS, TOOLSETS } from "../../tools/index.js";
 import { runMain, table } from "./common.js";
 

@@ -2,7 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newToken } from "../../src/sandbox/secrets.js";
-import { looksLikeSecret } from "../../src/text/secrets.js";
+import { looksLikeSecret } from "../../src/untrusted/secret-shapes.js";
 import { type ConnectedMcp, connectMcp, textOf } from "../helpers/mcp.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { createHook } from "./kit.js";

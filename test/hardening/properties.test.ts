@@ -4,7 +4,6 @@ import { jsonHazard, parseJson } from "../../src/sandbox/http.js";
 import { applyMergePatch } from "../../src/sandbox/merge-patch.js";
 import { newToken } from "../../src/sandbox/secrets.js";
 import { signBody, verifySignature } from "../../src/signing/signature.js";
-import { looksLikeSecret, REDACTED, redactSecrets } from "../../src/text/secrets.js";
 import {
   cleanLine,
   fenceSenderData,
@@ -12,7 +11,8 @@ import {
   markUntrusted,
   SENDER_DATA_FENCE,
   unmarkForPerson,
-} from "../../src/text/untrusted.js";
+} from "../../src/untrusted/mark.js";
+import { looksLikeSecret, REDACTED, redactSecrets } from "../../src/untrusted/secret-shapes.js";
 import { sendSigned, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { createHook, type Hook } from "./kit.js";
 

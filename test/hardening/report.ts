@@ -13,7 +13,7 @@ import { registerIdFunctions } from "../../src/sandbox/ids.js";
 import { ingressLogDir, listSegments, segmentPath } from "../../src/sandbox/ingress-log.js";
 import { buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
 import { signBody } from "../../src/signing/signature.js";
-import { looksLikeSecret } from "../../src/text/secrets.js";
+import { looksLikeSecret } from "../../src/untrusted/secret-shapes.js";
 import {
   CLI_SCRIPT,
   killChildrenOnExit,

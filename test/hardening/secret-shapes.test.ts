@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { scrubSecrets } from "../../src/autopilot/autopilot.js";
 import { newToken } from "../../src/sandbox/secrets.js";
-import { isPatShaped, looksLikeSecret, REDACTED, redactSecrets } from "../../src/text/secrets.js";
-import { secretPaths } from "../../src/text/untrusted.js";
+import { secretPaths } from "../../src/untrusted/mark.js";
+import {
+  isPatShaped,
+  looksLikeSecret,
+  REDACTED,
+  redactSecrets,
+} from "../../src/untrusted/secret-shapes.js";
 
 describe("one definition of the secret shapes", () => {
   const minted = [newToken("pat_"), newToken("whsec_")];

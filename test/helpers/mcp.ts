@@ -8,10 +8,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { createClient } from "../../src/client/client.js";
-import type { OneTimePages } from "../../src/mcp/one-time-pages.js";
 import { createMcpRuntime, type McpRuntimeDeps } from "../../src/mcp/runtime.js";
 import type { ToolDefinition } from "../../src/mcp/tool.js";
 import type { McpWizards } from "../../src/mcp/wizards.js";
+import type { OneTimePages } from "../../src/pages/one-time-pages.js";
 import type { WizardStore } from "../../src/wizard/store.js";
 import { TOOLS } from "../../tools/index.js";
 import type { TestSandbox } from "./sandbox.js";

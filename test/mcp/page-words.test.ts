@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
+import { OneTimePages } from "../../src/pages/one-time-pages.js";
 import type { StepView } from "../../src/wizard/steps.js";
 import { type ConnectedMcp, connectMcp } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";

@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
+import { OneTimePages } from "../../src/pages/one-time-pages.js";
 import { createInboundWebhook } from "../../tools/create-inbound-webhook.js";
 import { launchChromium } from "../helpers/browser.js";
 import { structuredOf } from "../helpers/mcp.js";

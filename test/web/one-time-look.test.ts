@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OneTimePages } from "../../src/mcp/one-time-pages.js";
+import { OneTimePages } from "../../src/pages/one-time-pages.js";
 import { launchChromium } from "../helpers/browser.js";
 
 const CURL = `curl -sS -X POST 'http://127.0.0.1:8787/v1/ingress/wh_0123456789abcdef/aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' \\

@@ -1,4 +1,4 @@
-import { unmarkForPerson } from "../../text/untrusted.js";
+import { unmarkForPerson } from "../../untrusted/mark.js";
 
 /**
  * Makes an element with attributes and children; text is always set as text, never as HTML,

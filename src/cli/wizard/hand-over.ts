@@ -1,8 +1,8 @@
 import * as ui from "@clack/prompts";
 import { waitForNextDelivery } from "../../client/deliveries.js";
 import { senderSample } from "../../contract/workflow-input.js";
-import { deliveryReport } from "../../text/delivery-fixes.js";
-import { patShapeProblem } from "../../text/secrets.js";
+import { deliveryReport } from "../../handoff/delivery-fixes.js";
+import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { curlTestFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { TestReport } from "../../wizard/types.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { patShapeProblem } from "../../text/secrets.js";
+import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { nameRefusal, type WizardEvent, type WizardStep } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
 import { SubscriptionName } from "../../wizard/types.js";

@@ -1,7 +1,7 @@
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorText, isStepView } from "../../card/step-display.js";
-import { unmarkForPerson } from "../../text/untrusted.js";
+import { unmarkForPerson } from "../../untrusted/mark.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { ChatEvent } from "../server.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Delivery, Run } from "../contract/schemas.js";
-import { inertJson, markUntrusted } from "./untrusted.js";
+import { inertJson, markUntrusted } from "../untrusted/mark.js";
 
 /** What a sender does about each ingress rejection, in one sentence. */
 export const REJECTION_FIXES: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@
  * are removed and its length is capped, so it cannot smuggle instructions past a reader.
  */
 
-import { looksLikeSecret, redactSecrets } from "./secrets.js";
+import { looksLikeSecret, redactSecrets } from "./secret-shapes.js";
 
 // C0/C1 controls (tab and newline kept where allowed), zero-width and joiners, bidi
 // embeddings/overrides/isolates, the BOM, interlinear annotations and the Unicode tag block.

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pageNonce } from "../html/escape.js";
 import type { Sealer } from "../store/seal.js";
 import type { PageRow, SharedStore } from "../store/store.js";
 import {
   oneTimePageHeaders,
   PasteText,
-  pageNonce,
   pasteFormBody,
   RevealContent,
   renderOneTimePage,

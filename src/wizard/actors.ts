@@ -4,8 +4,8 @@ import { waitForNextDelivery } from "../client/deliveries.js";
 import { AgentRuntimeError } from "../client/errors.js";
 import type { CreateSubscriptionResponse, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { deliveryReport } from "../text/delivery-fixes.js";
-import { cleanLine } from "../text/untrusted.js";
+import { deliveryReport } from "../handoff/delivery-fixes.js";
+import { cleanLine } from "../untrusted/mark.js";
 import { type CreateInput, type RevealInput, type TestInput, wizardMachine } from "./machine.js";
 import {
   type ApiKeyChoice,

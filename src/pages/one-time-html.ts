@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { COPY_SCRIPT, LOOK_CSS } from "../web/look.js";
+import { escapeHtml } from "../html/escape.js";
+import { COPY_SCRIPT, LOOK_CSS } from "../html/look.js";
 
 /** What a reveal page shows, once; sealed as it is when pages live in a shared store. */
 export const RevealContent = z.object({
@@ -25,10 +25,6 @@ export const PasteText = z.object({
 });
 
 export type PasteText = z.infer<typeof PasteText>;
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const PAGE_CSS = `.ar-page{max-width:44rem;margin:0 auto;padding:1.5rem 1rem 2rem}
 .ar-page>header{margin-bottom:1rem}
@@ -68,11 +64,6 @@ ${content.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join("\n")}
 <h2>Test it with curl</h2>
 <p>Set <code>AGENTRUNTIME_SIGNING_SECRET</code> to the secret above and <code>AGENTRUNTIME_PAT</code> to the automation PAT, then run:</p>
 ${copyField("curl", "curl test", content.curl)}`;
-}
-
-/** A fresh nonce for one response: the page's only script and style run under it. */
-export function pageNonce(): string {
-  return randomBytes(16).toString("base64");
 }
 
 /** A whole one-time page: the shared look around a body that is already HTML. */
