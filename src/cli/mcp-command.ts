@@ -230,7 +230,9 @@ async function serveHttp(
     bearerToken: choices.httpToken,
     allowedHosts: values["allowed-host"],
     log: say,
-    ...(publicUrl ? { publicUrl, pages: runtime.pages } : {}),
+    ...(publicUrl
+      ? { publicUrl, routes: (path, req, res) => runtime.pages.answer(path, req, res) }
+      : {}),
   });
   io.stdout.write(
     values.json

@@ -6,6 +6,7 @@ import { openSqliteStore } from "../store/sqlite-store.js";
 import type { SharedStore } from "../store/store.js";
 import type { HostedConfig } from "./config.js";
 import { createHostedMetrics } from "./metrics.js";
+import { hostedRoutes } from "./operations.js";
 import { createHostedRuntime } from "./runtime.js";
 
 /** How often expired pages are wiped and idle setups deleted. */
@@ -67,12 +68,14 @@ export async function startHosted(
     bearerToken: single?.httpToken,
     allowedHosts: options.allowedHosts,
     publicUrl: config.publicUrl,
-    pages: runtime.pages,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
-    ready: () => store.ready(),
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
+    routes: hostedRoutes({
+      pages: runtime.pages,
+      ready: () => store.ready(),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
     }),
     log: options.log,
     requestLog: options.requestLog,

@@ -22,21 +22,23 @@ export interface McpHttpOptions {
   /** Extra `Host` values to accept (a name this server is reached by), beside its own address. */
   allowedHosts?: readonly string[];
   log?: (line: string) => void;
-  /**
-   * The origin people and clients reach this server at (`--public-url`): its Host and Origin
-   * are accepted, and `pages` answers at `/once/<id>` on the same port as `/mcp`.
-   */
+  /** The origin people and clients reach this server at (`--public-url`): its Host and Origin are accepted. */
   publicUrl?: string;
-  pages?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
   /**
-   * Hosted mode: no sessions; every POST gets a new protocol server for the caller's bearer
+   * Stateless mode: no sessions; every POST gets a new protocol server for the caller's bearer
    * token, so any replica behind a load balancer answers any request.
    */
   perRequest?: (bearer: string) => McpProtocolServer;
-  /** `/readyz` answers 200 only while this says so (and the server is not shutting down). */
-  ready?: () => Promise<boolean>;
-  /** `/metrics` in Prometheus' text format. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * More endpoints on the same port, asked before `/mcp` (from any Host, like `/healthz`); true
+   * when it answered. `draining` is true once `close` has begun.
+   */
+  routes?: (
+    pathname: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    draining: boolean,
+  ) => Promise<boolean>;
   /** One JSON line per request: request id, route, status, time; never a token or a page id. */
   requestLog?: (line: string) => void;
   /** How long `close` waits for calls in flight before cutting them off (default 25 s). */
@@ -135,31 +137,6 @@ function logLine(
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
     ...facts,
   });
-}
-
-/** `/healthz`, `/readyz` and `/metrics`, for probes from any Host; true when it answered. */
-async function answerOperations(
-  pathname: string,
-  res: ServerResponse,
-  options: Pick<McpHttpOptions, "ready" | "metrics">,
-  draining: boolean,
-): Promise<boolean> {
-  if (pathname === "/healthz") {
-    plain(res, 200, "ok");
-    return true;
-  }
-  if (pathname === "/readyz") {
-    const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
-    plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
-    return true;
-  }
-  if (pathname === "/metrics" && options.metrics) {
-    const { contentType, body } = await options.metrics();
-    res.writeHead(200, { "content-type": contentType });
-    res.end(body);
-    return true;
-  }
-  return false;
 }
 
 /** One request, one protocol server, no session: what lets any replica answer. */
@@ -321,7 +298,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   const log = options.log ?? (() => {});
   const createSession = options.createServer;
   if (!createSession && !options.perRequest)
-    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (hosted)");
+    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (stateless)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
   let allowedHosts = new Set<string>();
   const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
@@ -350,8 +327,8 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     facts: RequestFacts,
   ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mcp.invalid");
-    if (await answerOperations(url.pathname, res, options, draining)) return;
-    if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
+    if (url.pathname === "/healthz") return plain(res, 200, "ok");
+    if (await options.routes?.(url.pathname, req, res, draining)) return;
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
     if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken)) return;
     if (options.perRequest) {
@@ -387,7 +364,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Sessions hold open event streams; hosted requests are short and are let finish.
+      // Sessions hold open event streams; stateless requests are short and are let finish.
       await Promise.all([...transports.values()].map((transport) => transport.close()));
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {

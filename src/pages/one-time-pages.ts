@@ -287,6 +287,13 @@ export class OneTimePages {
     }
   }
 
+  /** Answers `/once/<id>` on another server's port (`--public-url`); false for any other path. */
+  async answer(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (!pathname.startsWith("/once/")) return false;
+    await this.handle(req, res);
+    return true;
+  }
+
   /** Forgets every page, wiping what they held, and stops listening. */
   async close(): Promise<void> {
     for (const page of this.#pages.values()) if (page.kind === "reveal") page.content = undefined;
