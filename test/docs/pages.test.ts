@@ -27,6 +27,24 @@ function linkTargets(markdown: string): string[] {
   );
 }
 
+/** The anchors GitHub gives a page's headings: lowercased, punctuation dropped, spaces as hyphens. */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const found = new Set<string>();
+  const prose = markdown.replace(/```[\s\S]*?```/g, "");
+  for (const match of prose.matchAll(/^#{1,6} (.+)$/gm)) {
+    const slug = (match[1] ?? "")
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, "")
+      .replaceAll(" ", "-");
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    found.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return found;
+}
+
 /** Patterns that date a page: a time of day, an ISO date or timestamp, a dated run. */
 const DATED = [
   { what: "a time of day", pattern: /(?<![\d.:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])/ },
@@ -63,6 +81,19 @@ describe("the docs", () => {
       .map((target) => decodeURIComponent(target.split("#")[0] ?? ""))
       .filter((target) => !existsSync(join(root, dirname(page), target)));
     expect(broken, `links in ${page} that resolve to no file`).toEqual([]);
+  });
+
+  it.each(pages())("%s links only to headings that exist", (page) => {
+    const text = readFileSync(join(root, page), "utf8");
+    const missing = linkTargets(text)
+      .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && target.includes("#"))
+      .filter((target) => {
+        const [file, anchor] = target.split("#");
+        const path = file ? join(root, dirname(page), file) : join(root, page);
+        if (!path.endsWith(".md") || !existsSync(path)) return false;
+        return !anchors(readFileSync(path, "utf8")).has(decodeURIComponent(anchor ?? ""));
+      });
+    expect(missing, `links in ${page} to headings that do not exist`).toEqual([]);
   });
 
   it.each(pages())("%s carries no time of day and no dated run", (page) => {
@@ -123,5 +154,18 @@ describe("the dating rules", () => {
     expect(dated("http://127.0.0.1:8787/v1/inbound-webhooks")).toBe(false);
     expect(dated("db.internal:5432, PostgreSQL 15, 1:1 replies")).toBe(false);
     expect(dated("Node.js 20.19 or newer; p99 12.77 ms")).toBe(false);
+  });
+});
+
+describe("heading anchors", () => {
+  it("are made as GitHub makes them", () => {
+    const page =
+      '# Title\n## The "Inbound webhook" card (MCP App)\n### `list_workflows`\n## Title\n';
+    expect([...anchors(page)]).toEqual([
+      "title",
+      "the-inbound-webhook-card-mcp-app",
+      "list_workflows",
+      "title-1",
+    ]);
   });
 });
