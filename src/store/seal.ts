@@ -2,6 +2,33 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 
 /** The least a page key may hold: 32 characters (e.g. `openssl rand -base64 32`). */
 export const MIN_PAGE_KEY_LENGTH = 32;
+/** The least key material a page key must decode to, in bytes. */
+export const MIN_PAGE_KEY_BYTES = 32;
+/** 32 random bytes hold about 30 different values; a key with fewer than this is not random. */
+const MIN_DISTINCT_BYTES = 16;
+
+/** The bytes a page key stands for: hex or base64 (standard or URL-safe) when it is written so. */
+function keyMaterial(pageKey: string): Buffer {
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(pageKey)) return Buffer.from(pageKey, "hex");
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(pageKey)) return Buffer.from(pageKey, "base64");
+  return Buffer.from(pageKey, "utf8");
+}
+
+/**
+ * Why a page key cannot be trusted to seal pages (whitespace, too little key material, too few
+ * different bytes to be random), or undefined when it is fit. Never repeats the key.
+ */
+export function pageKeyProblem(pageKey: string): string | undefined {
+  const fix = "make one with: openssl rand -base64 32, and give every replica the same";
+  if (/\s/.test(pageKey))
+    return `AGENTRUNTIME_PAGE_KEY holds whitespace, so it was not made by a random generator (${fix})`;
+  const material = keyMaterial(pageKey);
+  if (material.length < MIN_PAGE_KEY_BYTES)
+    return `AGENTRUNTIME_PAGE_KEY must decode to at least ${MIN_PAGE_KEY_BYTES} bytes of random key material; this one has ${material.length} (${fix})`;
+  if (new Set(material).size < MIN_DISTINCT_BYTES)
+    return `AGENTRUNTIME_PAGE_KEY repeats too few different bytes to be random (${fix})`;
+  return undefined;
+}
 
 /** Seals and opens what one-time pages hold, so the shared database never has it in plain text. */
 export interface Sealer {
