@@ -346,8 +346,9 @@ export class OneTimePages {
         : { status: 200, title: page.form.title, body: this.#pasteForm(page.form) };
     }
     if (req.method !== "POST") return NOT_ALLOWED;
-    // A page on another site could post here to burn or fill it; only this origin may.
-    if (req.headers.origin !== undefined && req.headers.origin !== expectedOrigin) return REFUSED;
+    // A page on another site could post here to burn or fill it, and so could a script that
+    // sends no Origin at all; a browser always sends it on a form POST.
+    if (req.headers.origin !== expectedOrigin) return REFUSED;
     if (page.kind === "paste") {
       const form = await readForm(req);
       const value = form?.get("secret")?.trim() ?? "";
@@ -401,7 +402,7 @@ export class OneTimePages {
       };
     }
     if (req.method !== "POST") return NOT_ALLOWED;
-    if (req.headers.origin !== undefined && req.headers.origin !== expectedOrigin) return REFUSED;
+    if (req.headers.origin !== expectedOrigin) return REFUSED;
     if (page.kind === "paste") {
       const form = await readForm(req);
       const value = form?.get("secret")?.trim() ?? "";

@@ -124,19 +124,28 @@ export interface HttpAnswer {
 export function hitReplica(
   port: number,
   path: string,
-  options: { host: string; method?: string; form?: Record<string, string>; origin?: string },
+  options: {
+    host: string;
+    method?: string;
+    form?: Record<string, string>;
+    /** A POST sends `https://<host>`, as the page's own form does; null sends none. */
+    origin?: string | null;
+  },
 ): Promise<HttpAnswer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  const method = options.method ?? (body === undefined ? "GET" : "POST");
+  const origin =
+    options.origin === undefined && method === "POST" ? `https://${options.host}` : options.origin;
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port,
         path,
-        method: options.method ?? (body === undefined ? "GET" : "POST"),
+        method,
         headers: {
           host: options.host,
-          ...(options.origin ? { origin: options.origin } : {}),
+          ...(origin ? { origin } : {}),
           ...(body !== undefined
             ? {
                 "content-type": "application/x-www-form-urlencoded",
