@@ -11,6 +11,7 @@ import type { PageRow, SharedStore } from "../store/store.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
+import { forCallers } from "./caller-failures.js";
 import { ownerOf } from "./identity.js";
 import type { HostedMetrics } from "./metrics.js";
 
@@ -349,7 +350,7 @@ async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promi
  * client and their identity; setups, pages and pasted PATs live in the shared store.
  */
 export function createHostedRuntime(options: HostedRuntimeOptions): HostedRuntime {
-  const tools = options.tools.map((tool) => options.metrics.measure(tool));
+  const tools = options.tools.map((tool) => options.metrics.measure(forCallers(tool)));
 
   const pages = new OneTimePages({
     publicUrl: options.publicUrl,

@@ -4,6 +4,7 @@ import { openPostgresStore } from "../store/postgres-store.js";
 import { createSealer } from "../store/seal.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { SharedStore } from "../store/store.js";
+import { callerGate } from "./authenticate.js";
 import type { HostedConfig } from "./config.js";
 import { createHostedMetrics } from "./metrics.js";
 import { createHostedRuntime } from "./runtime.js";
@@ -69,6 +70,10 @@ export async function startHosted(
     publicUrl: config.publicUrl,
     pages: runtime.pages,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
+    // Single-tenant callers were admitted by the HTTP token; every other bearer is AgentRuntime's to judge.
+    authenticate: single
+      ? undefined
+      : callerGate({ apiUrl: config.apiUrl, refused: (reason) => metrics.refused(reason) }),
     ready: () => store.ready(),
     metrics: async () => ({
       contentType: metrics.registry.contentType,

@@ -33,6 +33,8 @@ export interface McpHttpOptions {
    * token, so any replica behind a load balancer answers any request.
    */
   perRequest?: (bearer: string) => McpProtocolServer;
+  /** Hosted mode: admits a bearer before anything else happens, or answers the refusal and says false. */
+  authenticate?: (bearer: string, res: ServerResponse) => Promise<boolean>;
   /** `/readyz` answers 200 only while this says so (and the server is not shutting down). */
   ready?: () => Promise<boolean>;
   /** `/metrics` in Prometheus' text format. */
@@ -342,6 +344,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
           },
         );
       }
+      if (options.authenticate && !(await options.authenticate(bearer, res))) return;
       return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {
