@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 /** The least a page key may hold: 32 characters (e.g. `openssl rand -base64 32`). */
 export const MIN_PAGE_KEY_LENGTH = 32;
@@ -36,6 +36,8 @@ export interface Sealer {
   seal(plain: string, bound: string): string;
   /** The plain text, or undefined when the key or the bound id is not the one it was sealed with. */
   open(sealed: string, bound: string): string | undefined;
+  /** A keyed digest of a page id: what the store keeps, so no stored value opens a page. */
+  digest(pageId: string): string;
 }
 
 /**
@@ -50,6 +52,9 @@ export function createSealer(pageKey: string): Sealer {
   }
   const key = Buffer.from(
     hkdfSync("sha256", pageKey, "agentruntime-webhooks", "one-time pages v1", 32),
+  );
+  const digestKey = Buffer.from(
+    hkdfSync("sha256", pageKey, "agentruntime-webhooks", "one-time page ids v1", 32),
   );
   return {
     seal(plain, bound) {
@@ -73,6 +78,9 @@ export function createSealer(pageKey: string): Sealer {
       } catch {
         return undefined;
       }
+    },
+    digest(pageId) {
+      return createHmac("sha256", digestKey).update(pageId).digest("base64url");
     },
   };
 }

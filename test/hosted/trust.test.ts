@@ -179,8 +179,7 @@ describe("a hosted server's door", () => {
 });
 
 describe("a hosted server at rest", () => {
-  // Fails until page ids are kept only as keyed digests and snapshots hold no page URL.
-  it.fails("keeps no way to open a live page in its database or its logs", async () => {
+  it("keeps no way to open a live page in its database or its logs", async () => {
     const model = await caller(sandbox.tokens.contributor);
     // One setup waits on its reveal page, another on a paste page: both live.
     let step = view(
