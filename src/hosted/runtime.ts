@@ -11,7 +11,6 @@ import type { PageRow, SharedStore } from "../store/store.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
-import { forCallers } from "./caller-failures.js";
 import { ownerOf } from "./identity.js";
 import type { HostedMetrics } from "./metrics.js";
 import { withSealedPageUrls } from "./sealed-page-urls.js";
@@ -351,7 +350,7 @@ async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promi
  */
 export function createHostedRuntime(given: HostedRuntimeOptions): HostedRuntime {
   const options = { ...given, store: withSealedPageUrls(given.store, given.sealer) };
-  const tools = options.tools.map((tool) => options.metrics.measure(forCallers(tool)));
+  const tools = options.tools.map((tool) => options.metrics.measure(tool));
 
   const pages = new OneTimePages({
     publicUrl: options.publicUrl,

@@ -5,6 +5,7 @@ import { createSealer } from "../store/seal.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { SharedStore } from "../store/store.js";
 import { callerGate } from "./authenticate.js";
+import { forCallers } from "./caller-failures.js";
 import type { HostedConfig } from "./config.js";
 import { createHostedMetrics } from "./metrics.js";
 import { createHostedRuntime } from "./runtime.js";
@@ -54,7 +55,8 @@ export async function startHosted(
     sealer: createSealer(config.pageKey),
     publicUrl: config.publicUrl,
     apiUrl: config.apiUrl,
-    tools: options.tools,
+    // Each caller's own token is the one AgentRuntime judges, unless single-tenant.
+    tools: config.single ? options.tools : options.tools.map(forCallers),
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: options.version,

@@ -178,6 +178,45 @@ describe("a hosted server's door", () => {
   });
 });
 
+describe("a single-tenant hosted server", () => {
+  it("blames its own AGENTRUNTIME_TOKEN, since that is the token AgentRuntime judged", async () => {
+    const single = await startHosted(
+      {
+        storeUrl: await postgres.createDatabase(),
+        publicUrl: PUBLIC,
+        pageKey: TEST_PAGE_KEY,
+        apiUrl: sandbox.url,
+        single: { httpToken: "the-http-token-0123456789", token: sandbox.tokens.viewer },
+      },
+      {
+        tools: TOOLS,
+        secretDelivery: "page",
+        readOnly: false,
+        version: "0.0.0-test",
+        host: "127.0.0.1",
+        port: 0,
+        log: () => {},
+        requestLog: () => {},
+      },
+    );
+    const model = await connectHosted(
+      single.url.replace(/\/mcp$/, ""),
+      "the-http-token-0123456789",
+    );
+    try {
+      const result = await model.call("start_inbound_webhook_wizard", {
+        workflow_id: sandbox.weekly.id,
+      });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^forbidden: .*operator .*AGENTRUNTIME_TOKEN/);
+      expect(textOf(result)).not.toMatch(/your AgentRuntime token/i);
+    } finally {
+      await model.close();
+      await single.close();
+    }
+  });
+});
+
 describe("a hosted server at rest", () => {
   it("keeps no way to open a live page in its database or its logs", async () => {
     const model = await caller(sandbox.tokens.contributor);
