@@ -138,6 +138,20 @@ describe("a hosted server's door", () => {
     for (const token of junk.slice(0, 10)) expect(logs.join("\n")).not.toContain(token);
   });
 
+  it("answers an unknown token that sends a large body with 401 too, not a reset", async () => {
+    const response = await fetch(hosted.url, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer junk-with-a-big-body",
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: Buffer.alloc(8 * 1024 * 1024, 0x20),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { jsonrpc: string }).jsonrpc).toBe("2.0");
+  });
+
   it("lets a token AgentRuntime knows through", async () => {
     const model = await caller(sandbox.tokens.contributor);
     const { tools } = await model.client.listTools();
