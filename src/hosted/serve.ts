@@ -4,6 +4,8 @@ import { openPostgresStore } from "../store/postgres-store.js";
 import { createSealer } from "../store/seal.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { SharedStore } from "../store/store.js";
+import { callerGate } from "./authenticate.js";
+import { forCallers } from "./caller-failures.js";
 import type { HostedConfig } from "./config.js";
 import { createHostedMetrics } from "./metrics.js";
 import { hostedRoutes } from "./operations.js";
@@ -54,7 +56,8 @@ export async function startHosted(
     sealer: createSealer(config.pageKey),
     publicUrl: config.publicUrl,
     apiUrl: config.apiUrl,
-    tools: options.tools,
+    // Each caller's own token is the one AgentRuntime judges, unless single-tenant.
+    tools: config.single ? options.tools : options.tools.map(forCallers),
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: options.version,
@@ -69,6 +72,10 @@ export async function startHosted(
     allowedHosts: options.allowedHosts,
     publicUrl: config.publicUrl,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
+    // Single-tenant callers were admitted by the HTTP token; every other bearer is AgentRuntime's to judge.
+    authenticate: single
+      ? undefined
+      : callerGate({ apiUrl: config.apiUrl, refused: (reason) => metrics.refused(reason) }),
     routes: hostedRoutes({
       pages: runtime.pages,
       ready: () => store.ready(),

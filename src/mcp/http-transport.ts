@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { readJsonRpc } from "./http-limits.js";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.has(host);
@@ -39,6 +39,8 @@ export interface McpHttpOptions {
     res: ServerResponse,
     draining: boolean,
   ) => Promise<boolean>;
+  /** Stateless mode: admits a bearer before anything else happens, or answers the refusal and says false. */
+  authenticate?: (bearer: string, res: ServerResponse) => Promise<boolean>;
   /** One JSON line per request: request id, route, status, time; never a token or a page id. */
   requestLog?: (line: string) => void;
   /** How long `close` waits for calls in flight before cutting them off (default 25 s). */
@@ -92,30 +94,6 @@ function sameToken(sent: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_MESSAGE_BYTES) {
-        reject(new Error("message too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      } catch {
-        reject(new Error("not JSON"));
-      }
-    });
-    req.on("error", reject);
-  });
-}
-
 type RequestFacts = { rpc?: string; tool?: string };
 
 /** The request log's JSON line: no token, no body, no page id. */
@@ -162,8 +140,8 @@ async function answerStateless(
     void protocol.close();
   });
   try {
-    const body = await readJson(req).catch(() => undefined);
-    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    const body = await readJsonRpc(req, res);
+    if (body === undefined) return;
     Object.assign(facts, rpcOf(body));
     await protocol.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -225,8 +203,8 @@ async function answerSession(
   const sessionId = req.headers["mcp-session-id"];
   const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
   if (req.method === "POST") {
-    const body = await readJson(req).catch(() => undefined);
-    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    const body = await readJsonRpc(req, res);
+    if (body === undefined) return;
     if (existing) return await existing.handleRequest(req, res, body);
     if (sessionId !== undefined) {
       return rpcError(res, 404, "Session not found: start a new session with initialize.");
@@ -343,6 +321,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
           },
         );
       }
+      if (options.authenticate && !(await options.authenticate(bearer, res))) return;
       return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {

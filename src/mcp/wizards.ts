@@ -10,6 +10,7 @@ import { type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type Marks, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
+import { refuseReadOnlyToken } from "./create-permission.js";
 
 /** A model reads these views: names, suggestions and upstream errors are marked as untrusted. */
 const MODEL_MARKS: Marks = {
@@ -178,6 +179,7 @@ export class McpWizards {
   }
 
   async start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
+    await refuseReadOnlyToken(this.#client);
     const { id, snapshot } = await this.service.start({ ...input, allowPick: true });
     return this.#answer(id, { kind: "accepted", snapshot });
   }

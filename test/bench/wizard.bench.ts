@@ -74,7 +74,10 @@ async function main(): Promise<void> {
     view = await answer("choose_api_key", { value: key?.id });
     view = await answer("skip_extras");
     view = await answer("confirm");
-    await fetch(view.reveal_url as string, { method: "POST" }); // the person reveals the secret
+    await fetch(view.reveal_url as string, {
+      method: "POST",
+      headers: { origin: new URL(view.reveal_url as string).origin },
+    }); // the person reveals the secret
     view = await answer("finish");
     const decisions = ["name", "API key", "extras", "confirm", "secret stored, finish"].length;
     const total = rows.reduce((sum, row) => sum + row.tokens, 0);

@@ -170,7 +170,12 @@ describe("observe and test tools", () => {
     expect(result.previous_secret_expires_at).toEqual(expect.any(String));
     expect(result.next_step).toMatch(/switch before/);
     noSecrets(result, [hook.secret]);
-    const page = await (await fetch(result.reveal_url ?? "", { method: "POST" })).text();
+    const page = await (
+      await fetch(result.reveal_url ?? "", {
+        method: "POST",
+        headers: { origin: new URL(result.reveal_url ?? "").origin },
+      })
+    ).text();
     const fresh = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     for (const secret of [hook.secret, fresh]) {
       expect(

@@ -99,13 +99,19 @@ describe("create, list, update, delete", () => {
     const confirm = await fetch(revealUrl);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).not.toContain("whsec_");
-    const revealed = await fetch(revealUrl, { method: "POST" });
+    const revealed = await fetch(revealUrl, {
+      method: "POST",
+      headers: { origin: new URL(revealUrl).origin },
+    });
     const page = await revealed.text();
     const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     expect(secret.endsWith(created.subscription.signing_secret_hint.slice(1))).toBe(true);
     expect(page).toContain("will not be shown again");
     expect((await fetch(revealUrl)).status).toBe(410);
-    expect((await fetch(revealUrl, { method: "POST" })).status).toBe(410);
+    expect(
+      (await fetch(revealUrl, { method: "POST", headers: { origin: new URL(revealUrl).origin } }))
+        .status,
+    ).toBe(410);
 
     const accepted = await sendSigned(
       created.subscription.ingress_url,
@@ -347,7 +353,10 @@ describe("modes", () => {
       expect(requests).toHaveLength(1);
       expect(requests[0]).toMatchObject({ mode: "url", url: created.reveal_url });
       expect(requests[0]?.message).toMatch(/shown once/);
-      const page = await fetch(created.reveal_url ?? "", { method: "POST" });
+      const page = await fetch(created.reveal_url ?? "", {
+        method: "POST",
+        headers: { origin: new URL(created.reveal_url ?? "").origin },
+      });
       expect(page.status).toBe(200);
       await vi.waitFor(() => expect(completed).toEqual([requests[0]?.elicitationId]));
     } finally {
