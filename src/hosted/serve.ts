@@ -34,6 +34,7 @@ export async function startHosted(
     host: string;
     port: number;
     allowedHosts?: readonly string[];
+    allowedOrigins?: readonly string[];
     log: (line: string) => void;
     requestLog: (line: string) => void;
   },
@@ -66,6 +67,7 @@ export async function startHosted(
     port: options.port,
     bearerToken: single?.httpToken,
     allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
     publicUrl: config.publicUrl,
     pages: runtime.pages,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
