@@ -193,6 +193,7 @@ describe("the card in an MCP Apps host", { timeout: 90_000 }, () => {
 
       await tap(card, card.locator("#card-edit-extras"));
       await atStep(card, "extras");
+      expect(await filledButtons(host.frame())).toEqual(["Save extras"]);
       expect(await card.locator("#card-defaults").isChecked()).toBe(true);
       expect(await card.locator("#card-payload").inputValue()).toBe("source=shopify\ncount=2");
       await tap(card, card.locator("#card-save-extras"));

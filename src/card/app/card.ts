@@ -221,7 +221,7 @@ function nameForm(entry: StepAnswer, current: StepView): HTMLElement {
   return form;
 }
 
-function extrasForm(entry: StepAnswer, current: StepView): HTMLElement {
+function extrasForm(entry: StepAnswer, current: StepView, primary: boolean): HTMLElement {
   const form = el("form", { class: "card-form" }) as HTMLFormElement;
   const defaults = el("input", { type: "checkbox", id: "card-defaults" }) as HTMLInputElement;
   const payload = el("textarea", {
@@ -248,7 +248,7 @@ function extrasForm(entry: StepAnswer, current: StepView): HTMLElement {
     el(
       "div",
       { class: "ar-actions" },
-      button("Save extras", () => form.requestSubmit(), { id: "card-save-extras" }),
+      button("Save extras", () => form.requestSubmit(), { primary, id: "card-save-extras" }),
     ),
   );
   form.addEventListener("submit", (event) => {
@@ -361,6 +361,11 @@ const TRAILING = new Set(["back", "cancel"]);
 /** The one answer a step draws filled, unless opening its private page is the step's action. */
 function mainAction(current: StepView): string | undefined {
   if (current.paste_url || current.reveal_url) return undefined;
+  // Extras already given are kept by saving them, not by skipping.
+  const fields = current.card.fields;
+  const extras =
+    fields.use_run_setup_defaults === true || typeof fields.trigger_payload === "string";
+  if (extras && current.answers.some((entry) => entry.action === "set_extras")) return "set_extras";
   const plain = current.answers.filter(
     (entry) => !DRAWN_APART.has(entry.action) && !TRAILING.has(entry.action) && !entry.options,
   );
@@ -400,8 +405,9 @@ function actions(current: StepView): { main: HTMLElement[]; trailing: HTMLElemen
   const primary = mainAction(current);
   for (const entry of current.answers) {
     if (entry.action === "set_name") blocks.push(nameForm(entry, current));
-    else if (entry.action === "set_extras") blocks.push(extrasForm(entry, current));
-    else if (entry.action === "edit") blocks.push(editLinks(entry));
+    else if (entry.action === "set_extras") {
+      blocks.push(extrasForm(entry, current, primary === "set_extras"));
+    } else if (entry.action === "edit") blocks.push(editLinks(entry));
     else if (entry.action === "paste_instead") {
       const more = el("details", { class: "card-more" });
       more.append(el("summary", {}, "Paste a PAT once instead of using Vault"), optionList(entry));
