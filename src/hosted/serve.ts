@@ -37,6 +37,7 @@ export async function startHosted(
     host: string;
     port: number;
     allowedHosts?: readonly string[];
+    allowedOrigins?: readonly string[];
     log: (line: string) => void;
     requestLog: (line: string) => void;
   },
@@ -70,6 +71,7 @@ export async function startHosted(
     port: options.port,
     bearerToken: single?.httpToken,
     allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
     publicUrl: config.publicUrl,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
     // Single-tenant callers were admitted by the HTTP token; every other bearer is AgentRuntime's to judge.

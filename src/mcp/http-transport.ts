@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type Cors, corsFor } from "./cors.js";
 import { readJsonRpc } from "./http-limits.js";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -21,6 +22,8 @@ export interface McpHttpOptions {
   bearerToken?: string;
   /** Extra `Host` values to accept (a name this server is reached by), beside its own address. */
   allowedHosts?: readonly string[];
+  /** Origins of browser-based hosts that may call `/mcp` across origins (CORS). */
+  allowedOrigins?: readonly string[];
   log?: (line: string) => void;
   /** The origin people and clients reach this server at (`--public-url`): its Host and Origin are accepted. */
   publicUrl?: string;
@@ -165,6 +168,7 @@ function refusedAtTheDoor(
   res: ServerResponse,
   allowedHosts: ReadonlySet<string>,
   bearerToken: string | undefined,
+  cors: Cors,
 ): boolean {
   if (!allowedHosts.has(req.headers.host ?? "")) {
     rpcError(res, 403, "Forbidden: this Host is not served here (DNS rebinding protection).");
@@ -178,7 +182,7 @@ function refusedAtTheDoor(
     } catch {
       originHost = undefined;
     }
-    if (!originHost || !allowedHosts.has(originHost)) {
+    if (!cors.allows(origin) && (!originHost || !allowedHosts.has(originHost))) {
       rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
       return true;
     }
@@ -278,6 +282,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   if (!createSession && !options.perRequest)
     throw new Error("startMcpHttp needs createServer (sessions) or perRequest (stateless)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const cors = corsFor(options.allowedOrigins ?? []);
   let allowedHosts = new Set<string>();
   const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
   let inFlight = 0;
@@ -308,7 +313,8 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     if (url.pathname === "/healthz") return plain(res, 200, "ok");
     if (await options.routes?.(url.pathname, req, res, draining)) return;
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
-    if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken)) return;
+    if (cors.answer(req, res)) return;
+    if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken, cors)) return;
     if (options.perRequest) {
       const bearer = bearerOf(req);
       if (!bearer) {
