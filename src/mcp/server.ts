@@ -180,7 +180,7 @@ async function secretRefusal(
     : ".";
   return new ToolFailure(
     "secret_in_arguments",
-    `Refused: ${leaked.join(", ")} holds something shaped like a PAT or signing secret, which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it${pasteNote}${hint ? ` ${hint}` : ""}`,
+    `Refused: ${leaked.join(", ")} holds something shaped like a secret (a PAT, signing secret, token or private key), which must never pass through tool arguments or chat. Nothing was sent. Tell the person to treat it as exposed and rotate it${pasteNote}${hint ? ` ${hint}` : ""}`,
   );
 }
 

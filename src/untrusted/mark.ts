@@ -18,7 +18,7 @@ export const MAX_MESSAGE_CHARS = 400;
 
 /**
  * One line of untrusted text: hidden characters removed, breaks turned into spaces, anything
- * shaped like a PAT or signing secret replaced, capped.
+ * shaped like a secret replaced, capped.
  */
 export function cleanLine(value: string, maxChars = MAX_NAME_CHARS): string {
   const visible = redactSecrets(value.replace(HIDDEN, "").replace(LINE_BREAKS, " ").trim());
@@ -127,6 +127,9 @@ export function fenceSenderData(value: unknown, maxChars = MAX_FENCED_CHARS): st
   return `<${SENDER_DATA_FENCE}>\n${inert}\n</${SENDER_DATA_FENCE}>`;
 }
 
+// Argument names are snake_case words; any other key was typed by someone and is marked.
+const ARGUMENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** The dotted paths of every string in `value` that looks like a secret; a secret-shaped key is named redacted. */
 export function secretPaths(value: unknown, path = ""): string[] {
   if (typeof value === "string") return looksLikeSecret(value) ? [path || "(arguments)"] : [];
@@ -134,9 +137,9 @@ export function secretPaths(value: unknown, path = ""): string[] {
     return value.flatMap((item, index) => secretPaths(item, `${path}[${index}]`));
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => {
-      const named = redactSecrets(key);
+      const named = ARGUMENT_NAME.test(key) ? key : markUntrusted(key);
       return [
-        ...(named !== key ? [path ? `${path}.${named}` : named] : []),
+        ...(looksLikeSecret(key) ? [path ? `${path}.${named}` : named] : []),
         ...secretPaths(item, path ? `${path}.${named}` : named),
       ];
     });
