@@ -137,7 +137,7 @@ export function secretPaths(value: unknown, path = ""): string[] {
     return value.flatMap((item, index) => secretPaths(item, `${path}[${index}]`));
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => {
-      const named = ARGUMENT_NAME.test(key) ? key : markUntrusted(key);
+      const named = ARGUMENT_NAME.test(key) && !looksLikeSecret(key) ? key : markUntrusted(key);
       return [
         ...(looksLikeSecret(key) ? [path ? `${path}.${named}` : named] : []),
         ...secretPaths(item, path ? `${path}.${named}` : named),

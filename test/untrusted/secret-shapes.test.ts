@@ -43,6 +43,16 @@ describe("the table of secret shapes", () => {
     });
   }
 
+  it("a refusal names a secret-shaped key redacted, and other typed keys marked", () => {
+    const lower = `pat_${"abcdefghijklmnopqrstuvwxyz".repeat(2)}`;
+    expect(secretPaths({ payload: { [lower]: "x", note: lower, "a b": lower } })).toEqual([
+      `payload.<untrusted>${REDACTED}</untrusted>`,
+      "payload.note",
+      "payload.<untrusted>a b</untrusted>",
+    ]);
+    expect(secretPaths({ [lower]: 1 })).toEqual([`<untrusted>${REDACTED}</untrusted>`]);
+  });
+
   it("removes a PEM key cut short, to the end of the text", () => {
     const sample = (SECRET_SAMPLES["PEM private key"] as () => string)();
     const cut = sample.slice(0, sample.indexOf("-----END"));
