@@ -2,7 +2,7 @@ import type { AgentRuntimeClient } from "../client/client.js";
 import type { ScalarRecord } from "../contract/schemas.js";
 import type { OneTimePages } from "../pages/one-time-pages.js";
 import { signingSecretPage } from "../pages/signing-secret-page.js";
-import { inertJson, markUntrusted } from "../untrusted/mark.js";
+import { markJson, markUntrusted } from "../untrusted/mark.js";
 import { patShapeProblem } from "../untrusted/secret-shapes.js";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
@@ -15,7 +15,7 @@ import { refuseReadOnlyToken } from "./create-permission.js";
 /** A model reads these views: names, suggestions and upstream errors are marked as untrusted. */
 const MODEL_MARKS: Marks = {
   line: (text, maxChars) => markUntrusted(text, maxChars),
-  json: (value) => inertJson(value) as ScalarRecord,
+  json: (value) => markJson(value) as ScalarRecord,
 };
 
 /** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */

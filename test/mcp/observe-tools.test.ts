@@ -135,7 +135,10 @@ describe("observe and test tools", () => {
       pat: sandbox.vaultKey.pat,
     });
     const accepted = structuredOf(waitForInboundWebhookDelivery, await next);
-    expect(accepted).toMatchObject({ accepted: true, run: { input: { order_id: "w-2" } } });
+    expect(accepted).toMatchObject({
+      accepted: true,
+      run: { input: { "<untrusted>order_id</untrusted>": "<untrusted>w-2</untrusted>" } },
+    });
     const quiet = structuredOf(
       waitForInboundWebhookDelivery,
       await mcp.call("wait_for_inbound_webhook_delivery", { id: hook.id, timeout_seconds: 1 }),

@@ -44,13 +44,13 @@ describe("read tools", () => {
     ).toMatchObject({
       status: "saved",
       input_fields: [
-        "order_id",
-        "quantity",
-        "sku",
-        "warehouse",
-        "customer.email",
-        "priority",
-        "source",
+        "<untrusted>order_id</untrusted>",
+        "<untrusted>quantity</untrusted>",
+        "<untrusted>sku</untrusted>",
+        "<untrusted>warehouse</untrusted>",
+        "<untrusted>customer.email</untrusted>",
+        "<untrusted>priority</untrusted>",
+        "<untrusted>source</untrusted>",
       ],
     });
     expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
@@ -145,7 +145,13 @@ describe("create, list, update, delete", () => {
     expect(updated.isError).toBeFalsy();
     expect(structuredOf(updateInboundWebhook, updated).subscription).toMatchObject({
       name: "<untrusted>weekly-cron-2</untrusted>",
-      extras: { use_run_setup_defaults: true, trigger_payload: { b: "two", c: true } },
+      extras: {
+        use_run_setup_defaults: true,
+        trigger_payload: {
+          "<untrusted>b</untrusted>": "<untrusted>two</untrusted>",
+          "<untrusted>c</untrusted>": true,
+        },
+      },
     });
 
     const deleted = await mcp.call("delete_inbound_webhook", { id });

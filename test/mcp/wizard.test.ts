@@ -410,7 +410,10 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.say).toMatch(/accepted and started run/);
       expect(step.card.test).toMatchObject({
         accepted: true,
-        run: { status: "succeeded", input: { week: "example-week" } },
+        run: {
+          status: "succeeded",
+          input: { "<untrusted>week</untrusted>": "<untrusted>example-week</untrusted>" },
+        },
       });
 
       step = view(await model.answer(step, "send_test"));
