@@ -85,36 +85,3 @@ export function runRecord(
     overlay,
   };
 }
-
-/**
- * What a thread of the ingress writer is started with: the copier inserts what the ingress log
- * at `logDir` holds, the checkpointer copies the WAL into the database file every
- * `checkpointMs` on a connection of its own.
- */
-export interface WriterThreadData {
-  role: "copier" | "checkpointer";
-  path: string;
-  logDir: string;
-  checkpointMs: number;
-  /** The size the WAL file is cut back to once it has been checkpointed. */
-  walLimitBytes: number;
-  busyTimeoutMs: number;
-}
-
-/** A message to a writer thread: copy the log up to where it is durable now, or close. */
-export type WriterRequest =
-  | {
-      type: "copy";
-      segment: number;
-      offset: number;
-      seq: number;
-      /** Where earlier segments' frames ended, for those the copier has not been told of. */
-      ends: [number, number][];
-    }
-  | { type: "close" };
-
-/** A message from a writer thread: how far it has copied, why it cannot go on, or closed. */
-export type WriterReply =
-  | { type: "copied"; seq: number }
-  | { type: "failed"; message: string }
-  | { type: "closed" };
