@@ -197,9 +197,8 @@ export class SandboxDatabase {
   /** The error to throw for one that escaped a write; a storage failure is remembered. */
   #failed(error: unknown): unknown {
     const problem = storageProblem(error);
-    if (!problem) return error;
-    this.#writesFailing = true;
-    return problem;
+    if (problem) this.#writesFailing = true;
+    return problem ?? error;
   }
 
   /**

@@ -65,23 +65,3 @@ export const INSERT_RUN = `INSERT INTO runs (id, project_id, workflow_id, subscr
   VALUES (id_bytes(@id), @project_id, id_bytes(@workflow_id), id_bytes(@subscription_id), @status, '', '', @error, @created_at, @payload, @overlay)`;
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, subscription_id, received_at, status, outcome, reason, run_id, body_sha256, body_bytes)
   VALUES (id_bytes(@id), id_bytes(@subscription_id), @received_at, @status, @outcome, @reason, id_bytes(@run_id), @body_sha256, @body_bytes)`;
-
-/** A run as its row, with the body text it was rendered from and its overlay's JSON. */
-export function runRecord(
-  projectId: string,
-  run: Run,
-  payload: string,
-  overlay: string | null,
-): RunRecord {
-  return {
-    id: run.id,
-    project_id: projectId,
-    workflow_id: run.workflow_id,
-    subscription_id: run.subscription_id,
-    status: run.status,
-    error: run.error,
-    created_at: run.created_at,
-    payload,
-    overlay,
-  };
-}

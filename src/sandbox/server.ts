@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
+import { startCheckpointer } from "./checkpointer.js";
 import { SandboxDatabase } from "./database.js";
 import { seedDatabase } from "./demo-data.js";
 import { BODY_TIMEOUT_MS, sendProblem } from "./http.js";
@@ -125,6 +126,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const store = openStore(options, () => base);
   if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
   const writes = new IngressWriter((records) => store.writeIngressRecords(records));
+  const checkpoints = options.db === ":memory:" ? undefined : startCheckpointer(store.db);
   const unmatched = new UnmatchedIngressTally((counts) => store.countUnmatchedIngress(counts));
 
   const route = createRouter({
@@ -158,6 +160,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   } catch (error) {
     writes.close();
     unmatched.flush();
+    await checkpoints?.close();
     store.close();
     throw error;
   }
@@ -174,9 +177,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     server,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => {
+        server.close(async () => {
           writes.close();
           unmatched.flush();
+          await checkpoints?.close();
           store.close();
           resolve();
         });

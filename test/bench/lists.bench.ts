@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { SandboxDatabase } from "../../src/sandbox/database.js";
 import { seedDatabase } from "../../src/sandbox/demo-data.js";
-import { type IngressRecord, runRecord } from "../../src/sandbox/ingress-rows.js";
+import type { IngressRecord } from "../../src/sandbox/ingress-rows.js";
 import { executeRun } from "../../src/sandbox/runs.js";
 import { newId, SecretBox } from "../../src/sandbox/secrets.js";
 import {
@@ -111,7 +111,17 @@ async function main(argv: string[]): Promise<number> {
         now,
       });
       return {
-        run: runRecord(projectId, run, bodyText, null),
+        run: {
+          id: run.id,
+          project_id: projectId,
+          workflow_id: run.workflow_id,
+          subscription_id: run.subscription_id,
+          status: run.status,
+          error: run.error,
+          created_at: run.created_at,
+          payload: bodyText,
+          overlay: null,
+        },
         delivery: {
           id: newId(),
           subscription_id: subscriptionId,

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { startCheckpointer } from "../../src/sandbox/checkpointer.js";
 import { SandboxDatabase } from "../../src/sandbox/database.js";
 import { type IngressRecord, timeOrderedId } from "../../src/sandbox/ingress-rows.js";
 import { IngressWriter } from "../../src/sandbox/ingress-writer.js";
@@ -168,6 +169,32 @@ describe("ingress records in the database", () => {
       } finally {
         if (other.inTransaction) other.exec("ROLLBACK");
         other.close();
+      }
+    }),
+  );
+});
+
+describe("the checkpointer thread", () => {
+  it(
+    "copies committed rows from the WAL into the database file, so commits never do",
+    withDatabase(async (database, path) => {
+      database.db.pragma("wal_checkpoint(TRUNCATE)");
+      const before = statSync(path).size;
+      const checkpoints = startCheckpointer(database.db, 5);
+      try {
+        expect(database.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+        for (let batch = 0; batch < 30; batch += 1) {
+          database.writeIngressRecords(
+            Array.from({ length: 10 }, (_, i) => record(`row-${batch}-${i}`, 2000)),
+          );
+        }
+        // Nothing on this connection checkpoints: only the thread can make the file grow.
+        for (let tries = 0; tries < 400 && statSync(path).size <= before; tries += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(statSync(path).size).toBeGreaterThan(before);
+      } finally {
+        await checkpoints.close();
       }
     }),
   );
