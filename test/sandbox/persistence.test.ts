@@ -191,10 +191,10 @@ describe("a failing write", () => {
   });
 });
 
-describe("a store transaction beside the ingress copier", () => {
+describe("a database transaction beside another connection", () => {
   it("holds the write lock from its start, so a commit on another connection cannot void it", async () => {
     const sandbox = await open(tempDir());
-    // Stands in for the copier: another connection to the same file that commits at once or not at all.
+    // Another connection to the same file (a tool, say) that commits at once or not at all.
     const other = new Database(join(sandbox.dir, "sandbox.db"));
     other.pragma("busy_timeout = 0");
     const write = (db: Database.Database, name: string) =>
