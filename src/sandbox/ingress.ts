@@ -142,6 +142,7 @@ async function reject(
   // The refusal is the answer even when storage cannot take its record: a retry would not help.
   await recorded.catch((error: unknown) => {
     if (!storageProblem(error)) throw error;
+    res.removeHeader("x-delivery-id");
   });
   sendProblem(res, problem);
   return problem.status;

@@ -116,16 +116,28 @@ describe("a database that cannot grow (max_page_count)", () => {
     const sandbox = await startTestSandbox();
     opened.push(sandbox);
     const hook = await hookOn(sandbox);
-    const db = sandbox.store.db;
-    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true })}`);
-    const wrong = await sendSigned(
-      `${sandbox.url}/v1/inbound-webhooks/${hook.id}`,
-      bodyOf(40_000, 1),
-      { secret: "whsec_not-the-secret", pat: sandbox.vaultKey.pat },
-    );
-    expect(wrong.status).toBe(401);
-    expect(wrong.body.error.code).toBe("invalid_signature");
-    db.pragma("max_page_count = 1073741823");
+    // Another process holds the write lock past the wait allowed: no write can commit.
+    sandbox.store.db.pragma("busy_timeout = 50");
+    const other = new Database(join(sandbox.dir, "sandbox.db"));
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const wrong = await sendSigned(
+        `${sandbox.url}/v1/inbound-webhooks/${hook.id}`,
+        bodyOf(100, 1),
+        { secret: "whsec_not-the-secret", pat: sandbox.vaultKey.pat },
+      );
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error.code).toBe("invalid_signature");
+      // It names no delivery, since none was kept.
+      expect(wrong.headers.get("x-delivery-id")).toBeNull();
+      expectStorageUnavailable(await hook.send(bodyOf(100, 2)));
+      expect(await health(sandbox)).toBe(503);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(await health(sandbox)).toBe(200);
+    expect((await hook.send(bodyOf(100, 3))).status).toBe(202);
   });
 });
 
