@@ -14,7 +14,7 @@ parentPort.once("message", () => { clearInterval(timer); db.close(); });`;
  * file every `everyMs` on its own connection (PASSIVE: it never waits for a commit), so no
  * commit pays for a checkpoint. Should the thread fail, `db` checkpoints as SQLite does.
  */
-export function startCheckpointer(db: Database.Database, everyMs = 200) {
+export function startCheckpointer(db: Database.Database, everyMs = 20) {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   const worker = new Worker(THREAD, { eval: true, workerData: { driver, path: db.name, everyMs } });
   db.pragma("wal_autocheckpoint = 0");
