@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { SandboxDatabase } from "../sandbox/database.js";
 import { loadKeyFile, SecretBox } from "../sandbox/secrets.js";
 import { type SandboxInfo, sandboxInfo } from "../sandbox/server.js";
-import { SandboxStore } from "../sandbox/store.js";
 import { UsageError } from "./args.js";
 
 /** The port a data folder's sandbox listens on until it remembers another. */
@@ -77,7 +77,7 @@ export async function findSandbox(db: string, port: number): Promise<SandboxAtPo
 }
 
 function readSandboxInfo(db: string, url: string): SandboxInfo {
-  const store = new SandboxStore({
+  const store = new SandboxDatabase({
     path: db,
     box: new SecretBox(loadKeyFile(`${db}.key`, false)),
     ingressBase: () => url,

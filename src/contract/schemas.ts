@@ -175,6 +175,7 @@ export const ErrorCode = z.enum([
   "json_too_deep",
   "request_timeout",
   "client_closed_request",
+  "storage_unavailable",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,6 +1,6 @@
 import type { WorkflowStep } from "../contract/schemas.js";
+import type { Role, SandboxDatabase } from "./database.js";
 import { hashToken, hintOf, newId, newToken } from "./secrets.js";
-import type { Role, SandboxStore } from "./store.js";
 
 interface DemoWorkflow {
   name: string;
@@ -64,7 +64,7 @@ const DEMO_KEYS: readonly { name: string; inVault: boolean }[] = [
  * two saved workflows and a draft, a PAT in the vault and a legacy PAT that is not.
  * Plaintext tokens and PATs are kept sealed so every start-up can print them again.
  */
-export function seedDatabase(store: SandboxStore, kind: "demo" | "none", now: string): void {
+export function seedDatabase(store: SandboxDatabase, kind: "demo" | "none", now: string): void {
   store.transaction(() => {
     const projectId = newId();
     const db = store.db;

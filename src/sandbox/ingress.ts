@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type SignatureHeaderProblem, verifySignature } from "../signing/signature.js";
+import type { IngressTarget, SandboxDatabase } from "./database.js";
 import {
   bearerToken,
   closeAfterAnswer,
@@ -14,11 +15,10 @@ import {
   startsWithBom,
 } from "./http.js";
 import { timeOrderedId } from "./ingress-rows.js";
-import type { IngressStorage } from "./ingress-writer.js";
-import { ApiProblem, problems } from "./problems.js";
+import type { IngressWriter } from "./ingress-writer.js";
+import { ApiProblem, problems, storageProblem } from "./problems.js";
 import { runOutcome, triggerOverlay } from "./runs.js";
 import { hashToken, sameDigest } from "./secrets.js";
-import type { IngressTarget, SandboxStore } from "./store.js";
 import type { UnmatchedIngressTally } from "./unmatched.js";
 
 const SIGNATURE_MESSAGES: Record<SignatureHeaderProblem | "mismatch", string> = {
@@ -35,8 +35,8 @@ const isUuid = (value: string) => Uuid.safeParse(value).success;
 
 /** What ingress needs from the sandbox around it. */
 export interface IngressDeps {
-  store: SandboxStore;
-  writes: IngressStorage;
+  store: SandboxDatabase;
+  writes: IngressWriter;
   unmatched: UnmatchedIngressTally;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
@@ -124,7 +124,7 @@ async function reject(
   const deliveryId = timeOrderedId();
   // Every answer names its delivery, so a sender (or support) can find the attempt.
   res.setHeader("x-delivery-id", deliveryId);
-  await deps.writes.write({
+  const recorded = deps.writes.write({
     run: null,
     delivery: {
       id: deliveryId,
@@ -138,6 +138,11 @@ async function reject(
       body_sha256: attempt.body ? createHash("sha256").update(attempt.body).digest("hex") : null,
       body_bytes: attempt.bodyBytes,
     },
+  });
+  // The refusal is the answer even when storage cannot take its record: a retry would not help.
+  await recorded.catch((error: unknown) => {
+    if (!storageProblem(error)) throw error;
+    res.removeHeader("x-delivery-id");
   });
   sendProblem(res, problem);
   return problem.status;
@@ -231,6 +236,7 @@ async function accept(
     overlay: target.overlay,
   };
   const deliveryId = timeOrderedId();
+  // Only a committed delivery is answered 202; a storage failure is a 503 to retry.
   await deps.writes.write({
     run,
     delivery: {

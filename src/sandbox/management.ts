@@ -16,20 +16,18 @@ import {
 import { inputFieldsOf, senderSample } from "../contract/workflow-input.js";
 import { diagnoseSignature } from "../signing/doctor.js";
 import { signBody } from "../signing/signature.js";
+import type { Page, SandboxDatabase, User } from "./database.js";
 import { bearerToken, describeIssues, readJsonBody, sendJson, sendNoContent } from "./http.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { ApiProblem, problems } from "./problems.js";
 import { hashToken, hintOf, newId, newToken, sameDigest } from "./secrets.js";
-import type { Page, SandboxStore, User } from "./store.js";
 
 /** Management bodies are small; this bounds them independently of `--max-body`. */
 const MAX_MANAGEMENT_BODY = 1024 * 1024;
 
 export interface ManagementDeps {
-  store: SandboxStore;
+  store: SandboxDatabase;
   now: () => Date;
-  /** Resolves once every ingress attempt answered so far can be read from the store. */
-  ingressSettled: () => Promise<void>;
 }
 
 export interface Request {
@@ -38,7 +36,7 @@ export interface Request {
   url: URL;
 }
 
-export function authenticate(store: SandboxStore, req: IncomingMessage, write: boolean): User {
+export function authenticate(store: SandboxDatabase, req: IncomingMessage, write: boolean): User {
   const token = bearerToken(req);
   const user = token ? store.userByTokenHash(hashToken(token)) : undefined;
   if (!user) throw problems.unauthenticated();
@@ -93,7 +91,7 @@ function canonicalJson(value: unknown): string {
   return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
 }
 
-function subscriptionOr404(store: SandboxStore, user: User, id: string): Subscription {
+function subscriptionOr404(store: SandboxDatabase, user: User, id: string): Subscription {
   const subscription = isUuid(id) ? store.getSubscription(user.project_id, id) : undefined;
   if (!subscription) throw problems.subscriptionNotFound();
   return subscription;
@@ -101,7 +99,7 @@ function subscriptionOr404(store: SandboxStore, user: User, id: string): Subscri
 
 /** Resolves which PAT a new subscription is tied to, following the contract's rules. */
 function resolveAutomationPat(
-  store: SandboxStore,
+  store: SandboxDatabase,
   user: User,
   body: CreateSubscriptionRequest,
 ): { id: string } {
@@ -388,7 +386,6 @@ export async function sendTest(
     signal: AbortSignal.timeout(15_000),
   });
   await response.arrayBuffer();
-  await deps.ingressSettled();
   const delivery = store.getDelivery(response.headers.get("x-delivery-id") ?? "");
   if (!delivery) throw new Error("the test request left no delivery");
   const run = delivery.run_id ? (store.getRun(user.project_id, delivery.run_id) ?? null) : null;
@@ -403,15 +400,10 @@ export function deleteSubscription({ req, res }: Request, deps: ManagementDeps, 
   sendNoContent(res);
 }
 
-export async function listDeliveries(
-  { req, res, url }: Request,
-  deps: ManagementDeps,
-  id: string,
-): Promise<void> {
+export function listDeliveries({ req, res, url }: Request, deps: ManagementDeps, id: string): void {
   const user = authenticate(deps.store, req, false);
   const subscription = subscriptionOr404(deps.store, user, id);
   const query = queryOf(url, PageQuery);
-  await deps.ingressSettled();
   sendJson(
     res,
     200,
@@ -446,10 +438,9 @@ export function listApiKeys({ req, res, url }: Request, deps: ManagementDeps): v
   );
 }
 
-export async function listRuns({ req, res, url }: Request, deps: ManagementDeps): Promise<void> {
+export function listRuns({ req, res, url }: Request, deps: ManagementDeps): void {
   const user = authenticate(deps.store, req, false);
   const query = queryOf(url, RunQuery);
-  await deps.ingressSettled();
   const page = deps.store.listRuns(
     user.project_id,
     { subscriptionId: query.subscription_id, workflowId: query.workflow_id },
@@ -459,13 +450,8 @@ export async function listRuns({ req, res, url }: Request, deps: ManagementDeps)
   sendJson(res, 200, pageAnswer("runs", page));
 }
 
-export async function getRun(
-  { req, res }: Request,
-  deps: ManagementDeps,
-  id: string,
-): Promise<void> {
+export function getRun({ req, res }: Request, deps: ManagementDeps, id: string): void {
   const user = authenticate(deps.store, req, false);
-  await deps.ingressSettled();
   const run = isUuid(id) ? deps.store.getRun(user.project_id, id) : undefined;
   if (!run) {
     throw new ApiProblem(

@@ -137,7 +137,7 @@ const MIGRATIONS: readonly string[] = [
   UPDATE deliveries SET id = id_bytes(id), subscription_id = id_bytes(subscription_id),
     run_id = id_bytes(run_id);
   `,
-  // 7: how far the ingress copier has got in the ingress log (see ingress-log.ts). Like 6, it
+  // 7: how far the ingress copier of earlier versions had got in their ingress log. Like 6, it
   // can run again over its own result.
   `
   CREATE TABLE IF NOT EXISTS ingress_log_position (
@@ -145,6 +145,12 @@ const MIGRATIONS: readonly string[] = [
     segment INTEGER NOT NULL,
     offset INTEGER NOT NULL
   );
+  `,
+  // 8: ingress commits straight to SQLite, so the log's position goes; a failed write is
+  // checked again by committing a probe row (see SandboxDatabase.writable). Can run again.
+  `
+  DROP TABLE IF EXISTS ingress_log_position;
+  CREATE TABLE IF NOT EXISTS storage_probe (filler BLOB NOT NULL);
   `,
 ];
 

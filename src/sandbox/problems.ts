@@ -87,4 +87,23 @@ export const problems = {
       "payload_too_large",
       `The body is larger than ${maxBytes} bytes; send a smaller JSON object.`,
     ),
+  storageUnavailable: () =>
+    new ApiProblem(
+      503,
+      "storage_unavailable",
+      "The sandbox cannot write to its database right now (the disk may be full); nothing was stored, so send the same request again later.",
+      { "retry-after": "5" },
+    ),
 } as const;
+
+// What SQLite answers when the disk or the database file cannot take a write; not bugs.
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|PROTOCOL|NOLFS)/;
+
+/** 503 `storage_unavailable` for an error of the storage itself, undefined for anything else. */
+export function storageProblem(error: unknown): ApiProblem | undefined {
+  if (error instanceof ApiProblem) return error.code === "storage_unavailable" ? error : undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && STORAGE_CODES.test(code)
+    ? problems.storageUnavailable()
+    : undefined;
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeSegment, sendJson } from "./http.js";
 import { handleIngress } from "./ingress.js";
-import type { IngressStorage } from "./ingress-writer.js";
+import type { IngressWriter } from "./ingress-writer.js";
 import * as management from "./management.js";
 import { ApiProblem, problems } from "./problems.js";
 import type { UnmatchedIngressTally } from "./unmatched.js";
@@ -15,9 +15,9 @@ export interface Route {
   methods: Readonly<Record<string, Handler>>;
 }
 
-/** What the endpoints need: the store, the ingress writer and the deployment's settings. */
+/** What the endpoints need: the database, the ingress writer and the deployment's settings. */
 export interface RouteDeps extends management.ManagementDeps {
-  writes: IngressStorage;
+  writes: IngressWriter;
   /** Counts attempts that name no subscription, so anonymous traffic grows no table. */
   unmatched: UnmatchedIngressTally;
   maxBodyBytes: number;
@@ -101,8 +101,10 @@ export function createRouter(deps: RouteDeps): Router {
   return async (req, res, url) => {
     const method = req.method ?? "GET";
     if (url.pathname === "/healthz" && method === "GET") {
-      sendJson(res, 200, { ok: true });
-      return 200;
+      // Unhealthy while writes fail, so a probe sees a full disk that ingress answers 503.
+      const writable = deps.store.writable();
+      sendJson(res, writable ? 200 : 503, { ok: writable });
+      return writable ? 200 : 503;
     }
     for (const { pattern, methods } of routes) {
       const match = pattern.exec(url.pathname);

@@ -4,13 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Workflow } from "../contract/schemas.js";
+import { startCheckpointer } from "./checkpointer.js";
+import { SandboxDatabase } from "./database.js";
 import { seedDatabase } from "./demo-data.js";
 import { BODY_TIMEOUT_MS, sendProblem } from "./http.js";
-import { IngressWriter, loggedIngressWriter } from "./ingress-writer.js";
-import { ApiProblem } from "./problems.js";
+import { IngressWriter } from "./ingress-writer.js";
+import { ApiProblem, storageProblem } from "./problems.js";
 import { createRouter, type Router } from "./routes.js";
 import { loadKeyFile, SecretBox } from "./secrets.js";
-import { SandboxStore } from "./store.js";
 import { UnmatchedIngressTally } from "./unmatched.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -43,21 +44,23 @@ export interface SandboxInfo {
 }
 
 export interface RunningSandbox extends SandboxInfo {
-  store: SandboxStore;
+  store: SandboxDatabase;
   server: Server;
-  /** Resolves once every ingress attempt answered so far can be read from `store`. */
-  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
-function openStore(options: SandboxOptions, ingressBase: () => string): SandboxStore {
+function openStore(options: SandboxOptions, ingressBase: () => string): SandboxDatabase {
   if (options.db === ":memory:") {
-    return new SandboxStore({ path: ":memory:", box: new SecretBox(randomBytes(32)), ingressBase });
+    return new SandboxDatabase({
+      path: ":memory:",
+      box: new SecretBox(randomBytes(32)),
+      ingressBase,
+    });
   }
   mkdirSync(dirname(options.db), { recursive: true, mode: 0o700 });
   // A key is made only together with a new database; an existing one must bring its own.
   const key = loadKeyFile(`${options.db}.key`, !existsSync(options.db));
-  return new SandboxStore({ path: options.db, box: new SecretBox(key), ingressBase });
+  return new SandboxDatabase({ path: options.db, box: new SecretBox(key), ingressBase });
 }
 
 /**
@@ -81,15 +84,15 @@ function requestListener(
       const url = new URL(req.url ?? "/", "http://sandbox.invalid");
       status = await route(req, res, url);
     } catch (error) {
+      const known = error instanceof ApiProblem ? error : storageProblem(error);
       const problem =
-        error instanceof ApiProblem
-          ? error
-          : new ApiProblem(
-              500,
-              "internal_error",
-              `The sandbox failed on this request (request id ${requestId}); its log has the details.`,
-            );
-      if (!(error instanceof ApiProblem)) {
+        known ??
+        new ApiProblem(
+          500,
+          "internal_error",
+          `The sandbox failed on this request (request id ${requestId}); its log has the details.`,
+        );
+      if (!known) {
         log?.(
           `${requestId} internal error: ${error instanceof Error ? error.stack : String(error)}`,
         );
@@ -114,7 +117,6 @@ function requestListener(
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const host = options.host ?? "127.0.0.1";
   const now = options.now ?? (() => new Date());
-  const log = options.log ?? (() => {});
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const bodyTimeoutMs = options.requestTimeoutMs ?? BODY_TIMEOUT_MS;
   let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
@@ -123,22 +125,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const store = openStore(options, () => base);
   if (store.isEmpty()) seedDatabase(store, options.seed ?? "demo", now().toISOString());
-  const writes =
-    options.db === ":memory:"
-      ? new IngressWriter(async (records) => store.writeIngressRecords(records))
-      : loggedIngressWriter(options.db);
-  if ("replayed" in writes && writes.replayed.records > 0) {
-    log(
-      `copied ${writes.replayed.records} ingress attempt(s) left in the ingress log into the database`,
-    );
-  }
+  const writes = new IngressWriter((records) => store.writeIngressRecords(records));
+  const checkpoints = options.db === ":memory:" ? undefined : startCheckpointer(store.db);
   const unmatched = new UnmatchedIngressTally((counts) => store.countUnmatchedIngress(counts));
 
   const route = createRouter({
     store,
     now,
     writes,
-    ingressSettled: () => writes.settled(),
     unmatched,
     maxBodyBytes,
     bodyTimeoutMs,
@@ -164,8 +158,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       });
     });
   } catch (error) {
-    await writes.close();
+    writes.close();
     unmatched.flush();
+    await checkpoints?.close();
     store.close();
     throw error;
   }
@@ -180,15 +175,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ...info,
     store,
     server,
-    settled: () => writes.settled(),
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          writes.close().then(() => {
-            unmatched.flush();
-            store.close();
-            resolve();
-          });
+        server.close(async () => {
+          writes.close();
+          unmatched.flush();
+          await checkpoints?.close();
+          store.close();
+          resolve();
         });
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
@@ -199,7 +193,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 }
 
 /** The tokens, workflows and demo PATs of a sandbox database, as a person needs them. */
-export function sandboxInfo(store: SandboxStore, url: string): SandboxInfo {
+export function sandboxInfo(store: SandboxDatabase, url: string): SandboxInfo {
   const credentials = store.credentials();
   const projectId = (store.db.prepare("SELECT id FROM projects LIMIT 1").get() as { id: string })
     .id;

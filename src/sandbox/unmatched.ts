@@ -1,4 +1,4 @@
-import type { UnmatchedIngress } from "./store.js";
+import type { UnmatchedIngress } from "./database.js";
 
 /**
  * Counts ingress attempts that match no subscription in memory and writes the totals at
@@ -31,7 +31,12 @@ export class UnmatchedIngressTally {
     this.#timer = undefined;
     if (this.#counts.size === 0) return;
     const counts = [...this.#counts.values()];
-    this.#counts.clear();
-    this.#write(counts);
+    try {
+      this.#write(counts);
+      this.#counts.clear();
+    } catch {
+      // Storage refused the write (a full disk): the counts stay and go with the next one.
+      this.#timer = setTimeout(() => this.flush(), this.#flushMs).unref();
+    }
   }
 }

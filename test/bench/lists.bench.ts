@@ -10,11 +10,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { SandboxDatabase } from "../../src/sandbox/database.js";
 import { seedDatabase } from "../../src/sandbox/demo-data.js";
-import { type IngressRecord, runRecord } from "../../src/sandbox/ingress-rows.js";
+import type { IngressRecord } from "../../src/sandbox/ingress-rows.js";
 import { executeRun } from "../../src/sandbox/runs.js";
 import { newId, SecretBox } from "../../src/sandbox/secrets.js";
-import { SandboxStore } from "../../src/sandbox/store.js";
 import { thisMachine, writeFigures } from "../docs/figures.js";
 import {
   fixed,
@@ -47,7 +47,7 @@ The figures are also written to docs/figures/lists.json (and docs/benchmarks.md)
 
 type Lists = Record<string, () => unknown>;
 
-function fill(store: SandboxStore, records: () => IngressRecord, count: number) {
+function fill(store: SandboxDatabase, records: () => IngressRecord, count: number) {
   for (let done = 0; done < count; done += 1000) {
     const batch = Array.from({ length: Math.min(1000, count - done) }, records);
     const failures = store.writeIngressRecords(batch).filter((failure) => failure !== null);
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dir = makeTempDir("arw-lists-");
-  const store = new SandboxStore({
+  const store = new SandboxDatabase({
     path: join(dir, "sandbox.db"),
     box: new SecretBox(randomBytes(32)),
     ingressBase: () => "http://127.0.0.1:1",
@@ -114,7 +114,17 @@ async function main(argv: string[]): Promise<number> {
         now,
       });
       return {
-        run: runRecord(projectId, run, bodyText, null),
+        run: {
+          id: run.id,
+          project_id: projectId,
+          workflow_id: run.workflow_id,
+          subscription_id: run.subscription_id,
+          status: run.status,
+          error: run.error,
+          created_at: run.created_at,
+          payload: bodyText,
+          overlay: null,
+        },
         delivery: {
           id: newId(),
           subscription_id: subscriptionId,

@@ -52,7 +52,6 @@ describe("bad ingress input, kind by kind", () => {
       code: kind.code,
     });
     if (kind.stored) {
-      await sandbox?.settled();
       const delivery = sandbox?.store.getDelivery(answer.deliveryId ?? "");
       expect(delivery).toMatchObject({
         status: kind.status,

@@ -14,7 +14,6 @@ beforeAll(async () => {
 afterAll(() => sandbox?.stop());
 
 const rowCount = async (sql: string) => {
-  await sandbox.settled();
   return (sandbox.store.db.prepare(sql).get() as { n: number }).n;
 };
 

@@ -257,7 +257,6 @@ describe("ingress over HTTP, any signed body", () => {
       ),
       { numRuns: 150 },
     );
-    await sandbox.settled();
     const after = sandbox.store.db
       .prepare("SELECT count(*) AS n FROM deliveries WHERE subscription_id = id_bytes(?)")
       .get(hook.id) as { n: number };

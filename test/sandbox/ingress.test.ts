@@ -275,7 +275,6 @@ describe("rejections, in the contract's order, each recorded", () => {
       404,
       "not_found",
     );
-    await sandbox.settled();
     const recorded = sandbox.store.db
       .prepare("SELECT reason FROM deliveries WHERE subscription_id = id_bytes(?) ORDER BY seq")
       .all(hook.id);

@@ -108,9 +108,23 @@ describe("storage", () => {
   it("runs versioned migrations once and refuses a newer schema", () => {
     const dir = tempDir();
     const db = new Database(join(dir, "m.db"));
-    expect(migrate(db)).toEqual({ from: 0, to: 7 });
-    expect(migrate(db)).toEqual({ from: 7, to: 7 });
-    expect(db.pragma("user_version", { simple: true })).toBe(7);
+    expect(migrate(db)).toEqual({ from: 0, to: 8 });
+    expect(migrate(db)).toEqual({ from: 8, to: 8 });
+    expect(db.pragma("user_version", { simple: true })).toBe(8);
+    const tables = () =>
+      (
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as {
+          name: string;
+        }[]
+      )
+        .map((row) => row.name)
+        .filter((name) => name === "ingress_log_position" || name === "storage_probe");
+    expect(tables()).toEqual(["storage_probe"]);
+    // A database of the version with the ingress log: 8 drops the log's position.
+    db.exec("CREATE TABLE ingress_log_position (only INTEGER PRIMARY KEY, segment INTEGER)");
+    db.pragma("user_version = 7");
+    expect(migrate(db)).toEqual({ from: 7, to: 8 });
+    expect(tables()).toEqual(["storage_probe"]);
     db.pragma("user_version = 99");
     expect(() => migrate(db)).toThrow(/newer than this program knows/);
     db.close();
@@ -177,10 +191,10 @@ describe("a failing write", () => {
   });
 });
 
-describe("a store transaction beside the ingress copier", () => {
+describe("a database transaction beside another connection", () => {
   it("holds the write lock from its start, so a commit on another connection cannot void it", async () => {
     const sandbox = await open(tempDir());
-    // Stands in for the copier: another connection to the same file that commits at once or not at all.
+    // Another connection to the same file (a tool, say) that commits at once or not at all.
     const other = new Database(join(sandbox.dir, "sandbox.db"));
     other.pragma("busy_timeout = 0");
     const write = (db: Database.Database, name: string) =>

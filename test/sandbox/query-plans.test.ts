@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SandboxDatabase } from "../../src/sandbox/database.js";
 import { LIST_QUERIES } from "../../src/sandbox/list-queries.js";
 import { SecretBox } from "../../src/sandbox/secrets.js";
-import { SandboxStore } from "../../src/sandbox/store.js";
 import { tempDir } from "../helpers/sandbox.js";
 
 const dir = tempDir("arw-plans-");
-const store = new SandboxStore({
+const store = new SandboxDatabase({
   path: join(dir, "sandbox.db"),
   box: new SecretBox(randomBytes(32)),
   ingressBase: () => "http://127.0.0.1:1",

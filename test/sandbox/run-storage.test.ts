@@ -37,7 +37,6 @@ describe("what a run stores", () => {
     });
     expect(sent.status).toBe(202);
     const runId = sent.body.run_id as string;
-    await sandbox.settled();
 
     const row = sandbox.store.db
       .prepare("SELECT start_params, steps, payload, overlay FROM runs WHERE id = id_bytes(?)")
@@ -79,7 +78,6 @@ describe("what a run stores", () => {
       pat: sandbox.vaultKey.pat,
     });
     const id = sent.headers.get("x-delivery-id") as string;
-    await sandbox.settled();
     const subscription = sandbox.store.getDelivery(id)?.subscription_id as string;
     const listed = sandbox.store.listDeliveries(subscription, 10).items;
     const digest = createHash("sha256").update(body).digest("hex");
@@ -114,7 +112,7 @@ describe("what a run stores", () => {
       );
     // Written as before migration 6, ids as text; running it again turns them into bytes.
     sandbox.store.db.pragma("user_version = 5");
-    expect(migrate(sandbox.store.db)).toEqual({ from: 5, to: 7 });
+    expect(migrate(sandbox.store.db)).toEqual({ from: 5, to: 8 });
     const stored = sandbox.store.db
       .prepare(
         "SELECT typeof(id) AS id, typeof(subscription_id) AS subscription FROM runs WHERE id = id_bytes(?)",

@@ -19,7 +19,7 @@ import {
   SUBSCRIPTION_FROM,
 } from "./list-queries.js";
 import { migrate } from "./migrations.js";
-import { ApiProblem } from "./problems.js";
+import { ApiProblem, problems, storageProblem } from "./problems.js";
 import { renderRun, type TriggerOverlay, triggerOverlay } from "./runs.js";
 import type { SecretBox } from "./secrets.js";
 
@@ -132,10 +132,11 @@ function decodeCursor(cursor: string | undefined): number {
 }
 
 /**
- * The sandbox's SQLite store. Every method is synchronous, so a request's reads and
- * writes inside one `transaction()` cannot interleave with another request's.
+ * The sandbox's SQLite database. Every method is synchronous, so a request's reads and
+ * writes inside one `transaction()` cannot interleave with another request's. It remembers
+ * whether its last write failed for want of storage, which `/healthz` reports.
  */
-export class SandboxStore {
+export class SandboxDatabase {
   readonly db: Database.Database;
   readonly #box: SecretBox;
   readonly #ingressBase: () => string;
@@ -146,12 +147,11 @@ export class SandboxStore {
     // 4 KiB page unused.
     this.db.pragma("page_size = 16384");
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
+    // A commit is on disk before it returns: a 202 promises that a power cut loses nothing.
+    this.db.pragma("synchronous = FULL");
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
-    // A file database is checkpointed by the ingress writer's thread, off the request path.
-    if (options.path !== ":memory:") this.db.pragma("wal_autocheckpoint = 0");
     this.#box = options.box;
     this.#ingressBase = options.ingressBase;
   }
@@ -176,14 +176,47 @@ export class SandboxStore {
   // One wrapper for every transaction: building a new one per call costs as much as a small insert.
   readonly #transaction = (work: () => unknown) => work();
   #inTransaction: Database.Transaction<(work: () => unknown) => unknown> | undefined;
+  #writesFailing = false;
 
   /**
-   * IMMEDIATE takes the write lock at BEGIN: a deferred transaction that read first and then
-   * wrote would fail at once (SQLITE_BUSY, no busy wait) if the ingress copier committed between.
+   * Runs `work` in one IMMEDIATE transaction (the write lock taken at BEGIN), or in a savepoint
+   * inside one. A write the storage cannot take throws 503 `storage_unavailable`.
    */
   transaction<T>(work: () => T): T {
     this.#inTransaction ??= this.db.transaction(this.#transaction);
-    return this.#inTransaction.immediate(work) as T;
+    if (this.db.inTransaction) return this.#inTransaction(work) as T;
+    try {
+      const result = this.#inTransaction.immediate(work) as T;
+      this.#writesFailing = false;
+      return result;
+    } catch (error) {
+      throw this.#failed(error);
+    }
+  }
+
+  /** The error to throw for one that escaped a write; a storage failure is remembered. */
+  #failed(error: unknown): unknown {
+    const problem = storageProblem(error);
+    if (problem) this.#writesFailing = true;
+    return problem ?? error;
+  }
+
+  /**
+   * Whether a write can commit now. After a failed write it commits a probe row larger than
+   * a batch of deliveries writes, then removes it, so the answer follows the disk.
+   */
+  writable(): boolean {
+    if (!this.#writesFailing) return true;
+    try {
+      this.transaction(() =>
+        this.#sql("INSERT INTO storage_probe VALUES (zeroblob(262144))").run(),
+      );
+      this.transaction(() => this.#sql("DELETE FROM storage_probe").run());
+      return true;
+    } catch (error) {
+      if (storageProblem(error)) return false;
+      throw error;
+    }
   }
 
   seal(plaintext: string): string {
@@ -439,9 +472,10 @@ export class SandboxStore {
 
   deleteSubscription(projectId: string, id: string): boolean {
     this.#targets.delete(id);
-    return (
-      this.#sql("DELETE FROM subscriptions WHERE project_id = ? AND id = ?").run(projectId, id)
-        .changes === 1
+    return this.transaction(
+      () =>
+        this.#sql("DELETE FROM subscriptions WHERE project_id = ? AND id = ?").run(projectId, id)
+          .changes === 1,
     );
   }
 
@@ -494,23 +528,36 @@ export class SandboxStore {
 
   // ---- runs and deliveries ----
 
-  /** Writes ingress records on this connection, each in its own savepoint. */
-  writeIngressRecords(records: IngressRecord[]): (string | null)[] {
+  /**
+   * Writes ingress records in one transaction, each in a savepoint of its own, and answers
+   * per record: null once committed, or the error that kept it out.
+   */
+  writeIngressRecords(records: readonly IngressRecord[]): (unknown | null)[] {
     const insertRun = this.#sql(INSERT_RUN);
     const insertDelivery = this.#sql(INSERT_DELIVERY);
-    return this.transaction(() =>
-      records.map((record) => {
-        try {
-          this.transaction(() => {
-            if (record.run) insertRun.run(record.run);
-            insertDelivery.run(record.delivery);
-          });
-          return null;
-        } catch (error) {
-          return error instanceof Error ? error.message : String(error);
-        }
-      }),
-    );
+    try {
+      const failures = this.transaction(() => {
+        const failures = records.map((record) => {
+          // Once SQLite has cancelled the transaction, a savepoint would commit on its own.
+          if (!this.db.inTransaction) return problems.storageUnavailable();
+          try {
+            this.transaction(() => {
+              if (record.run) insertRun.run(record.run);
+              insertDelivery.run(record.delivery);
+            });
+            return null;
+          } catch (error) {
+            return this.#failed(error);
+          }
+        });
+        if (!this.db.inTransaction) throw failures.find((failure) => failure !== null);
+        return failures;
+      });
+      if (failures.some((failure) => storageProblem(failure))) this.#writesFailing = true;
+      return failures;
+    } catch (error) {
+      return records.map(() => error);
+    }
   }
 
   #run(row: RunRow): Run {
