@@ -1,6 +1,6 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
-import { buildCurlTemplate } from "../signing/curl.js";
+import { buildArgvSafeCurl } from "../signing/curl.js";
 import { inertLine } from "../untrusted/mark.js";
 
 /**
@@ -48,10 +48,10 @@ ${JSON.stringify(sample, null, 2)}
 
 ## curl
 
-For bash 3.2 or newer, curl 7.55 or newer and openssl. Neither the signing secret nor the PAT appears in any process's arguments (which other users of the machine can see with \`ps\`): the HMAC is computed with bash built-ins around plain SHA-256 runs of openssl (\`openssl dgst -hmac <key>\` would show the key), and curl reads the Authorization header from a file descriptor. Both are read from the environment only.
+For bash, curl 7.55 or newer and python3. The signature is Python's \`hmac\`, reading the secret from the environment. Unlike the shorter curl test the setup shows, this recipe also keeps the PAT out of curl's arguments (which other users of the machine can see with \`ps\`): curl reads the Authorization header from a file descriptor.
 
 \`\`\`bash
-${buildCurlTemplate({ ingressUrl: url, body }).trimEnd()}
+${buildArgvSafeCurl({ ingressUrl: url, body }).trimEnd()}
 \`\`\`
 
 ## Node.js (18 or newer)
