@@ -1,7 +1,20 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
-import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
+import {
+  inputFieldsOf,
+  inputTypesOf,
+  sampleBody,
+  suppliedFields,
+} from "../contract/workflow-input.js";
 import { buildArgvSafeCurl } from "../signing/curl.js";
 import { inertLine } from "../untrusted/mark.js";
+
+/** How a dotted field is sent, shown with the first one the workflow reads. */
+function nesting(fields: readonly string[]): string {
+  const dotted = fields.find((field) => field.includes("."));
+  if (!dotted) return "";
+  const nested = dotted.split(".").reduceRight((inner, part) => `{"${part}": ${inner}}`, "…");
+  return `; a dotted field is a nested object (\`${dotted}\` is \`${nested}\`)`;
+}
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which
@@ -10,7 +23,8 @@ import { inertLine } from "../untrusted/mark.js";
  */
 export function buildSenderGuide(subscription: Subscription, workflow: Workflow): string {
   const fixed = suppliedFields(subscription.extras, Object.keys(workflow.run_setup_defaults));
-  const sample = sampleBody(inputFieldsOf(workflow), fixed);
+  const types = inputTypesOf(workflow);
+  const sample = sampleBody(inputFieldsOf(workflow), fixed, types);
   const body = JSON.stringify(sample);
   const url = subscription.ingress_url;
   const fields = inputFieldsOf(workflow).filter(
@@ -29,7 +43,7 @@ Each request starts a run of the AgentRuntime workflow "${workflowName}", with t
 ## Where and how
 
 - **POST** \`${url}\`
-- Body: a JSON object, UTF-8, at most 1 MiB. The workflow reads ${fields.length ? fields.map((f) => `\`${f}\``).join(", ") : "no particular fields"}.
+- Body: a JSON object, UTF-8, at most 1 MiB${nesting(fields)}. The workflow reads ${fields.length ? fields.map((f) => `\`${f}\` (${types[f] ?? "string"})`).join(", ") : "no particular fields"}.
 
 | header | value |
 |---|---|
@@ -100,7 +114,7 @@ with urllib.request.urlopen(request) as response:
 | status | meaning | what to do |
 |---|---|---|
 | 202 | accepted: \`{"run_id", "delivery_id"}\` | nothing |
-| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send a flat JSON object, UTF-8 without a BOM |
+| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send one JSON object (nested objects are fine, up to 64 levels), UTF-8 without a BOM |
 | 408 \`request_timeout\` | the body did not arrive within 10 seconds | send the whole body at once |
 | 401 \`invalid_automation_token\` | wrong or missing PAT | send the PAT above as a Bearer token |
 | 401 \`invalid_signature\` | the signature does not match the body | sign the exact bytes sent; ask the webhook's owner to run the signature doctor |

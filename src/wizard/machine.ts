@@ -792,21 +792,24 @@ export function secretRevealed(snapshot: WizardSnapshot): boolean {
   );
 }
 
+/** The JSON body a sender of this setup would post, typed as the workflow declares. */
+export function testBodyFor(context: Pick<WizardContext, "workflow" | "extras">): string {
+  return JSON.stringify(
+    senderSample(
+      context.workflow?.input_fields ?? [],
+      context.workflow?.default_fields ?? [],
+      context.extras,
+      context.workflow?.input_types,
+    ),
+  );
+}
+
 /** The curl test for this setup's answers, sent to the given (current) ingress URL. */
 export function curlTestFor(
   context: Pick<WizardContext, "workflow" | "extras">,
   ingressUrl: string,
 ): string {
-  return buildCurlTemplate({
-    ingressUrl,
-    body: JSON.stringify(
-      senderSample(
-        context.workflow?.input_fields ?? [],
-        context.workflow?.default_fields ?? [],
-        context.extras,
-      ),
-    ),
-  });
+  return buildCurlTemplate({ ingressUrl, body: testBodyFor(context) });
 }
 
 /** A draft workflow's problem names it, so the person knows which one to save. */
@@ -823,6 +826,7 @@ function workflowOf(workflow: WorkflowChoice): WorkflowChoice {
     name: workflow.name,
     status: workflow.status,
     input_fields: [...workflow.input_fields],
+    ...(workflow.input_types ? { input_types: { ...workflow.input_types } } : {}),
     default_fields: [...workflow.default_fields],
   };
 }

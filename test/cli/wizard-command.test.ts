@@ -236,7 +236,7 @@ async function drive(
 
 const down = "\u001b[B";
 const clearLine = "\u0015";
-const CURL_BLOCK = "\\n(\\(\\n {2}set -euo pipefail[\\s\\S]*?\\n\\))\\n";
+const CURL_BLOCK = "\\n(\\(\\n {2}set -eu\\n[\\s\\S]*?\\n\\))\\n";
 
 describe("agentruntime-webhooks wizard, in a terminal", () => {
   it("asks step by step with prompts, shows the secret once, and its curl test starts a run", async () => {

@@ -408,7 +408,7 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.say).toMatch(/accepted and started run/);
       expect(step.card.test).toMatchObject({
         accepted: true,
-        run: { status: "succeeded", input: { week: "example-week" } },
+        run: { status: "succeeded", input: { week: 2 } },
       });
 
       step = view(await model.answer(step, "send_test"));

@@ -1,9 +1,8 @@
 import * as ui from "@clack/prompts";
 import { waitForNextDelivery } from "../../client/deliveries.js";
-import { senderSample } from "../../contract/workflow-input.js";
 import { deliveryReport } from "../../handoff/delivery-fixes.js";
 import { patShapeProblem } from "../../untrusted/secret-shapes.js";
-import { curlTestFor } from "../../wizard/machine.js";
+import { curlTestFor, testBodyFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { TestReport } from "../../wizard/types.js";
 import { sendTestDelivery, type TestDelivery } from "../test-delivery.js";
@@ -132,13 +131,7 @@ async function signedTest(guide: Guide): Promise<void> {
   spin?.start("Sending a signed test request…");
   const test = await sendTestDelivery(guide.deps.backend.client, {
     ingressUrl: await currentIngressUrl(guide),
-    body: JSON.stringify(
-      senderSample(
-        context.workflow?.input_fields ?? [],
-        context.workflow?.default_fields ?? [],
-        context.extras,
-      ),
-    ),
+    body: testBodyFor(context),
     secret,
     pat,
   });
