@@ -74,6 +74,8 @@ export type WizardEvent =
   | { type: "REVEAL_AGAIN" }
   | { type: "WAIT_FOR_TEST" }
   | { type: "SEND_TEST" }
+  /** A host signed and sent a test itself: its outcome is this setup's latest news. */
+  | { type: "TEST_SENT"; report: TestReport }
   | { type: "FINISH" };
 
 export interface CreateInput {
@@ -719,6 +721,10 @@ export const wizardMachine = setup({
         FINISH: "done",
         WAIT_FOR_TEST: "waitingForTest",
         SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+        TEST_SENT: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.report }) },
+        },
       },
     },
     waitingForTest: {
@@ -764,6 +770,10 @@ export const wizardMachine = setup({
         FINISH: "done",
         WAIT_FOR_TEST: "waitingForTest",
         SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+        TEST_SENT: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.report }) },
+        },
       },
     },
     done: { type: "final" },

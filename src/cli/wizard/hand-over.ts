@@ -5,7 +5,7 @@ import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { curlTestFor, testBodyFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { TestReport } from "../../wizard/types.js";
-import { sendTestDelivery, type TestDelivery } from "../test-delivery.js";
+import { reportOfTest, sendTestDelivery, type TestDelivery } from "../test-delivery.js";
 import type { Guide } from "./guide.js";
 import { ask, choose, printCopyable } from "./terminal.js";
 
@@ -142,6 +142,9 @@ async function signedTest(guide: Guide): Promise<void> {
   );
   guide.result.test = test;
   if (guide.interactive) showDelivery(test);
+  // Recorded as this setup's latest news, so no wait or watch after it reports older requests.
+  await guide.send({ type: "TEST_SENT", report: reportOfTest(test) });
+  guide.reportShown = guide.snapshot.context.lastTest;
 }
 
 /** A run as the person reads it: the input the workflow received and what each step did. */
@@ -160,11 +163,13 @@ function showDelivery(test: TestDelivery): void {
   } else ui.log.error(`AgentRuntime answered ${test.status} ${test.code ?? ""}`);
 }
 
-/** The person's own test as it arrived: accepted with its run, or rejected with the fix. */
+/** The person's own test as it arrived (once): accepted with its run, or rejected with the fix. */
 export function showTestReport(guide: Guide): void {
   if (!guide.interactive) return;
   const context = guide.snapshot.context;
   const test = context.lastTest;
+  if (test !== null && test === guide.reportShown) return;
+  guide.reportShown = test;
   if (!test) {
     guide.warn(`The test could not be watched: ${context.problem?.message ?? "unknown error"}`);
     return;
@@ -179,7 +184,8 @@ export function showTestReport(guide: Guide): void {
 export async function watchArrivals(guide: Guide, signal: AbortSignal): Promise<void> {
   const subscription = guide.snapshot.context.subscription;
   if (!subscription) return;
-  let afterId: string | undefined = guide.snapshot.context.lastDeliveryId ?? undefined;
+  // Every delivery to this webhook came from this setup; those already shown are not news.
+  let afterId: string | null = guide.snapshot.context.lastDeliveryId;
   while (!signal.aborted) {
     const next = await waitForNextDelivery(guide.deps.backend.client, subscription.id, {
       afterId,
