@@ -50,7 +50,6 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   // The demo always uses the embedded sandbox: it must never touch a real AgentRuntime.
   const env = { ...io.env, AGENTRUNTIME_API_URL: undefined, AGENTRUNTIME_TOKEN: undefined };
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
-  const sandbox = backend.embedded;
   const pages = new OneTimePages();
   const store = new WizardStore({ path: ":memory:" });
   const wizards = new McpWizards({ client: backend.client, pages, store });
@@ -79,7 +78,8 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
         : error;
     },
   );
-  const keys = sandbox?.api_keys ?? [];
+  // The local sandbox's demo PATs, whether this process runs it or found it running.
+  const keys = backend.sandbox?.api_keys ?? [];
   if (values.json) {
     io.stdout.write(
       `${JSON.stringify({ url: web.url, sandbox_url: backend.baseUrl, api_keys: keys })}\n`,

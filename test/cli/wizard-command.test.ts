@@ -516,6 +516,48 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     expect(screen).not.toContain(sandbox.legacyKey.pat);
   }, 60_000);
 
+  it("on the local sandbox hands over the chosen key's PAT right where the curl test asks for it", async () => {
+    const dir = tempDir();
+    const seeded = await startTestSandbox({ dir });
+    const pat = seeded.vaultKey.pat;
+    await seeded.close();
+    const { screen } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}pat-handed-over\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "\\n(whsec_[A-Za-z0-9_-]{43})\\n", save: "SECRET" },
+        {
+          expect: "AGENTRUNTIME_PAT[^\\n]*local sandbox[^\\n]*\\n\\n?(pat_[A-Za-z0-9_-]+)\\n",
+          save: "PAT",
+        },
+        { expect: CURL_BLOCK, save: "CURL" },
+        { expect: "What next\\?" },
+        { shell: 'AGENTRUNTIME_SIGNING_SECRET="$SECRET" AGENTRUNTIME_PAT="$PAT" bash -c "$CURL"' },
+        { send: "\r" },
+        { expect: "Your test request was accepted" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "Press Ctrl\\+C to stop it" },
+        { send: "\u0003" },
+      ],
+      {
+        args: ["--sandbox-db", join(dir, "sandbox.db"), "--wizard-db", join(dir, "wizards.db")],
+        env: { AGENTRUNTIME_API_URL: "", AGENTRUNTIME_TOKEN: "" },
+      },
+    );
+    expect(screen.split(pat)).toHaveLength(2);
+  }, 90_000);
+
   it("reports only this setup's news: no earlier request replayed after a signed test or after Finish", async () => {
     const dir = tempDir();
     const seeded = await startTestSandbox({ dir });

@@ -52,6 +52,14 @@ async function printHandOver(guide: Guide): Promise<void> {
   if (context.secretLost && context.problem) guide.warn(context.problem.message);
   const ingressUrl = await currentIngressUrl(guide);
   printCopyable(guide.io.stdout, "Ingress URL (senders POST here):", ingressUrl);
+  const demoPat = sandboxPat(guide);
+  if (demoPat) {
+    printCopyable(
+      guide.io.stdout,
+      `AGENTRUNTIME_PAT, the PAT of "${context.apiKey?.name}" (shown because this is a local sandbox):`,
+      demoPat,
+    );
+  }
   printCopyable(
     guide.io.stdout,
     "Test it with curl: set AGENTRUNTIME_SIGNING_SECRET and AGENTRUNTIME_PAT, then run:",
@@ -59,14 +67,18 @@ async function printHandOver(guide: Guide): Promise<void> {
   );
 }
 
+/**
+ * The chosen key's demo PAT, known only on the local sandbox (started here or found running
+ * on this data folder); against any other AgentRuntime there is none.
+ */
+function sandboxPat(guide: Guide): string | undefined {
+  const keyId = guide.snapshot.context.apiKey?.id;
+  return guide.deps.backend.sandbox?.api_keys.find((key) => key.id === keyId)?.pat || undefined;
+}
+
 /** The PAT for a test request: pasted in this run, $AGENTRUNTIME_PAT, or the demo key's. */
 function knownPat(guide: Guide): string | undefined {
-  const keyId = guide.snapshot.context.apiKey?.id;
-  return (
-    guide.pastedPat ??
-    (guide.io.env.AGENTRUNTIME_PAT?.trim() ||
-      guide.deps.backend.sandbox?.api_keys.find((key) => key.id === keyId)?.pat)
-  );
+  return guide.pastedPat ?? (guide.io.env.AGENTRUNTIME_PAT?.trim() || sandboxPat(guide));
 }
 
 /**
