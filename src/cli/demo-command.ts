@@ -29,6 +29,10 @@ Options:
 Press Ctrl+C to stop; the sandbox stops with it.
 `;
 
+/** The demo runs only on the local sandbox, whose PATs its terminal prints at start. */
+const DEMO_PAT_HELP =
+  "On this local sandbox, the terminal where the demo runs shows each key's PAT.";
+
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
 /** `agentruntime-webhooks demo`: the browser Chat without a model, on the embedded sandbox. */
@@ -52,7 +56,12 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
   const pages = new OneTimePages();
   const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({ client: backend.client, pages, store });
+  const wizards = new McpWizards({
+    client: backend.client,
+    pages,
+    store,
+    patHelp: DEMO_PAT_HELP,
+  });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,

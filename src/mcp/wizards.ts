@@ -39,6 +39,7 @@ export class McpWizards {
   readonly #pats: MemoryVault;
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
   readonly #client: AgentRuntimeClient;
+  readonly #patHelp: string | undefined;
 
   constructor(deps: {
     client: AgentRuntimeClient;
@@ -46,7 +47,10 @@ export class McpWizards {
     store: WizardStore;
     /** Pasted PATs; a hosted server passes the ones it read from its shared store. */
     pats?: MemoryVault;
+    /** On the local sandbox only: where the person reads the key's PAT for the curl test. */
+    patHelp?: string;
   }) {
+    this.#patHelp = deps.patHelp;
     this.#pages = deps.pages;
     this.#pats = deps.pats ?? new MemoryVault(VAULT_TTL_MS);
     this.#client = deps.client;
@@ -149,6 +153,7 @@ export class McpWizards {
       {
         pasteUrl: paste?.url,
         current: ingressUrl ? { ingressUrl } : undefined,
+        patHelp: this.#patHelp,
       },
       MODEL_MARKS,
     );

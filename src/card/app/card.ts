@@ -415,6 +415,8 @@ function render(): void {
       ),
       copyBlock("card-curl", "curl test", current.card.curl_test),
     );
+    if (current.card.pat_help)
+      root.append(el("p", { class: "ar-note", id: "card-pat-help" }, current.card.pat_help));
   }
   for (const block of actions(current)) root.append(block);
   if (busy) root.append(el("p", { class: "ar-note", role: "status" }, "Working…"));
