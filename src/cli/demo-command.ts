@@ -56,12 +56,8 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
   const pages = new OneTimePages();
   const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({
-    client: backend.client,
-    pages,
-    store,
-    patHelp: DEMO_PAT_HELP,
-  });
+  const patHelp = DEMO_PAT_HELP;
+  const wizards = new McpWizards({ client: backend.client, pages, store, patHelp });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,
