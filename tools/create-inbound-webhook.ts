@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { SubscriptionName } from "../src/contract/schemas.js";
-import { inputFieldsOf, senderSample } from "../src/contract/workflow-input.js";
+import { inputFieldsOf, inputTypesOf, senderSample } from "../src/contract/workflow-input.js";
 import { ExtrasArgument } from "../src/mcp/arguments.js";
 import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
@@ -56,6 +56,7 @@ export const createInboundWebhook = defineTool({
           workflow ? inputFieldsOf(workflow) : [],
           Object.keys(workflow?.run_setup_defaults ?? {}),
           created.subscription.extras,
+          workflow ? inputTypesOf(workflow) : {},
         ),
       ),
     });

@@ -29,6 +29,10 @@ Options:
 Press Ctrl+C to stop; the sandbox stops with it.
 `;
 
+/** The demo runs only on the local sandbox, whose PATs its terminal prints at start. */
+const DEMO_PAT_HELP =
+  "On this local sandbox, the terminal where the demo runs shows each key's PAT.";
+
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
 /** `agentruntime-webhooks demo`: the browser Chat without a model, on the embedded sandbox. */
@@ -50,10 +54,10 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   // The demo always uses the embedded sandbox: it must never touch a real AgentRuntime.
   const env = { ...io.env, AGENTRUNTIME_API_URL: undefined, AGENTRUNTIME_TOKEN: undefined };
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
-  const sandbox = backend.embedded;
   const pages = new OneTimePages();
   const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({ client: backend.client, pages, store });
+  const patHelp = DEMO_PAT_HELP;
+  const wizards = new McpWizards({ client: backend.client, pages, store, patHelp });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,
@@ -79,7 +83,8 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
         : error;
     },
   );
-  const keys = sandbox?.api_keys ?? [];
+  // The local sandbox's demo PATs, whether this process runs it or found it running.
+  const keys = backend.sandbox?.api_keys ?? [];
   if (values.json) {
     io.stdout.write(
       `${JSON.stringify({ url: web.url, sandbox_url: backend.baseUrl, api_keys: keys })}\n`,

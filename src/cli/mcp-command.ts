@@ -13,7 +13,7 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./args.js";
-import { openBackend } from "./backend.js";
+import { type Backend, keepUpCommand, openBackend } from "./backend.js";
 import { hostedConfig } from "./hosted-flags.js";
 import { packageVersion } from "./version.js";
 
@@ -193,6 +193,7 @@ export async function runMcpCommand(argv: string[], io: McpIo): Promise<undefine
 
   const backend = await openBackend(command, backendFlags(values), io.env, say);
   const runtime = createMcpRuntime({
+    patHelp: localPatHelp(backend, backendFlags(values).sandboxDb, io.env),
     client: backend.client,
     tools,
     wizardDb: values["wizard-db"] ?? join(defaultDataDir(io.env), "wizards.db"),
@@ -292,4 +293,18 @@ function toolsetsFlag(command: string, value: string | undefined): ToolDefinitio
     }
   }
   return toolsIn(toolsets as ToolsetName[]);
+}
+
+/**
+ * On a local sandbox kept in a file, the command that prints its demo PATs while this server
+ * holds it; against any other AgentRuntime, nothing.
+ */
+function localPatHelp(
+  backend: Backend,
+  sandboxDb: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const db = sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
+  if (!backend.sandbox || db === ":memory:") return undefined;
+  return `On this local sandbox, ${keepUpCommand(db, env)} prints each key's PAT, also while this server runs it.`;
 }

@@ -34,6 +34,21 @@ Data folder: $AGENTRUNTIME_SANDBOX_DIR, else $XDG_DATA_HOME/agentruntime-webhook
 else ~/.local/share/agentruntime-webhooks.
 `;
 
+/** The user tokens and demo PATs a person uses against a local sandbox. */
+function credentialLines(info: SandboxInfo): string[] {
+  return [
+    "User tokens (Authorization: Bearer …):",
+    `  contributor  ${info.tokens.contributor}`,
+    `  viewer       ${info.tokens.viewer}`,
+    "",
+    "API keys (automation PATs; shown because this is a local sandbox):",
+    ...info.api_keys.map(
+      (key) =>
+        `  ${key.id}  ${key.in_vault ? "in vault " : "not in vault"}  ${key.name}\n      ${key.pat}`,
+    ),
+  ];
+}
+
 /** Text a person reads when the sandbox is up: where it is and what to use against it. */
 export function describeSandbox(info: SandboxInfo, db: string): string {
   const lines = [
@@ -45,20 +60,12 @@ export function describeSandbox(info: SandboxInfo, db: string): string {
           `This address is remembered in ${portFile(db)}: URLs handed out for this data folder answer whenever its sandbox runs.`,
         ]),
     "",
-    "User tokens (Authorization: Bearer …):",
-    `  contributor  ${info.tokens.contributor}`,
-    `  viewer       ${info.tokens.viewer}`,
-    "",
     "Workflows:",
     ...info.workflows.map(
       (workflow) => `  ${workflow.id}  ${workflow.status.padEnd(5)}  ${workflow.name}`,
     ),
     "",
-    "API keys (automation PATs; shown because this is a local sandbox):",
-    ...info.api_keys.map(
-      (key) =>
-        `  ${key.id}  ${key.in_vault ? "in vault " : "not in vault"}  ${key.name}\n      ${key.pat}`,
-    ),
+    ...credentialLines(info),
     "",
     "Press Ctrl+C to stop.",
   ];
@@ -96,14 +103,19 @@ export async function runSandboxCommand(
   }
   const address = sandboxPort(db, io.env, command);
   const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? address.port;
-  const alreadyUp = (url: string) =>
-    new Error(
-      `the sandbox of ${db} already runs at ${url}, in another process (an MCP server, the wizard or another terminal). Use it as it is, or stop that process and run this again to keep it up here.`,
+  // What the person came for (a token, a PAT for the curl test) is printed even so.
+  const alreadyUp = (found: SandboxInfo) => {
+    io.stdout.write(
+      values.json ? `${JSON.stringify(found)}\n` : `${credentialLines(found).join("\n")}\n`,
     );
+    return new Error(
+      `the sandbox of ${db} already runs at ${found.url}, in another process (an MCP server, the wizard or another terminal). Use it as it is, or stop that process and run this again to keep it up here.`,
+    );
+  };
   // Two sandboxes of one database would hand out two addresses for the same webhooks.
   if (address.remembered !== undefined) {
     const found = await findSandbox(db, address.remembered);
-    if (found.kind === "ours") throw alreadyUp(found.info.url);
+    if (found.kind === "ours") throw alreadyUp(found.info);
   }
   const sandbox = await startSandbox({
     db,
@@ -124,7 +136,7 @@ export async function runSandboxCommand(
   }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== "EADDRINUSE") throw error;
     const found = await findSandbox(db, port);
-    if (found.kind === "ours") throw alreadyUp(found.info.url);
+    if (found.kind === "ours") throw alreadyUp(found.info);
     throw new Error(
       portHeldMessage(port, found.kind === "other" ? found.what : "another program", db, "flag"),
     );

@@ -1,10 +1,13 @@
 import type { AgentRuntimeClient } from "../client/client.js";
 import type { Run } from "../contract/schemas.js";
+import { type DeliveryReport, fixFor, runSummary } from "../handoff/delivery-fixes.js";
 import { signBody } from "../signing/signature.js";
 
 export interface TestDelivery {
   status: number;
   code: string | null;
+  /** The delivery AgentRuntime recorded (its `X-Delivery-Id`), so later waits start after it. */
+  delivery_id: string | null;
   run: Run | null;
 }
 
@@ -28,10 +31,36 @@ export async function sendTestDelivery(
   });
   const answer = (await response.json().catch(() => ({}))) as {
     run_id?: string;
+    delivery_id?: string;
     error?: { code?: string };
   };
+  const deliveryId = answer.delivery_id ?? response.headers.get("x-delivery-id");
   if (response.status !== 202 || !answer.run_id) {
-    return { status: response.status, code: answer.error?.code ?? null, run: null };
+    return {
+      status: response.status,
+      code: answer.error?.code ?? null,
+      delivery_id: deliveryId,
+      run: null,
+    };
   }
-  return { status: response.status, code: null, run: await client.runs.get(answer.run_id) };
+  return {
+    status: response.status,
+    code: null,
+    delivery_id: deliveryId,
+    run: await client.runs.get(answer.run_id),
+  };
+}
+
+/** The test as the wizard records it, the same way as a delivery it watched arrive. */
+export function reportOfTest(test: TestDelivery): DeliveryReport {
+  const accepted = test.status === 202 && test.run !== null;
+  return {
+    timed_out: false,
+    delivery_id: test.delivery_id,
+    accepted,
+    status: test.status,
+    reason: accepted ? null : test.code,
+    fix: accepted ? null : fixFor(test.code),
+    run: test.run ? runSummary(test.run) : null,
+  };
 }

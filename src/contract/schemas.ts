@@ -76,11 +76,19 @@ export const Subscription = z.object({
 });
 export type Subscription = z.infer<typeof Subscription>;
 
-/** A step of a workflow; `template` reads the run input through `{{input.field}}`. */
+/** The type a workflow declares for an input field; a dotted path makes its parents objects. */
+export const InputType = z.enum(["string", "integer", "number", "boolean", "email", "url"]);
+export type InputType = z.infer<typeof InputType>;
+
+/**
+ * A step of a workflow; `template` reads the run input through `{{input.field}}`, and
+ * `input_types` declares the types of the fields it reads (a field not listed is a string).
+ */
 export const WorkflowStep = z.object({
   name: z.string(),
   template: z.string(),
   required_input: z.array(z.string()),
+  input_types: z.record(z.string(), InputType).optional(),
 });
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 

@@ -1,4 +1,4 @@
-import type { Workflow } from "./schemas.js";
+import type { InputType, Workflow } from "./schemas.js";
 
 type SubscriptionExtras = {
   use_run_setup_defaults: boolean;
@@ -18,14 +18,38 @@ export function inputFieldsOf(workflow: Pick<Workflow, "steps">): string[] {
   return [...fields];
 }
 
+/** The types the workflow's steps declare for their input fields, by field path. */
+export function inputTypesOf(workflow: Pick<Workflow, "steps">): Record<string, InputType> {
+  return Object.assign({}, ...workflow.steps.map((step) => step.input_types ?? {}));
+}
+
+/** A value of each declared type that a sender can recognise as an example. */
+function sampleValue(field: string, type: InputType | undefined): unknown {
+  switch (type) {
+    case "integer":
+      return 2;
+    case "number":
+      return 19.99;
+    case "boolean":
+      return true;
+    case "email":
+      return "jane@example.com";
+    case "url":
+      return "https://example.com/";
+    default:
+      return `example-${field.replaceAll("_", "-")}`;
+  }
+}
+
 /**
- * A sample webhook body with a placeholder for every field the workflow reads, nested
- * where the field is a path (`customer.email` → `{"customer": {"email": …}}`), minus the
- * fields the subscription fixes itself.
+ * A sample webhook body with a value of the declared type (a string when undeclared) for
+ * every field the workflow reads, nested where the field is a path
+ * (`customer.email` → `{"customer": {"email": …}}`), minus the fields the subscription fixes.
  */
 export function sampleBody(
   fields: readonly string[],
   fixed: readonly string[] = [],
+  types: Readonly<Record<string, InputType>> = {},
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of fields) {
@@ -34,7 +58,7 @@ export function sampleBody(
     let node = body;
     parts.forEach((part, index) => {
       if (index === parts.length - 1) {
-        node[part] ??= `example-${part.replaceAll("_", "-")}`;
+        node[part] ??= sampleValue(part, types[field]);
         return;
       }
       const next = node[part];
@@ -64,6 +88,7 @@ export function senderSample(
   inputFields: readonly string[],
   defaultFields: readonly string[],
   extras: SubscriptionExtras,
+  types: Readonly<Record<string, InputType>> = {},
 ): Record<string, unknown> {
-  return sampleBody(inputFields, suppliedFields(extras, defaultFields));
+  return sampleBody(inputFields, suppliedFields(extras, defaultFields), types);
 }

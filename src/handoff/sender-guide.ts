@@ -1,10 +1,23 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
-import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
-import { buildCurlTemplate } from "../signing/curl.js";
+import {
+  inputFieldsOf,
+  inputTypesOf,
+  sampleBody,
+  suppliedFields,
+} from "../contract/workflow-input.js";
+import { buildArgvSafeCurl } from "../signing/curl.js";
 import { markdownLine, markUntrusted } from "../untrusted/mark.js";
 
 /** Who reads the guide: a model (names marked as untrusted) or a person (names as Markdown text). */
 export type GuideReader = "model" | "person";
+
+/** How a dotted field is sent, shown with the first one the workflow reads. */
+function nesting(fields: readonly string[]): string {
+  const dotted = fields.find((field) => field.includes("."));
+  if (!dotted) return "";
+  const nested = dotted.split(".").reduceRight((inner, part) => `{"${part}": ${inner}}`, "…");
+  return `; a dotted field is a nested object (\`${dotted}\` is \`${nested}\`)`;
+}
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which
@@ -17,7 +30,8 @@ export function buildSenderGuide(
   reader: GuideReader,
 ): string {
   const fixed = suppliedFields(subscription.extras, Object.keys(workflow.run_setup_defaults));
-  const sample = sampleBody(inputFieldsOf(workflow), fixed);
+  const types = inputTypesOf(workflow);
+  const sample = sampleBody(inputFieldsOf(workflow), fixed, types);
   const body = JSON.stringify(sample);
   const url = subscription.ingress_url;
   const fields = inputFieldsOf(workflow).filter(
@@ -37,7 +51,7 @@ Each request starts a run of the AgentRuntime workflow "${workflowName}", with t
 ## Where and how
 
 - **POST** \`${url}\`
-- Body: a JSON object, UTF-8, at most 1 MiB. The workflow reads ${fields.length ? fields.map((f) => `\`${f}\``).join(", ") : "no particular fields"}.
+- Body: a JSON object, UTF-8, at most 1 MiB${nesting(fields)}. The workflow reads ${fields.length ? fields.map((f) => `\`${f}\` (${types[f] ?? "string"})`).join(", ") : "no particular fields"}.
 
 | header | value |
 |---|---|
@@ -56,10 +70,10 @@ ${JSON.stringify(sample, null, 2)}
 
 ## curl
 
-For bash 3.2 or newer, curl 7.55 or newer and openssl. Neither the signing secret nor the PAT appears in any process's arguments (which other users of the machine can see with \`ps\`): the HMAC is computed with bash built-ins around plain SHA-256 runs of openssl (\`openssl dgst -hmac <key>\` would show the key), and curl reads the Authorization header from a file descriptor. Both are read from the environment only.
+For bash, curl 7.55 or newer and python3. The signature is Python's \`hmac\`, reading the secret from the environment. Unlike the shorter curl test the setup shows, this recipe also keeps the PAT out of curl's arguments (which other users of the machine can see with \`ps\`): curl reads the Authorization header from a file descriptor.
 
 \`\`\`bash
-${buildCurlTemplate({ ingressUrl: url, body }).trimEnd()}
+${buildArgvSafeCurl({ ingressUrl: url, body }).trimEnd()}
 \`\`\`
 
 ## Node.js (18 or newer)
@@ -108,7 +122,7 @@ with urllib.request.urlopen(request) as response:
 | status | meaning | what to do |
 |---|---|---|
 | 202 | accepted: \`{"run_id", "delivery_id"}\` | nothing |
-| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send a flat JSON object, UTF-8 without a BOM |
+| 400 / 422 | the body is not JSON (a byte order mark counts), nests deeper than 64 levels (\`json_too_deep\`), or is not a JSON object | send one JSON object (nested objects are fine, up to 64 levels), UTF-8 without a BOM |
 | 408 \`request_timeout\` | the body did not arrive within 10 seconds | send the whole body at once |
 | 401 \`invalid_automation_token\` | wrong or missing PAT | send the PAT above as a Bearer token |
 | 401 \`invalid_signature\` | the signature does not match the body | sign the exact bytes sent; ask the webhook's owner to run the signature doctor |

@@ -18,6 +18,8 @@ export interface McpRuntimeDeps {
   publicUrl?: string;
   secretDelivery?: SecretDelivery;
   readOnly?: boolean;
+  /** On the local sandbox only: where the person reads the key's PAT for the curl test. */
+  patHelp?: string;
   version: string;
   /** Where bugs are reported; never stdout, which stdio MCP owns. */
   log?: (line: string) => void;
@@ -54,7 +56,10 @@ export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
         import("../wizard/store.js"),
       ]);
       const store = new WizardStore({ path: deps.wizardDb });
-      return { store, wizards: new McpWizards({ client: deps.client, pages, store }) };
+      return {
+        store,
+        wizards: new McpWizards({ client: deps.client, pages, store, patHelp: deps.patHelp }),
+      };
     })();
     return loaded;
   };

@@ -40,6 +40,7 @@ export class McpWizards {
   readonly #pats: MemoryVault;
   readonly #secrets = new MemoryVault(VAULT_TTL_MS);
   readonly #client: AgentRuntimeClient;
+  readonly #patHelp: string | undefined;
 
   constructor(deps: {
     client: AgentRuntimeClient;
@@ -47,7 +48,10 @@ export class McpWizards {
     store: WizardStore;
     /** Pasted PATs; a hosted server passes the ones it read from its shared store. */
     pats?: MemoryVault;
+    /** On the local sandbox only: where the person reads the key's PAT for the curl test. */
+    patHelp?: string;
   }) {
+    this.#patHelp = deps.patHelp;
     this.#pages = deps.pages;
     this.#pats = deps.pats ?? new MemoryVault(VAULT_TTL_MS);
     this.#client = deps.client;
@@ -147,7 +151,11 @@ export class McpWizards {
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
     const subscriptionId = snapshot.context.subscription?.id;
     const ingressUrl = subscriptionId ? await this.#currentIngressUrl(subscriptionId) : undefined;
-    return { pasteUrl: paste?.url, current: ingressUrl ? { ingressUrl } : undefined };
+    return {
+      pasteUrl: paste?.url,
+      current: ingressUrl ? { ingressUrl } : undefined,
+      patHelp: this.#patHelp,
+    };
   }
 
   /** Repairs a lost reveal page, gathers the links, then projects the snapshot into a view. */

@@ -15,7 +15,12 @@ const DEMO_WORKFLOWS: readonly DemoWorkflow[] = [
     status: "saved",
     run_setup_defaults: {},
     steps: [
-      { name: "Build report", template: "Report for week {{input.week}}", required_input: [] },
+      {
+        name: "Build report",
+        template: "Report for week {{input.week}}",
+        required_input: [],
+        input_types: { week: "integer" },
+      },
     ],
   },
   {
@@ -32,12 +37,14 @@ const DEMO_WORKFLOWS: readonly DemoWorkflow[] = [
         name: "Reserve stock",
         template: "Reserve {{input.quantity}} x {{input.sku}} in {{input.warehouse}}",
         required_input: [],
+        input_types: { quantity: "integer" },
       },
       {
         name: "Notify customer",
         template:
           "Email {{input.customer.email}} (priority {{input.priority}}, from {{input.source}})",
         required_input: [],
+        input_types: { "customer.email": "email" },
       },
     ],
   },

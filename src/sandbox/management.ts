@@ -13,7 +13,7 @@ import {
   TestDeliveryRequest,
   UpdateSubscriptionRequest,
 } from "../contract/schemas.js";
-import { inputFieldsOf, senderSample } from "../contract/workflow-input.js";
+import { inputFieldsOf, inputTypesOf, senderSample } from "../contract/workflow-input.js";
 import { diagnoseSignature } from "../signing/doctor.js";
 import { signBody } from "../signing/signature.js";
 import type { Page, SandboxDatabase, User } from "./database.js";
@@ -372,6 +372,7 @@ export async function sendTest(
         inputFieldsOf(target.workflow),
         Object.keys(target.workflow.run_setup_defaults),
         subscription.extras,
+        inputTypesOf(target.workflow),
       ),
   );
   const response = await fetch(`${deps.selfUrl()}${subscription.ingress_path}`, {

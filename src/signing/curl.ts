@@ -9,18 +9,16 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/**
- * Builds a bash snippet that signs `body` with `$AGENTRUNTIME_SIGNING_SECRET` and POSTs exactly
- * those bytes to `ingressUrl` with `$AGENTRUNTIME_PAT` as the bearer, printing the response
- * followed by `HTTP <status>` on its own line. Neither secret ever appears in a process's
- * arguments: the HMAC is built from bash built-ins and plain SHA-256 runs of `openssl dgst`
- * (its `-hmac` flag would show the key in `ps`), and curl reads the Authorization header from a
- * file descriptor. The snippet refuses to run if either variable is unset or empty. Throws if
- * `ingressUrl` is not an http(s) URL or `body` contains a NUL character (a bash variable
- * cannot hold one).
- */
-export function buildCurlTemplate(options: { ingressUrl: string; body: string }): string {
-  const { ingressUrl, body } = options;
+/** The product documentation's own `hmac.new(secret, body, sha256)`, reading the key from the environment. */
+const PYTHON_HMAC = `import hashlib, hmac, os, sys; print(hmac.new(os.environ["${CURL_ENV.signingSecret}"].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())`;
+
+/** The Authorization header as a plain argument, or through a file descriptor (out of `ps`). */
+const AUTHORIZATION = {
+  readable: `-H "Authorization: Bearer $${CURL_ENV.pat}"`,
+  argvSafe: `-H @<(printf 'Authorization: Bearer %s\\n' "$${CURL_ENV.pat}")`,
+} as const;
+
+function checkTarget(ingressUrl: string, body: string): void {
   let protocol: string;
   try {
     protocol = new URL(ingressUrl).protocol;
@@ -33,38 +31,46 @@ export function buildCurlTemplate(options: { ingressUrl: string; body: string })
   if (body.includes("\0")) {
     throw new Error("body contains a NUL character, which cannot be sent from a shell variable");
   }
-  const secretVar = CURL_ENV.signingSecret;
-  const patVar = CURL_ENV.pat;
-  // The subshell keeps a failed check from running the remaining pasted lines, and its `exit`
-  // from closing the terminal.
-  // The body goes to curl on stdin: an argument starting with "@" would be read as a file name,
-  // and one argument is capped at 128 KiB by Linux.
-  // HMAC-SHA256 (RFC 2104) by hand: the key's bytes reach od and openssl only on stdin.
+}
+
+function curlSnippet(ingressUrl: string, body: string, authorization: string): string {
+  checkTarget(ingressUrl, body);
+  // The subshell with `set -eu` keeps a failed line from running the rest of a paste, and its
+  // `exit` from closing the terminal. The body goes to curl on stdin: an argument starting
+  // with "@" would be read as a file name.
   return [
     "(",
-    "  set -euo pipefail",
-    `  : "\${${secretVar}:?set ${secretVar} to the subscription signing secret}"`,
-    `  : "\${${patVar}:?set ${patVar} to the automation PAT (pat_...)}"`,
+    "  set -eu",
+    `  : "\${${CURL_ENV.signingSecret}:?}" "\${${CURL_ENV.pat}:?}"`,
     `  BODY=${shellQuote(body)}`,
-    "  sha256() { openssl dgst -sha256 | awk '{print $NF}'; }",
-    `  KEY=$(printf '%s' "$${secretVar}" | od -An -tx1 -v | tr -d ' \\n')`,
-    `  (( \${#KEY} <= 128 )) || KEY=$(printf '%s' "$${secretVar}" | sha256)`,
-    `  while (( \${#KEY} < 128 )); do KEY+=00; done`,
-    "  IPAD=; OPAD=",
-    "  for ((i = 0; i < 128; i += 2)); do",
-    `    printf -v IPAD '%s\\\\x%02x' "$IPAD" $(( 16#\${KEY:i:2} ^ 0x36 ))`,
-    `    printf -v OPAD '%s\\\\x%02x' "$OPAD" $(( 16#\${KEY:i:2} ^ 0x5c ))`,
-    "  done",
-    `  INNER=$( { printf "$IPAD"; printf '%s' "$BODY"; } | sha256)`,
-    `  SIG=$( { printf "$OPAD"; printf "$(printf '%s' "$INNER" | sed 's/../\\\\x&/g')"; } | sha256)`,
-    `  [[ $SIG =~ ^[0-9a-f]{64}$ ]] || { echo "openssl did not produce a SHA-256 digest" >&2; exit 1; }`,
-    `  printf '%s' "$BODY" | curl -sS -X POST ${shellQuote(ingressUrl)} \\`,
+    `  SIG=$(printf '%s' "$BODY" | python3 -c '${PYTHON_HMAC}')`,
+    `  printf '%s' "$BODY" | curl -sS ${shellQuote(ingressUrl)} \\`,
     "    -H 'Content-Type: application/json' \\",
-    `    -H @<(printf 'Authorization: Bearer %s\\n' "$${patVar}") \\`,
+    `    ${authorization} \\`,
     '    -H "X-Agentruntime-Signature: sha256=$SIG" \\',
-    "    --data-binary @- \\",
-    "    -w '\\nHTTP %{http_code}\\n'",
+    "    --data-binary @- -w '\\nHTTP %{http_code}\\n'",
     ")",
     "",
   ].join("\n");
+}
+
+/**
+ * The curl test a person reads and runs: signs `body` with `$AGENTRUNTIME_SIGNING_SECRET`
+ * through Python's `hmac` (the recipe the product documentation shows) and POSTs exactly those
+ * bytes to `ingressUrl` with `$AGENTRUNTIME_PAT` as the bearer, printing the answer and
+ * `HTTP <status>`. It refuses to run if either variable is unset or empty. The signing secret
+ * never appears in a process's arguments; the PAT does, in curl's, for the sake of a template
+ * anyone can read (`buildArgvSafeCurl` keeps it out). Throws if `ingressUrl` is not an http(s)
+ * URL or `body` contains a NUL character (a bash variable cannot hold one).
+ */
+export function buildCurlTemplate(options: { ingressUrl: string; body: string }): string {
+  return curlSnippet(options.ingressUrl, options.body, AUTHORIZATION.readable);
+}
+
+/**
+ * The same request for shared machines: curl reads the Authorization header from a file
+ * descriptor, so neither the signing secret nor the PAT is in any process's arguments.
+ */
+export function buildArgvSafeCurl(options: { ingressUrl: string; body: string }): string {
+  return curlSnippet(options.ingressUrl, options.body, AUTHORIZATION.argvSafe);
 }

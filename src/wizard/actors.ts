@@ -3,7 +3,7 @@ import type { AgentRuntimeClient } from "../client/client.js";
 import { waitForNextDelivery } from "../client/deliveries.js";
 import { AgentRuntimeError } from "../client/errors.js";
 import type { CreateSubscriptionResponse, Workflow } from "../contract/schemas.js";
-import { inputFieldsOf } from "../contract/workflow-input.js";
+import { inputFieldsOf, inputTypesOf } from "../contract/workflow-input.js";
 import { deliveryReport } from "../handoff/delivery-fixes.js";
 import { cleanLine } from "../untrusted/mark.js";
 import { type CreateInput, type RevealInput, type TestInput, wizardMachine } from "./machine.js";
@@ -56,6 +56,7 @@ function workflowChoice(workflow: Workflow): WorkflowChoice {
     name: cleanLine(workflow.name),
     status: workflow.status,
     input_fields: inputFieldsOf(workflow),
+    input_types: inputTypesOf(workflow),
     default_fields: Object.keys(workflow.run_setup_defaults),
   };
 }

@@ -74,6 +74,8 @@ export type WizardEvent =
   | { type: "REVEAL_AGAIN" }
   | { type: "WAIT_FOR_TEST" }
   | { type: "SEND_TEST" }
+  /** A host signed and sent a test itself: its outcome is this setup's latest news. */
+  | { type: "TEST_SENT"; report: TestReport }
   | { type: "FINISH" };
 
 export interface CreateInput {
@@ -719,6 +721,10 @@ export const wizardMachine = setup({
         FINISH: "done",
         WAIT_FOR_TEST: "waitingForTest",
         SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+        TEST_SENT: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.report }) },
+        },
       },
     },
     waitingForTest: {
@@ -764,6 +770,10 @@ export const wizardMachine = setup({
         FINISH: "done",
         WAIT_FOR_TEST: "waitingForTest",
         SEND_TEST: { guard: "canServerTest", target: "sendingTest" },
+        TEST_SENT: {
+          target: "testReported",
+          actions: { type: "noteTest", params: ({ event }) => ({ report: event.report }) },
+        },
       },
     },
     done: { type: "final" },
@@ -792,21 +802,24 @@ export function secretRevealed(snapshot: WizardSnapshot): boolean {
   );
 }
 
+/** The JSON body a sender of this setup would post, typed as the workflow declares. */
+export function testBodyFor(context: Pick<WizardContext, "workflow" | "extras">): string {
+  return JSON.stringify(
+    senderSample(
+      context.workflow?.input_fields ?? [],
+      context.workflow?.default_fields ?? [],
+      context.extras,
+      context.workflow?.input_types,
+    ),
+  );
+}
+
 /** The curl test for this setup's answers, sent to the given (current) ingress URL. */
 export function curlTestFor(
   context: Pick<WizardContext, "workflow" | "extras">,
   ingressUrl: string,
 ): string {
-  return buildCurlTemplate({
-    ingressUrl,
-    body: JSON.stringify(
-      senderSample(
-        context.workflow?.input_fields ?? [],
-        context.workflow?.default_fields ?? [],
-        context.extras,
-      ),
-    ),
-  });
+  return buildCurlTemplate({ ingressUrl, body: testBodyFor(context) });
 }
 
 /** A draft workflow's problem names it, so the person knows which one to save. */
@@ -823,6 +836,7 @@ function workflowOf(workflow: WorkflowChoice): WorkflowChoice {
     name: workflow.name,
     status: workflow.status,
     input_fields: [...workflow.input_fields],
+    ...(workflow.input_types ? { input_types: { ...workflow.input_types } } : {}),
     default_fields: [...workflow.default_fields],
   };
 }

@@ -52,6 +52,8 @@ export const StepView = z.object({
     title: z.string(),
     fields: ScalarRecord,
     curl_test: z.string().optional(),
+    /** Where a person reads the PAT for the curl test; only on the local sandbox, never the PAT. */
+    pat_help: z.string().optional(),
     /** The last test request: accepted with its run, rejected with a fix, or none in time. */
     test: z.record(z.string(), z.unknown()).optional(),
   }),

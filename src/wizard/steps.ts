@@ -244,7 +244,12 @@ export const UNMARKED: Marks = { line: (text) => text, json: (value) => value };
 export function describeStep(
   wizardId: string,
   snapshot: WizardSnapshot,
-  links: { pasteUrl?: string | undefined; current?: { ingressUrl: string } | undefined } = {},
+  links: {
+    pasteUrl?: string | undefined;
+    current?: { ingressUrl: string } | undefined;
+    /** On the local sandbox: where the person reads the key's PAT for the curl test. */
+    patHelp?: string | undefined;
+  } = {},
   marks: Marks = UNMARKED,
 ): StepView {
   const context = snapshot.context;
@@ -305,6 +310,7 @@ export function describeStep(
       title: subscription ? `Inbound webhook "${mark(subscription.name)}"` : "New inbound webhook",
       fields,
       ...(curlTest ? { curl_test: curlTest } : {}),
+      ...(curlTest && links.patHelp ? { pat_help: links.patHelp } : {}),
       ...(context.lastTest ? { test: { ...context.lastTest } } : {}),
     },
     paste_url: step === "pastingPat" ? (links.pasteUrl ?? null) : null,

@@ -1,10 +1,18 @@
 import { z } from "zod";
-import { ApiKey, Subscription, SubscriptionName, Workflow } from "../contract/schemas.js";
+import {
+  ApiKey,
+  InputType,
+  Subscription,
+  SubscriptionName,
+  Workflow,
+} from "../contract/schemas.js";
 import type { DeliveryReport } from "../handoff/delivery-fixes.js";
 
 /** A workflow as the wizard offers it. */
 export const WorkflowChoice = Workflow.pick({ id: true, name: true, status: true }).extend({
   input_fields: z.array(z.string()),
+  /** The declared types of those fields (optional: setups stored before types were declared). */
+  input_types: z.record(z.string(), InputType).optional(),
   /** Fields the workflow's saved run setup defaults fill in. */
   default_fields: z.array(z.string()),
 });

@@ -204,7 +204,10 @@ describe("agentruntime-webhooks wizard, from flags", () => {
   });
 });
 
-type PtyStep = { expect: string; save?: string } | { send: string } | { shell: string };
+type PtyStep =
+  | { expect: string; save?: string }
+  | { send: string }
+  | { shell: string; wait?: boolean };
 
 /** Runs the wizard in a pseudo-terminal, as a person at a keyboard would; returns the screen. */
 async function drive(
@@ -236,7 +239,7 @@ async function drive(
 
 const down = "\u001b[B";
 const clearLine = "\u0015";
-const CURL_BLOCK = "\\n(\\(\\n {2}set -euo pipefail[\\s\\S]*?\\n\\))\\n";
+const CURL_BLOCK = "\\n(\\(\\n {2}set -eu\\n[\\s\\S]*?\\n\\))\\n";
 
 describe("agentruntime-webhooks wizard, in a terminal", () => {
   it("asks step by step with prompts, shows the secret once, and its curl test starts a run", async () => {
@@ -514,6 +517,108 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     expect(screen).not.toContain("to sign the test request");
     expect(screen).not.toContain(sandbox.legacyKey.pat);
   }, 60_000);
+
+  it("on the local sandbox hands over the chosen key's PAT right where the curl test asks for it", async () => {
+    const dir = tempDir();
+    const seeded = await startTestSandbox({ dir });
+    const pat = seeded.vaultKey.pat;
+    await seeded.close();
+    const { screen } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}pat-handed-over\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "\\n(whsec_[A-Za-z0-9_-]{43})\\n", save: "SECRET" },
+        {
+          expect: "AGENTRUNTIME_PAT[^\\n]*local sandbox[^\\n]*\\n\\n?(pat_[A-Za-z0-9_-]+)\\n",
+          save: "PAT",
+        },
+        { expect: CURL_BLOCK, save: "CURL" },
+        { expect: "What next\\?" },
+        { shell: 'AGENTRUNTIME_SIGNING_SECRET="$SECRET" AGENTRUNTIME_PAT="$PAT" bash -c "$CURL"' },
+        { send: "\r" },
+        { expect: "Your test request was accepted" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "Press Ctrl\\+C to stop it" },
+        { send: "\u0003" },
+      ],
+      {
+        args: ["--sandbox-db", join(dir, "sandbox.db"), "--wizard-db", join(dir, "wizards.db")],
+        env: { AGENTRUNTIME_API_URL: "", AGENTRUNTIME_TOKEN: "" },
+      },
+    );
+    expect(screen.split(pat)).toHaveLength(2);
+  }, 90_000);
+
+  it("reports only this setup's news: no earlier request replayed after a signed test or after Finish", async () => {
+    const dir = tempDir();
+    const seeded = await startTestSandbox({ dir });
+    const pat = seeded.vaultKey.pat;
+    await seeded.close();
+    const wrongSecret = `whsec_${"w".repeat(43)}`;
+    const { screen, exit } = await drive(
+      [
+        { expect: "Which saved workflow" },
+        { send: "\r" },
+        { expect: "Name this inbound webhook" },
+        { send: `${clearLine}only-news\r` },
+        { expect: "Which API key" },
+        { send: "\r" },
+        { expect: "Run setup defaults" },
+        { send: "\r" },
+        { expect: "Input fields to fix" },
+        { send: "\r" },
+        { expect: "Create this inbound webhook" },
+        { send: "\r" },
+        { expect: "\\n(whsec_[A-Za-z0-9_-]{43})\\n", save: "SECRET" },
+        { expect: CURL_BLOCK, save: "CURL" },
+        { expect: "What next\\?" },
+        // A first try with a wrong secret, before any choice: seen by nobody yet.
+        {
+          shell: `AGENTRUNTIME_SIGNING_SECRET=${wrongSecret} AGENTRUNTIME_PAT=${pat} bash -c "$CURL"`,
+          wait: true,
+        },
+        { send: `${down}\r` },
+        { expect: "The test request started a run" },
+        { expect: "What next\\?" },
+        { send: "\r" },
+        { expect: "Waiting for your curl test" },
+        { shell: `AGENTRUNTIME_SIGNING_SECRET="$SECRET" AGENTRUNTIME_PAT=${pat} bash -c "$CURL"` },
+        { expect: "Your test request was accepted" },
+        { expect: "What next\\?" },
+        { send: `${down}\r` },
+        { expect: "The test request started a run" },
+        { expect: "What next\\?" },
+        { send: `${down}${down}\r` },
+        { expect: "Press Ctrl\\+C to stop it" },
+        {
+          shell: `AGENTRUNTIME_SIGNING_SECRET=${wrongSecret} AGENTRUNTIME_PAT=${pat} bash -c "$CURL"`,
+        },
+        { expect: "rejected: 401 invalid_signature" },
+        { send: "\u0003" },
+      ],
+      {
+        args: ["--sandbox-db", join(dir, "sandbox.db"), "--wizard-db", join(dir, "wizards.db")],
+        env: { AGENTRUNTIME_API_URL: "", AGENTRUNTIME_TOKEN: "" },
+      },
+    );
+    // The person's own curl is accepted once; the signed tests are not replayed as theirs, and
+    // the only rejection shown is the one sent after Finish.
+    expect(screen.split("Your test request was accepted")).toHaveLength(2);
+    expect(screen.split("rejected: 401")).toHaveLength(2);
+    expect(screen.indexOf("rejected: 401")).toBeGreaterThan(screen.indexOf("Press Ctrl+C"));
+    expect(exit).toBe("0");
+  }, 120_000);
 
   it("keeps the embedded sandbox up after the setup and shows each request as it arrives", async () => {
     // The demo data of this folder (and its PATs) are the embedded sandbox's, once it reopens it.

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Every external command a pasted snippet may run; each is wrapped to log its arguments. */
-const COMMANDS = ["openssl", "awk", "od", "tr", "sed", "curl", "cat", "head", "xxd"];
+const COMMANDS = ["python3", "openssl", "awk", "od", "tr", "sed", "curl", "cat", "head", "xxd"];
 
 /** The argument lists of every process visible in /proc right now. */
 function processArguments(): string[] {

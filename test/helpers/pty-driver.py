@@ -5,8 +5,8 @@ The script is a list of steps: {"expect": "<regex>"} waits until the screen text
 (ANSI codes removed) matches after the previous match, and with "save": "NAME" keeps
 the regex's first group as $NAME; {"send": "<text>"} types text ("\\r" is Enter,
 "\\x1b[B" is arrow down, "\\x03" is Ctrl+C); {"shell": "<command>"} runs a bash
-command (in the background) with the saved values in its environment, as a person
-would in another terminal. The terminal is --cols columns wide (default 160).
+command (in the background; with "wait": true, finished before the next step) with the
+saved values in its environment, as a person would in another terminal. The terminal is --cols columns wide (default 160).
 Prints the whole transcript; exits 1 if an expectation times out.
 """
 import fcntl, json, os, pty, re, select, signal, struct, subprocess, sys, termios, time
@@ -43,6 +43,9 @@ def main():
         if "shell" in step:
             shells.append(subprocess.Popen(["bash", "-c", step["shell"]], env={**os.environ, **saved},
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            # "wait": the command must have ended (the screen still read) before the next step.
+            while step.get("wait") and shells[-1].poll() is None:
+                pump(0.1)
             continue
         if "send" in step:
             time.sleep(0.15)

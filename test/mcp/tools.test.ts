@@ -90,7 +90,7 @@ describe("create, list, update, delete", () => {
     expect(created.secret_delivery).toBe("page");
     expect(created.reveal_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/once\/[A-Za-z0-9_-]{43}$/);
     expect(created).not.toHaveProperty("signing_secret");
-    expect(created.curl_test).toContain("$AGENTRUNTIME_SIGNING_SECRET");
+    expect(created.curl_test).toContain('os.environ["AGENTRUNTIME_SIGNING_SECRET"]');
     expect(created.curl_test).toContain('"order_id":"example-order-id"');
     expect(created.curl_test).not.toContain('"source"');
     expectNoSecrets(seen(result));

@@ -410,10 +410,7 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.say).toMatch(/accepted and started run/);
       expect(step.card.test).toMatchObject({
         accepted: true,
-        run: {
-          status: "succeeded",
-          input: { "<untrusted>week</untrusted>": "<untrusted>example-week</untrusted>" },
-        },
+        run: { status: "succeeded", input: { "<untrusted>week</untrusted>": 2 } },
       });
 
       step = view(await model.answer(step, "send_test"));

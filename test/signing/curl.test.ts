@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
+import { buildArgvSafeCurl, buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
 import { SIGNATURE_HEADER, verifySignature } from "../../src/signing/signature.js";
 
 const SECRET = "whsec-tést-🔑-it's";
@@ -79,6 +79,17 @@ describe("buildCurlTemplate", () => {
     });
   });
 
+  it("sends the same verified request from the argv-safe recipe of the hand-off guide", async () => {
+    const body = '{"msg":"it\'s @home"}';
+    const snippet = buildArgvSafeCurl({ ingressUrl: `${baseUrl}/v1/inbound-webhooks/x`, body });
+    expect(snippet.trimEnd().split("\n").length).toBeLessThanOrEqual(12);
+    expect(snippet).not.toContain("Bearer $");
+    const result = await runBash(snippet, bothVars);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/\nHTTP 202\n$/);
+    expect(received[0]?.body.equals(Buffer.from(body, "utf8"))).toBe(true);
+  });
+
   it.each([
     ["a single quote, unicode, $ and backticks", '{"msg":"it\'s $HOME `id` $(id) ünïcödé 🚀"}'],
     ["a leading @ (not a file name for curl)", "@/etc/passwd"],
@@ -100,11 +111,24 @@ describe("buildCurlTemplate", () => {
     expect(request?.body.equals(Buffer.from(body, "utf8"))).toBe(true);
   });
 
+  it("reads in at most 12 lines: one python3 hmac line signs, one curl sends", () => {
+    const snippet = buildCurlTemplate({ ingressUrl: `${baseUrl}/x`, body: '{"a":1}' });
+    const lines = snippet.trimEnd().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(12);
+    const signing = lines.filter((line) => /hmac|openssl|sha256/i.test(line));
+    expect(signing).toHaveLength(2);
+    expect(signing[0]).toContain("python3 -c");
+    expect(signing[0]).toContain('os.environ["AGENTRUNTIME_SIGNING_SECRET"]');
+    expect(signing[1]).toContain('"X-Agentruntime-Signature: sha256=$SIG"');
+    expect(snippet).toContain('-H "Authorization: Bearer $AGENTRUNTIME_PAT"');
+    expect(snippet).not.toMatch(/\b(od|printf -v|IPAD|OPAD|16#)\b/);
+  });
+
   it("never inlines the secret or the PAT", () => {
     const snippet = buildCurlTemplate({ ingressUrl: `${baseUrl}/x`, body: "{}" });
     expect(snippet).not.toContain(SECRET);
     expect(snippet).not.toContain(PAT);
-    expect(snippet).toContain(`$${CURL_ENV.signingSecret}`);
+    expect(snippet).toContain(`os.environ["${CURL_ENV.signingSecret}"]`);
     expect(snippet).toContain(`$${CURL_ENV.pat}`);
   });
 

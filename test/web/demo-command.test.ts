@@ -48,6 +48,34 @@ describe("agentruntime-webhooks demo", () => {
     expect(((await message.json()) as { error: string }).error).toMatch(/scripted demo/);
   });
 
+  it("prints the demo PATs also when the sandbox runs in another process", async () => {
+    const dir = tempDir("arw-demo-cmd-");
+    dirs.push(dir);
+    const sandbox = spawnCli(["sandbox", "--json", "--port", "0", "--quiet"], {
+      AGENTRUNTIME_SANDBOX_DIR: dir,
+      AGENTRUNTIME_SANDBOX_PORT: undefined,
+    });
+    running.push(sandbox);
+    const held = JSON.parse(await sandbox.firstLine()) as {
+      url: string;
+      api_keys: { name: string; pat: string }[];
+    };
+    const demo = spawnCli(["demo", "--json", "--no-browser"], {
+      AGENTRUNTIME_SANDBOX_DIR: dir,
+      AGENTRUNTIME_SANDBOX_PORT: undefined,
+    });
+    running.push(demo);
+    const info = JSON.parse(await demo.firstLine()) as {
+      sandbox_url: string;
+      api_keys: { name: string; pat: string }[];
+    };
+    expect(info.sandbox_url).toBe(held.url);
+    expect(held.api_keys.length).toBeGreaterThan(0);
+    expect(info.api_keys.map((key) => [key.name, key.pat])).toEqual(
+      held.api_keys.map((key) => [key.name, key.pat]),
+    );
+  });
+
   it("refuses a port that is not a number, as a usage error", async () => {
     const result = await runCli(["demo", "--port", "http"]);
     expect(result.code).toBe(2);

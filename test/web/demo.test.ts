@@ -126,6 +126,11 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     expect(ingress).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     expect(curl).toContain(ingress);
     expect(await card.locator("#card-heading").innerText()).toBe("Test it with curl");
+    // Where the curl test asks for the PAT, the local sandbox says where to read it (never the PAT).
+    const patHelp = await card.locator("#card-pat-help").innerText();
+    expect(patHelp).toMatch(/local sandbox/);
+    expect(patHelp).toMatch(/terminal/);
+    for (const key of info.api_keys) expect(patHelp).not.toContain(key.pat);
     await tap(card, card.getByRole("button", { name: "Copy the curl test" }));
     await expect.poll(() => page.evaluate<string>("navigator.clipboard.readText()")).toBe(curl);
 

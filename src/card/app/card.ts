@@ -463,6 +463,8 @@ function render(): void {
       ),
       copyBlock("card-curl", "curl test", current.card.curl_test),
     );
+    if (current.card.pat_help)
+      root.append(el("p", { class: "ar-note", id: "card-pat-help" }, current.card.pat_help));
   }
   if (trailing.childElementCount > 0) root.append(trailing);
   if (busy) root.append(el("p", { class: "ar-note", role: "status" }, "Working…"));

@@ -3,6 +3,7 @@ import { stepOf, type WizardEvent, type WizardSnapshot } from "../../wizard/mach
 import type { WizardService } from "../../wizard/service.js";
 import { describeStep, type StepView } from "../../wizard/steps.js";
 import type { WizardStore } from "../../wizard/store.js";
+import type { TestReport } from "../../wizard/types.js";
 import type { MemoryVault } from "../../wizard/vaults.js";
 import type { Backend } from "../backend.js";
 import type { WizardFlags } from "./flags.js";
@@ -45,6 +46,8 @@ export class Guide {
   secretShown = false;
   /** The ingress URL and curl test were printed in this run. */
   handedOver = false;
+  /** The test report last shown (or sent from here), so a step shown again does not repeat it. */
+  reportShown: TestReport | null = null;
   readonly result: Record<string, unknown> = {};
   #interrupt: (() => void) | undefined;
 

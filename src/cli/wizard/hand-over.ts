@@ -1,13 +1,12 @@
 import * as ui from "@clack/prompts";
 import { waitForNextDelivery } from "../../client/deliveries.js";
-import { senderSample } from "../../contract/workflow-input.js";
 import { deliveryReport } from "../../handoff/delivery-fixes.js";
 import { cleanLine, unmarkForPerson } from "../../untrusted/mark.js";
 import { patShapeProblem } from "../../untrusted/secret-shapes.js";
-import { curlTestFor } from "../../wizard/machine.js";
+import { curlTestFor, testBodyFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { TestReport } from "../../wizard/types.js";
-import { sendTestDelivery, type TestDelivery } from "../test-delivery.js";
+import { reportOfTest, sendTestDelivery, type TestDelivery } from "../test-delivery.js";
 import type { Guide } from "./guide.js";
 import { ask, choose, printCopyable } from "./terminal.js";
 
@@ -54,6 +53,14 @@ async function printHandOver(guide: Guide): Promise<void> {
   if (context.secretLost && context.problem) guide.warn(context.problem.message);
   const ingressUrl = await currentIngressUrl(guide);
   printCopyable(guide.io.stdout, "Ingress URL (senders POST here):", ingressUrl);
+  const demoPat = sandboxPat(guide);
+  if (demoPat) {
+    printCopyable(
+      guide.io.stdout,
+      `AGENTRUNTIME_PAT, the PAT of "${context.apiKey?.name}" (shown because this is a local sandbox):`,
+      demoPat,
+    );
+  }
   printCopyable(
     guide.io.stdout,
     "Test it with curl: set AGENTRUNTIME_SIGNING_SECRET and AGENTRUNTIME_PAT, then run:",
@@ -61,14 +68,18 @@ async function printHandOver(guide: Guide): Promise<void> {
   );
 }
 
+/**
+ * The chosen key's demo PAT, known only on the local sandbox (started here or found running
+ * on this data folder); against any other AgentRuntime there is none.
+ */
+function sandboxPat(guide: Guide): string | undefined {
+  const keyId = guide.snapshot.context.apiKey?.id;
+  return guide.deps.backend.sandbox?.api_keys.find((key) => key.id === keyId)?.pat || undefined;
+}
+
 /** The PAT for a test request: pasted in this run, $AGENTRUNTIME_PAT, or the demo key's. */
 function knownPat(guide: Guide): string | undefined {
-  const keyId = guide.snapshot.context.apiKey?.id;
-  return (
-    guide.pastedPat ??
-    (guide.io.env.AGENTRUNTIME_PAT?.trim() ||
-      guide.deps.backend.sandbox?.api_keys.find((key) => key.id === keyId)?.pat)
-  );
+  return guide.pastedPat ?? (guide.io.env.AGENTRUNTIME_PAT?.trim() || sandboxPat(guide));
 }
 
 /**
@@ -133,13 +144,7 @@ async function signedTest(guide: Guide): Promise<void> {
   spin?.start("Sending a signed test request…");
   const test = await sendTestDelivery(guide.deps.backend.client, {
     ingressUrl: await currentIngressUrl(guide),
-    body: JSON.stringify(
-      senderSample(
-        context.workflow?.input_fields ?? [],
-        context.workflow?.default_fields ?? [],
-        context.extras,
-      ),
-    ),
+    body: testBodyFor(context),
     secret,
     pat,
   });
@@ -150,6 +155,9 @@ async function signedTest(guide: Guide): Promise<void> {
   );
   guide.result.test = test;
   if (guide.interactive) showDelivery(test);
+  // Recorded as this setup's latest news, so no wait or watch after it reports older requests.
+  await guide.send({ type: "TEST_SENT", report: reportOfTest(test) });
+  guide.reportShown = guide.snapshot.context.lastTest;
 }
 
 /** A run as the person reads it: the input the workflow received and what each step did. */
@@ -171,11 +179,13 @@ function showDelivery(test: TestDelivery): void {
   } else ui.log.error(`AgentRuntime answered ${test.status} ${test.code ?? ""}`);
 }
 
-/** The person's own test as it arrived: accepted with its run, or rejected with the fix. */
+/** The person's own test as it arrived (once): accepted with its run, or rejected with the fix. */
 export function showTestReport(guide: Guide): void {
   if (!guide.interactive) return;
   const context = guide.snapshot.context;
   const test = context.lastTest;
+  if (test !== null && test === guide.reportShown) return;
+  guide.reportShown = test;
   if (!test) {
     guide.warn(`The test could not be watched: ${context.problem?.message ?? "unknown error"}`);
     return;
@@ -190,7 +200,8 @@ export function showTestReport(guide: Guide): void {
 export async function watchArrivals(guide: Guide, signal: AbortSignal): Promise<void> {
   const subscription = guide.snapshot.context.subscription;
   if (!subscription) return;
-  let afterId: string | undefined = guide.snapshot.context.lastDeliveryId ?? undefined;
+  // Every delivery to this webhook came from this setup; those already shown are not news.
+  let afterId: string | null = guide.snapshot.context.lastDeliveryId;
   while (!signal.aborted) {
     const next = await waitForNextDelivery(guide.deps.backend.client, subscription.id, {
       afterId,
