@@ -5,8 +5,9 @@ import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
 import { OneTimePages } from "../pages/one-time-pages.js";
+import { LOCAL_OWNER } from "../setup-store/setup-store.js";
+import { openSqliteSetupStore } from "../setup-store/sqlite.js";
 import { startChatWeb } from "../web/server.js";
-import { WizardStore } from "../wizard/store.js";
 import { integerFlag, parseCommandArgs } from "./args.js";
 import { openBackend } from "./backend.js";
 import { openInBrowser } from "./chat-command.js";
@@ -52,8 +53,13 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
   const sandbox = backend.embedded;
   const pages = new OneTimePages();
-  const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({ client: backend.client, pages, store });
+  const store = openSqliteSetupStore({ path: ":memory:" });
+  await store.migrate();
+  const wizards = new McpWizards({
+    client: backend.client,
+    pages,
+    setups: store.setupsOf(LOCAL_OWNER),
+  });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,
@@ -117,7 +123,7 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   await mcp.close();
   await server.close();
   wizards.close();
-  store.close();
+  await store.close();
   await pages.close();
   await backend.close();
 }

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pageNonce } from "../html/escape.js";
-import type { Sealer } from "../store/seal.js";
-import type { PageRow, SharedStore } from "../store/store.js";
+import type { PageRow } from "../setup-store/page-rows.js";
+import type { Sealer } from "../setup-store/seal.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
 import {
   oneTimePageHeaders,
   PasteText,
@@ -31,7 +32,7 @@ export interface PasteForm extends PasteText {
 
 /** Pages kept in the shared store of a hosted server, so any replica serves any page. */
 export interface SharedPages {
-  store: SharedStore;
+  store: SetupStore;
   /** Seals every page's content with the key all replicas share (`AGENTRUNTIME_PAGE_KEY`). */
   sealer: Sealer;
   /** The identity pages are issued for (a digest of the caller's token), or null. */

@@ -6,7 +6,8 @@ import { createClient } from "../../src/client/client.js";
 import { createMcpServer } from "../../src/mcp/server.js";
 import { McpWizards } from "../../src/mcp/wizards.js";
 import { OneTimePages } from "../../src/pages/one-time-pages.js";
-import { WizardStore } from "../../src/wizard/store.js";
+import { LOCAL_OWNER } from "../../src/setup-store/setup-store.js";
+import { openSqliteSetupStore } from "../../src/setup-store/sqlite.js";
 import { TOOLS } from "../../tools/index.js";
 import { type ConnectedMcp, connectMcp } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
@@ -32,8 +33,9 @@ afterAll(async () => {
 async function connectAppsHost(card?: () => Promise<string>) {
   const pages = new OneTimePages();
   const api = createClient({ baseUrl: sandbox.url, token: sandbox.tokens.contributor });
-  const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({ client: api, pages, store });
+  const store = openSqliteSetupStore({ path: ":memory:" });
+  await store.migrate();
+  const wizards = new McpWizards({ client: api, pages, setups: store.setupsOf(LOCAL_OWNER) });
   const server = createMcpServer({
     client: api,
     tools: TOOLS,
@@ -58,7 +60,7 @@ async function connectAppsHost(card?: () => Promise<string>) {
       await client.close();
       await server.close();
       wizards.close();
-      store.close();
+      await store.close();
       await pages.close();
     },
   };
