@@ -26,6 +26,7 @@ const StateValueShape: z.ZodType<StateValue> = z.lazy(() =>
 const PersistedSetup = z.object({
   value: StateValueShape,
   context: z.object({
+    pastePat: z.boolean().optional(),
     reveal: z
       .object({ kind: z.literal("page"), url: z.string(), expires_at: z.string() })
       .nullable()
@@ -112,14 +113,18 @@ class CallerScope {
   async #restoring(id: string, snapshot: unknown): Promise<WizardEvent[]> {
     const { store, sealer } = this.#options;
     const arrived: WizardEvent[] = [];
-    const sealed = await store.peekSealed(patKey(id));
+    const parsed = PersistedSetup.safeParse(snapshot);
+    const step = parsed.success ? stepOf(parsed.data) : undefined;
+    // Only a setup whose PAT is pasted can have one waiting; the others skip a query per call.
+    const sealed =
+      !parsed.success || parsed.data.context.pastePat !== false
+        ? await store.peekSealed(patKey(id))
+        : undefined;
     const pat = sealed && sealer.open(sealed, patKey(id));
     if (pat) {
       this.pats.put(id, pat);
       this.#loadedPats.add(id);
     }
-    const parsed = PersistedSetup.safeParse(snapshot);
-    const step = parsed.success ? stepOf(parsed.data) : undefined;
     // Pasted on a replica that stopped before telling the setup.
     if (pat && step === "pastingPat") arrived.push({ type: "PAT_PASTED" });
     const reveal = parsed.success ? parsed.data.context.reveal : undefined;

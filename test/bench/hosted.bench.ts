@@ -12,7 +12,7 @@
  * Prints a table, then the rows as JSON on its last line, and writes them to
  * docs/figures/hosted.json.
  *
- *   npm run build && npm run bench:hosted [-- --rounds 3]
+ *   npm run build && npm run bench:hosted [-- --rounds 2]
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -56,7 +56,7 @@ Hosted mode on PostgreSQL against its floor: ${REPLICAS.join(" and ")} replicas,
 )} setups at once, each driven to done over MCP Streamable HTTP; the floor is a stateless server
 of the same SDK doing one read, one write and one upstream GET per call.
 
-  --rounds <n>     interleaved rounds per row, median reported (default 3)
+  --rounds <n>     interleaved rounds per row, median reported (default 2)
   --profile <dir>  write a V8 CPU profile of each replica into <dir> (skews the figures)
 `;
 
@@ -179,6 +179,33 @@ async function oneFloorSession(url: string, sandbox: SandboxInfo): Promise<numbe
   }
 }
 
+/**
+ * Deletes the webhooks a round made (not timed), so every round's setups check their names
+ * against the same few: the wizard lists a workflow's webhooks when it asks for a name.
+ */
+async function deleteBenchWebhooks(sandbox: SandboxInfo): Promise<void> {
+  const headers = { authorization: `Bearer ${sandbox.contributor}` };
+  for (;;) {
+    const response = await fetch(
+      `${sandbox.url}/v1/inbound-webhooks?workflow_id=${sandbox.workflowId}&limit=200`,
+      { headers },
+    );
+    const page = (await response.json()) as { subscriptions: { id: string; name: string }[] };
+    const made = page.subscriptions.filter((subscription) =>
+      subscription.name.startsWith("bench-"),
+    );
+    if (made.length === 0) return;
+    for (const subscription of made) {
+      const deleted = await fetch(`${sandbox.url}/v1/inbound-webhooks/${subscription.id}`, {
+        method: "DELETE",
+        headers,
+      });
+      await deleted.arrayBuffer();
+      if (!deleted.ok) throw new Error(`deleting a benchmark webhook answered ${deleted.status}`);
+    }
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -188,7 +215,7 @@ function median(values: number[]): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseBenchArgs(argv, { rounds: { fallback: 3, min: 1, max: 20 } });
+  const options = parseBenchArgs(argv, { rounds: { fallback: 2, min: 1, max: 20 } });
   if (!options) {
     process.stdout.write(HELP);
     return 0;
@@ -233,13 +260,21 @@ async function main(argv: string[]): Promise<number> {
         AGENTRUNTIME_API_URL: sandbox.url,
       });
       const runOurs = (count: number) =>
-        round(count, (index) =>
+        roundThenClean(count, (index) =>
           oneSetup(
             ours.balancer.url,
             sandbox,
             `bench-${replicas}-${count}-${randomUUID().slice(0, 8)}-${index}`,
           ),
         );
+      const roundThenClean = async (
+        count: number,
+        session: (index: number) => Promise<number[]>,
+      ) => {
+        const measured = await round(count, session);
+        await deleteBenchWebhooks(sandbox);
+        return measured;
+      };
       const runFloor = (count: number) =>
         round(count, () => oneFloorSession(floor.balancer.url, sandbox));
       try {
