@@ -112,6 +112,8 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
     pats.clear();
     secrets.clear();
     service.stopAll();
+    // A step taken as Ctrl+C came in is stored, so a restart offers to continue from it.
+    await service.flush().catch(() => {});
     await store.close();
     await backend.close();
   }

@@ -79,6 +79,7 @@ export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
       // A guided setup that failed to load has nothing open to close.
       const ready = await loaded?.catch(() => undefined);
       ready?.wizards.close();
+      await ready?.wizards.service.flush().catch(() => {});
       await ready?.store.close();
       await pages.close();
     },
