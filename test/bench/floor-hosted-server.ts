@@ -16,11 +16,8 @@ const apiUrl = process.env.AGENTRUNTIME_API_URL;
 const databaseUrl = process.env.DATABASE_URL;
 if (!apiUrl || !databaseUrl) throw new Error("set AGENTRUNTIME_API_URL and DATABASE_URL");
 
-// The same pool size as the setup store's.
+// The same pool size as the setup store's. Its table `floor_setups` is made by the benchmark.
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-await pool.query(
-  "CREATE TABLE IF NOT EXISTS floor_setups (id TEXT PRIMARY KEY, snapshot TEXT NOT NULL, version INTEGER NOT NULL)",
-);
 
 function protocolServer(bearer: string): McpServer {
   const server = new McpServer({ name: "floor-hosted-server", version: "0.0.0" });

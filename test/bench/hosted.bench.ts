@@ -19,6 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import pg from "pg";
 import { connectHosted, type RoundRobin, startRoundRobin } from "../helpers/hosted.js";
 import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
 import {
@@ -206,6 +207,19 @@ async function deleteBenchWebhooks(sandbox: SandboxInfo): Promise<void> {
   }
 }
 
+/** The floor's one table, made once before its processes start (they would race to make it). */
+async function createFloorTable(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(
+      "CREATE TABLE floor_setups (id TEXT PRIMARY KEY, snapshot TEXT NOT NULL, version INTEGER NOT NULL)",
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -255,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
         ],
         { AGENTRUNTIME_PAGE_KEY: pageKey },
       );
+      await createFloorTable(floorUrl);
       const floor = await startFleet("floor", replicas, () => [FLOOR_SCRIPT], {
         DATABASE_URL: floorUrl,
         AGENTRUNTIME_API_URL: sandbox.url,
