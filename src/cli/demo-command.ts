@@ -5,8 +5,7 @@ import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
 import { OneTimePages } from "../pages/one-time-pages.js";
-import { LOCAL_OWNER } from "../setup-store/setup-store.js";
-import { openSqliteSetupStore } from "../setup-store/sqlite.js";
+import { openLocalSetupStore } from "../setup-store/sqlite.js";
 import { startChatWeb } from "../web/server.js";
 import { integerFlag, parseCommandArgs } from "./args.js";
 import { openBackend } from "./backend.js";
@@ -53,13 +52,8 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
   const sandbox = backend.embedded;
   const pages = new OneTimePages();
-  const store = openSqliteSetupStore({ path: ":memory:" });
-  await store.migrate();
-  const wizards = new McpWizards({
-    client: backend.client,
-    pages,
-    setups: store.setupsOf(LOCAL_OWNER),
-  });
+  const { store, setups } = await openLocalSetupStore(":memory:");
+  const wizards = new McpWizards({ client: backend.client, pages, setups });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import * as ui from "@clack/prompts";
-import { LOCAL_OWNER } from "../setup-store/setup-store.js";
-import { openSqliteSetupStore } from "../setup-store/sqlite.js";
+import { openLocalSetupStore } from "../setup-store/sqlite.js";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardService } from "../wizard/service.js";
@@ -76,11 +75,9 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
   if (interactive) ui.intro("Inbound webhook setup");
   const say = (line: string) => (interactive ? ui.log.info(line) : io.stderr.write(`${line}\n`));
   const backend = await openBackend("wizard", backendFlags(values), io.env, say);
-  const store = openSqliteSetupStore({
-    path: flags.wizardDb ?? join(defaultDataDir(io.env), "wizards.db"),
-  });
-  await store.migrate();
-  const setups = store.setupsOf(LOCAL_OWNER);
+  const { store, setups } = await openLocalSetupStore(
+    flags.wizardDb ?? join(defaultDataDir(io.env), "wizards.db"),
+  );
   const pats = new MemoryVault(VAULT_TTL_MS);
   const secrets = new MemoryVault(VAULT_TTL_MS);
   let guide: Guide | undefined;

@@ -49,14 +49,11 @@ export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
   let loaded: Promise<LoadedWizards> | undefined;
   const wizards = (): Promise<LoadedWizards> => {
     loaded ??= (async () => {
-      const [{ McpWizards }, { openSqliteSetupStore }, { LOCAL_OWNER }] = await Promise.all([
+      const [{ McpWizards }, { openLocalSetupStore }] = await Promise.all([
         import("./wizards.js"),
         import("../setup-store/sqlite.js"),
-        import("../setup-store/setup-store.js"),
       ]);
-      const store = openSqliteSetupStore({ path: deps.wizardDb });
-      await store.migrate();
-      const setups = store.setupsOf(LOCAL_OWNER);
+      const { store, setups } = await openLocalSetupStore(deps.wizardDb);
       return { store, wizards: new McpWizards({ client: deps.client, pages, setups }) };
     })();
     return loaded;

@@ -6,6 +6,7 @@ import {
   DEFAULT_SETUP_TTL_MS,
   LOCAL_OWNER,
   MIGRATIONS,
+  type SetupRows,
   type SetupStore,
   type StoredSetup,
   type StoreOptions,
@@ -199,4 +200,13 @@ export function openSqliteSetupStore(options: StoreOptions & { path: string }): 
       if (db.open) db.close();
     },
   };
+}
+
+/** Local mode's setup store: one SQLite file (or `:memory:`), migrated, its setups all `local`. */
+export async function openLocalSetupStore(
+  path: string,
+): Promise<{ store: SetupStore; setups: SetupRows }> {
+  const store = openSqliteSetupStore({ path });
+  await store.migrate();
+  return { store, setups: store.setupsOf(LOCAL_OWNER) };
 }

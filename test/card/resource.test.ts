@@ -6,8 +6,7 @@ import { createClient } from "../../src/client/client.js";
 import { createMcpServer } from "../../src/mcp/server.js";
 import { McpWizards } from "../../src/mcp/wizards.js";
 import { OneTimePages } from "../../src/pages/one-time-pages.js";
-import { LOCAL_OWNER } from "../../src/setup-store/setup-store.js";
-import { openSqliteSetupStore } from "../../src/setup-store/sqlite.js";
+import { openLocalSetupStore } from "../../src/setup-store/sqlite.js";
 import { TOOLS } from "../../tools/index.js";
 import { type ConnectedMcp, connectMcp } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
@@ -33,9 +32,8 @@ afterAll(async () => {
 async function connectAppsHost(card?: () => Promise<string>) {
   const pages = new OneTimePages();
   const api = createClient({ baseUrl: sandbox.url, token: sandbox.tokens.contributor });
-  const store = openSqliteSetupStore({ path: ":memory:" });
-  await store.migrate();
-  const wizards = new McpWizards({ client: api, pages, setups: store.setupsOf(LOCAL_OWNER) });
+  const { store, setups } = await openLocalSetupStore(":memory:");
+  const wizards = new McpWizards({ client: api, pages, setups });
   const server = createMcpServer({
     client: api,
     tools: TOOLS,
