@@ -5,8 +5,8 @@ import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpServer } from "../mcp/server.js";
 import { McpWizards } from "../mcp/wizards.js";
 import { OneTimePages } from "../pages/one-time-pages.js";
+import { openLocalSetupStore } from "../setup-store/sqlite.js";
 import { startChatWeb } from "../web/server.js";
-import { WizardStore } from "../wizard/store.js";
 import { integerFlag, parseCommandArgs } from "./args.js";
 import { openBackend } from "./backend.js";
 import { openInBrowser } from "./chat-command.js";
@@ -55,9 +55,9 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   const env = { ...io.env, AGENTRUNTIME_API_URL: undefined, AGENTRUNTIME_TOKEN: undefined };
   const backend = await openBackend(command, { sandboxDb: values["sandbox-db"] }, env, note);
   const pages = new OneTimePages();
-  const store = new WizardStore({ path: ":memory:" });
+  const { store, setups } = await openLocalSetupStore(":memory:");
   const patHelp = DEMO_PAT_HELP;
-  const wizards = new McpWizards({ client: backend.client, pages, store, patHelp });
+  const wizards = new McpWizards({ client: backend.client, pages, setups, patHelp });
   const server = createMcpServer({
     client: backend.client,
     tools: TOOLS,
@@ -122,7 +122,7 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<undefined>
   await mcp.close();
   await server.close();
   wizards.close();
-  store.close();
+  await store.close();
   await pages.close();
   await backend.close();
 }

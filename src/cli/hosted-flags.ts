@@ -1,6 +1,6 @@
 import type { HostedConfig } from "../hosted/config.js";
 import { publicOrigin } from "../pages/one-time-pages.js";
-import { pageKeyProblem } from "../store/seal.js";
+import { pageKeyProblem } from "../setup-store/seal.js";
 import { UsageError } from "./args.js";
 
 /**

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import * as ui from "@clack/prompts";
+import { openLocalSetupStore } from "../setup-store/sqlite.js";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardService } from "../wizard/service.js";
-import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { backendFlags, defaultDataDir, UsageError } from "./args.js";
 import { type Backend, openBackend } from "./backend.js";
@@ -75,9 +75,9 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
   if (interactive) ui.intro("Inbound webhook setup");
   const say = (line: string) => (interactive ? ui.log.info(line) : io.stderr.write(`${line}\n`));
   const backend = await openBackend("wizard", backendFlags(values), io.env, say);
-  const store = new WizardStore({
-    path: flags.wizardDb ?? join(defaultDataDir(io.env), "wizards.db"),
-  });
+  const { store, setups } = await openLocalSetupStore(
+    flags.wizardDb ?? join(defaultDataDir(io.env), "wizards.db"),
+  );
   const pats = new MemoryVault(VAULT_TTL_MS);
   const secrets = new MemoryVault(VAULT_TTL_MS);
   let guide: Guide | undefined;
@@ -91,12 +91,12 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
         return { kind: "local" };
       },
     }),
-    store,
+    setups,
   });
   const onSignal = () => guide?.interrupt();
   process.on("SIGINT", onSignal);
   try {
-    guide = await openGuide({ service, store, pats, backend, flags, io, interactive });
+    guide = await openGuide({ service, setups, pats, backend, flags, io, interactive });
     return await runGuide(guide, backend);
   } catch (error) {
     if (error instanceof Interrupted) return stopped(guide, io, interactive);
@@ -109,7 +109,9 @@ export async function runWizardCommand(argv: string[], io: Io): Promise<number |
     pats.clear();
     secrets.clear();
     service.stopAll();
-    store.close();
+    // A step taken as Ctrl+C came in is stored, so a restart offers to continue from it.
+    await service.flush().catch(() => {});
+    await store.close();
     await backend.close();
   }
 }
@@ -118,8 +120,9 @@ type GuideDeps = Guide["deps"];
 
 /** A new setup, or (in a terminal, asked) the unfinished one this data folder's guide left. */
 async function openGuide(deps: GuideDeps): Promise<Guide> {
-  const { service, store, flags, interactive } = deps;
-  const unfinished = interactive && !answersGiven(flags) ? Guide.unfinished(store) : undefined;
+  const { service, setups, flags, interactive } = deps;
+  const unfinished =
+    interactive && !answersGiven(flags) ? await Guide.unfinished(setups) : undefined;
   if (unfinished) {
     const found = await service.get(unfinished);
     if (found.kind === "accepted" && found.snapshot.status === "active") {
@@ -145,7 +148,7 @@ async function openGuide(deps: GuideDeps): Promise<Guide> {
 
 /** Asks step by step until the setup ends; then prints the result. */
 async function runGuide(guide: Guide, backend: Backend): Promise<number> {
-  if (guide.interactive) guide.remember();
+  if (guide.interactive) await guide.remember();
   for (let turn = 0; turn < 200 && guide.snapshot.status === "active"; turn += 1) {
     const view = guide.view();
     const problem = guide.snapshot.context.problem;
@@ -153,7 +156,7 @@ async function runGuide(guide: Guide, backend: Backend): Promise<number> {
       guide.warn(problem.message);
     await STEP_HANDLERS[stepOf(guide.snapshot)](guide, view);
   }
-  if (guide.interactive) guide.forget();
+  if (guide.interactive) await guide.forget();
   const subscription = guide.snapshot.context.subscription;
   if (guide.view().status === "cancelled" || !subscription) {
     const reason = guide.snapshot.context.problem?.message;

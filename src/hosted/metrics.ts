@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { AgentRuntimeError } from "../client/errors.js";
 import { type ToolDefinition, ToolFailure } from "../mcp/tool.js";
-import type { PageRow } from "../store/store.js";
+import type { PageRow } from "../setup-store/page-rows.js";
 
 /** What a tool call came to: an answer, a failure the model can act on, or a bug. */
 export type ToolOutcome = "ok" | "failed" | "error";

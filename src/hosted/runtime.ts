@@ -1,4 +1,5 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { StateValue } from "xstate";
 import { z } from "zod";
 import { type ClientOptions, createClient } from "../client/client.js";
@@ -6,10 +7,10 @@ import { createMcpServer } from "../mcp/server.js";
 import { type SecretDelivery, type ToolDefinition, ToolFailure } from "../mcp/tool.js";
 import { McpWizards, type WizardOutcome } from "../mcp/wizards.js";
 import { OneTimePages, type PasteForm } from "../pages/one-time-pages.js";
-import type { Sealer } from "../store/seal.js";
-import type { PageRow, SharedStore } from "../store/store.js";
-import { stepOf } from "../wizard/machine.js";
-import { WizardStore } from "../wizard/store.js";
+import type { PageRow } from "../setup-store/page-rows.js";
+import type { Sealer } from "../setup-store/seal.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
+import { stepOf, type WizardEvent } from "../wizard/machine.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { ownerOf } from "./identity.js";
 import type { HostedMetrics } from "./metrics.js";
@@ -27,6 +28,7 @@ const StateValueShape: z.ZodType<StateValue> = z.lazy(() =>
 const PersistedSetup = z.object({
   value: StateValueShape,
   context: z.object({
+    pastePat: z.boolean().optional(),
     reveal: z
       .object({ kind: z.literal("page"), url: z.string(), expires_at: z.string() })
       .nullable()
@@ -35,7 +37,7 @@ const PersistedSetup = z.object({
 });
 
 export interface HostedRuntimeOptions {
-  store: SharedStore;
+  store: SetupStore;
   sealer: Sealer;
   /** The origin people open pages at: `<publicUrl>/once/<id>`. */
   publicUrl: string;
@@ -55,54 +57,33 @@ export interface HostedRuntimeOptions {
 export interface HostedRuntime {
   /** A protocol server for one request of the caller holding `token` (their AgentRuntime user token). */
   serverFor(token: string): Server;
-  /** Serves `/once/<id>` from the shared store. */
+  /** Serves `/once/<id>` from the setup store. */
   pages: OneTimePages;
   /** Wipes expired pages and idle setups; returns how many pages expired. */
   sweep(): Promise<number>;
 }
 
 /**
- * One caller's view of the shared state for the length of one request: setups are read from
- * the store before a wizard call and written back before its result is returned, so the next
- * request may land on any replica.
+ * One caller's view of the setup store for the length of one request: a wizard call reads its
+ * setup from the store and writes every step back to it before answering, so the next request
+ * may land on any replica.
  */
 class CallerScope {
   readonly owner: string;
   readonly pages: OneTimePages;
   readonly pats = new MemoryVault(PAT_TTL_MS);
-  readonly cache: WizardStore;
   readonly #options: HostedRuntimeOptions;
   readonly #token: string | undefined;
-  readonly #dirty = new Map<string, unknown>();
   readonly #loadedPats = new Set<string>();
   readonly #pasted = new Map<string, string>();
-  readonly #hydrated = new Map<string, "found" | "missing" | "expired">();
-  /** The stored version each setup was read at (absent: new in this request). */
-  readonly #versions = new Map<string, number>();
-  /** Setups another request wrote first: this request's later steps are not written over them. */
-  readonly #conflicts = new Set<string>();
-  /** The last snapshot of each setup known to be stored, as text. */
-  readonly #written = new Map<string, string>();
-  #hydrating = false;
   #calls = 0;
   #closing = false;
   #wizards: HostedWizards | undefined;
-  /** Snapshot writes in order; each step is written as it happens, so a step that waits survives this replica. */
-  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: HostedRuntimeOptions, owner: string, token: string | undefined) {
     this.#options = options;
     this.owner = owner;
     this.#token = token;
-    this.cache = new WizardStore({
-      path: ":memory:",
-      onSave: (id, snapshot) => {
-        if (this.#hydrating) return;
-        this.#dirty.set(id, snapshot);
-        // A failed early write is retried by the flush that ends the call, which does report it.
-        this.#writing = this.#writing.then(() => this.#writeDirty()).catch(() => {});
-      },
-    });
     this.pages = new OneTimePages({
       publicUrl: options.publicUrl,
       shared: {
@@ -123,94 +104,50 @@ class CallerScope {
         token: this.#token ?? "no-token-on-this-request",
       }),
       pages: this.pages,
-      store: this.cache,
+      setups: this.#options.store.setupsOf(this.owner),
       pats: this.pats,
+      restoring: (id, snapshot) => this.#restoring(id, snapshot),
     });
     return this.#wizards;
   }
 
-  /** Reads a setup, its pasted PAT and its reveal page's state into this request. */
-  async hydrate(id: string): Promise<"found" | "missing" | "expired"> {
-    const known = this.#hydrated.get(id);
-    if (known) return known;
+  /** Before a stored setup runs here: its pasted PAT, and what became of its pages meanwhile. */
+  async #restoring(id: string, snapshot: unknown): Promise<WizardEvent[]> {
     const { store, sealer } = this.#options;
-    const stored = await store.loadWizard(id, this.owner);
-    this.#hydrated.set(id, stored.state);
-    if (stored.state !== "found") return stored.state;
-    this.#versions.set(id, stored.version);
-    this.#written.set(id, JSON.stringify(stored.snapshot));
-    this.#hydrating = true;
-    try {
-      this.cache.save(id, stored.snapshot);
-    } finally {
-      this.#hydrating = false;
-    }
-    const sealed = await store.peekSealed(patKey(id));
+    const arrived: WizardEvent[] = [];
+    const parsed = PersistedSetup.safeParse(snapshot);
+    const step = parsed.success ? stepOf(parsed.data) : undefined;
+    // Only a setup whose PAT is pasted can have one waiting; the others skip a query per call.
+    const sealed =
+      !parsed.success || parsed.data.context.pastePat !== false
+        ? await store.peekSealed(patKey(id))
+        : undefined;
     const pat = sealed && sealer.open(sealed, patKey(id));
     if (pat) {
       this.pats.put(id, pat);
       this.#loadedPats.add(id);
     }
-    const parsed = PersistedSetup.safeParse(stored.snapshot);
-    const step = parsed.success ? stepOf(parsed.data) : undefined;
     // Pasted on a replica that stopped before telling the setup.
-    if (pat && step === "pastingPat") this.wizards().service.notify(id, { type: "PAT_PASTED" });
+    if (pat && step === "pastingPat") arrived.push({ type: "PAT_PASTED" });
     const reveal = parsed.success ? parsed.data.context.reveal : undefined;
     if (reveal && step === "awaitingReveal") {
       const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
       const page = await this.pages.stateOf(pageId);
       // Shown on a replica that stopped before telling the setup: it was shown, never again.
       if (page === "spent" && Date.parse(reveal.expires_at) > Date.now())
-        this.wizards().service.notify(id, { type: "SECRET_REVEALED" });
+        arrived.push({ type: "SECRET_REVEALED" });
     }
-    return "found";
+    return arrived;
   }
 
   notePasted(id: string, pat: string): void {
     this.#pasted.set(id, pat);
   }
 
-  async #writeDirty(): Promise<void> {
-    const saves = [...this.#dirty];
-    this.#dirty.clear();
-    try {
-      for (const [id, snapshot] of saves) {
-        if (this.#conflicts.has(id)) continue;
-        // A restored actor re-emits what was read; writing it again would only look like a race.
-        const text = JSON.stringify(snapshot);
-        if (this.#written.get(id) === text) continue;
-        this.#written.set(id, text);
-        const version = this.#versions.get(id) ?? 0;
-        if (await this.#options.store.saveWizard(id, this.owner, snapshot, version))
-          this.#versions.set(id, version + 1);
-        else await this.#settleRace(id, snapshot);
-      }
-    } catch (error) {
-      for (const [id, snapshot] of saves) if (!this.#dirty.has(id)) this.#dirty.set(id, snapshot);
-      throw error;
-    }
-  }
-
-  /** Another call wrote first: when it reached the same step this call did, that is no conflict. */
-  async #settleRace(id: string, snapshot: unknown): Promise<void> {
-    const stored = await this.#options.store.loadWizard(id, this.owner);
-    const ours = PersistedSetup.safeParse(snapshot);
-    const theirs = stored.state === "found" ? PersistedSetup.safeParse(stored.snapshot) : undefined;
-    if (
-      stored.state === "found" &&
-      ours.success &&
-      theirs?.success &&
-      JSON.stringify(ours.data.value) === JSON.stringify(theirs.data.value)
-    )
-      this.#versions.set(id, stored.version);
-    else this.#conflicts.add(id);
-  }
-
-  /** Writes what this request changed back to the shared store. */
+  /** Waits for this request's steps to be stored, and stores or wipes its pasted PATs. */
   async flush(): Promise<void> {
     const { store, sealer } = this.#options;
-    this.#writing = this.#writing.catch(() => {}).then(() => this.#writeDirty());
-    await this.#writing;
+    const outcome = await this.#wizards?.service.flush();
     for (const [id, pat] of this.#pasted) {
       await store.putSealed(patKey(id), sealer.seal(pat, patKey(id)), Date.now() + PAT_TTL_MS);
       this.#loadedPats.add(id);
@@ -222,7 +159,7 @@ class CallerScope {
       await store.deleteSealed(patKey(id));
       this.#loadedPats.delete(id);
     }
-    if (this.#conflicts.size > 0) {
+    if (outcome === "overtaken") {
       throw new ToolFailure(
         "setup_changed",
         "Another call moved this setup on at the same moment, so this answer was not kept. Call get_inbound_webhook_wizard to see its current step, then answer that.",
@@ -245,7 +182,6 @@ class CallerScope {
     this.#closing = true;
     if (this.#calls > 0) return;
     this.#wizards?.close();
-    this.cache.close();
     this.pats.clear();
   }
 }
@@ -273,8 +209,6 @@ class HostedWizards extends McpWizards {
 
   override get(id: string): Promise<WizardOutcome> {
     return this.#scope.during(async () => {
-      const state = await this.#scope.hydrate(id);
-      if (state !== "found") return { kind: state };
       try {
         return await super.get(id);
       } finally {
@@ -285,8 +219,6 @@ class HostedWizards extends McpWizards {
 
   override send(id: string, event: Parameters<McpWizards["send"]>[1]): Promise<WizardOutcome> {
     return this.#scope.during(async () => {
-      const state = await this.#scope.hydrate(id);
-      if (state !== "found") return { kind: state };
       try {
         return await super.send(id, event);
       } finally {
@@ -300,7 +232,7 @@ class HostedWizards extends McpWizards {
 async function rebuildPasteForm(options: HostedRuntimeOptions, page: PageRow) {
   if (!page.owner || !page.wizardId) return undefined;
   const wizardId = page.wizardId;
-  const stored = await options.store.loadWizard(wizardId, page.owner);
+  const stored = await options.store.setupsOf(page.owner).load(wizardId);
   if (stored.state !== "found") return undefined;
   const parsed = PersistedSetup.safeParse(stored.snapshot);
   // Only a setup waiting for the paste takes it; restoring any other step could call AgentRuntime.
@@ -336,8 +268,7 @@ async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promi
   if (page.kind !== "reveal" || !page.owner || !page.wizardId) return;
   const scope = new CallerScope(options, page.owner, undefined);
   try {
-    if ((await scope.hydrate(page.wizardId)) !== "found") return;
-    scope.wizards().service.notify(page.wizardId, { type: "SECRET_REVEALED" });
+    await scope.wizards().service.notify(page.wizardId, { type: "SECRET_REVEALED" });
     await scope.flush();
   } finally {
     scope.close();
@@ -346,11 +277,13 @@ async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promi
 
 /**
  * The hosted server's wiring: per request, the caller's token becomes their AgentRuntime
- * client and their identity; setups, pages and pasted PATs live in the shared store.
+ * client and their identity; setups, pages and pasted PATs live in the setup store.
  */
 export function createHostedRuntime(given: HostedRuntimeOptions): HostedRuntime {
   const options = { ...given, store: withSealedPageUrls(given.store, given.sealer) };
   const tools = options.tools.map((tool) => options.metrics.measure(tool));
+  // Building Ajv took a tenth of a replica's time when every request built its own.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
   const pages = new OneTimePages({
     publicUrl: options.publicUrl,
@@ -378,6 +311,7 @@ export function createHostedRuntime(given: HostedRuntimeOptions): HostedRuntime 
         readOnly: options.readOnly,
         version: options.version,
         log: options.log,
+        jsonSchemaValidator,
       });
       const close = server.onclose;
       server.onclose = () => {

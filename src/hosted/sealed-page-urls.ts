@@ -1,5 +1,5 @@
-import type { Sealer } from "../store/seal.js";
-import type { SharedStore } from "../store/store.js";
+import type { Sealer } from "../setup-store/seal.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
 
 /** A one-time page's address, wherever a setup's snapshot holds it. */
 const PAGE_URL = /https?:\/\/[^\s"\\]+\/once\/[A-Za-z0-9_-]{43}/g;
@@ -23,17 +23,21 @@ export function openPageUrls(snapshot: unknown, sealer: Sealer, wizardId: string
   );
 }
 
-/** The shared store with setups' page addresses sealed on the way in and opened on the way out. */
-export function withSealedPageUrls(store: SharedStore, sealer: Sealer): SharedStore {
+/** The setup store with setups' page addresses sealed on the way in and opened on the way out. */
+export function withSealedPageUrls(store: SetupStore, sealer: Sealer): SetupStore {
   return {
     ...store,
-    saveWizard: (id, owner, snapshot, version) =>
-      store.saveWizard(id, owner, sealPageUrls(snapshot, sealer, id), version),
-    loadWizard: async (id, owner) => {
-      const loaded = await store.loadWizard(id, owner);
-      return loaded.state === "found"
-        ? { ...loaded, snapshot: openPageUrls(loaded.snapshot, sealer, id) }
-        : loaded;
+    setupsOf(owner) {
+      const rows = store.setupsOf(owner);
+      return {
+        save: (id, snapshot, version) => rows.save(id, sealPageUrls(snapshot, sealer, id), version),
+        load: async (id) => {
+          const loaded = await rows.load(id);
+          return loaded.state === "found"
+            ? { ...loaded, snapshot: openPageUrls(loaded.snapshot, sealer, id) }
+            : loaded;
+        },
+      };
     },
   };
 }

@@ -1,9 +1,9 @@
 import { startMcpHttp } from "../mcp/http-transport.js";
 import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
-import { openPostgresStore } from "../store/postgres-store.js";
-import { createSealer } from "../store/seal.js";
-import { openSqliteStore } from "../store/sqlite-store.js";
-import type { SharedStore } from "../store/store.js";
+import { openPostgresSetupStore } from "../setup-store/postgres.js";
+import { createSealer } from "../setup-store/seal.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
+import { openSqliteSetupStore } from "../setup-store/sqlite.js";
 import { callerGate } from "./authenticate.js";
 import { forCallers } from "./caller-failures.js";
 import type { HostedConfig } from "./config.js";
@@ -15,10 +15,10 @@ import { createHostedRuntime } from "./runtime.js";
 const SWEEP_MS = 30_000;
 
 /** A `postgres://` URL opens PostgreSQL; anything else is a SQLite file (`sqlite:` prefix optional). */
-export function openStore(storeUrl: string): SharedStore {
+export function openSetupStore(storeUrl: string): SetupStore {
   if (/^postgres(ql)?:\/\//.test(storeUrl))
-    return openPostgresStore({ connectionString: storeUrl });
-  return openSqliteStore({ path: storeUrl.replace(/^sqlite:/, "") });
+    return openPostgresSetupStore({ connectionString: storeUrl });
+  return openSqliteSetupStore({ path: storeUrl.replace(/^sqlite:/, "") });
 }
 
 export interface RunningHosted {
@@ -42,7 +42,7 @@ export async function startHosted(
     requestLog: (line: string) => void;
   },
 ): Promise<RunningHosted> {
-  const store = openStore(config.storeUrl);
+  const store = openSetupStore(config.storeUrl);
   try {
     await store.migrate();
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { AgentRuntimeClient } from "../client/client.js";
 import { OneTimePages } from "../pages/one-time-pages.js";
-import type { WizardStore } from "../wizard/store.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
 import { createMcpServer } from "./server.js";
 import type { SecretDelivery, ToolDefinition } from "./tool.js";
 import type { McpWizards } from "./wizards.js";
@@ -28,7 +28,7 @@ export interface McpRuntimeDeps {
 /** The guided setup and the store it is kept in, loaded together. */
 export interface LoadedWizards {
   wizards: McpWizards;
-  store: WizardStore;
+  store: SetupStore;
 }
 
 /** One-time pages, the guided setup and a way to build servers over them, closed as one. */
@@ -51,14 +51,14 @@ export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
   let loaded: Promise<LoadedWizards> | undefined;
   const wizards = (): Promise<LoadedWizards> => {
     loaded ??= (async () => {
-      const [{ McpWizards }, { WizardStore }] = await Promise.all([
+      const [{ McpWizards }, { openLocalSetupStore }] = await Promise.all([
         import("./wizards.js"),
-        import("../wizard/store.js"),
+        import("../setup-store/sqlite.js"),
       ]);
-      const store = new WizardStore({ path: deps.wizardDb });
+      const { store, setups } = await openLocalSetupStore(deps.wizardDb);
       return {
         store,
-        wizards: new McpWizards({ client: deps.client, pages, store, patHelp: deps.patHelp }),
+        wizards: new McpWizards({ client: deps.client, pages, setups, patHelp: deps.patHelp }),
       };
     })();
     return loaded;
@@ -81,7 +81,8 @@ export function createMcpRuntime(deps: McpRuntimeDeps): McpRuntime {
       // A guided setup that failed to load has nothing open to close.
       const ready = await loaded?.catch(() => undefined);
       ready?.wizards.close();
-      ready?.store.close();
+      await ready?.wizards.service.flush().catch(() => {});
+      await ready?.store.close();
       await pages.close();
     },
   };

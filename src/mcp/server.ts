@@ -9,6 +9,7 @@ import {
   ReadResourceRequestSchema,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { z } from "zod";
 import { CARD_RESOURCE, CARD_URI, readBuiltCard, readCardResource } from "../card/resource.js";
 import type { AgentRuntimeClient } from "../client/client.js";
@@ -34,6 +35,8 @@ export interface McpServerDeps {
   card?: () => Promise<string>;
   /** Where bugs are reported (stderr in the CLI); never stdout, which stdio MCP owns. */
   log?: (line: string) => void;
+  /** One validator for servers built per request; without it the SDK builds an Ajv per server. */
+  jsonSchemaValidator?: jsonSchemaValidator;
 }
 
 export const SERVER_INSTRUCTIONS =
@@ -201,7 +204,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
       title: "AgentRuntime inbound webhooks",
       version: deps.version,
     },
-    { capabilities: { tools: {}, resources: {} }, instructions: SERVER_INSTRUCTIONS },
+    {
+      capabilities: { tools: {}, resources: {} },
+      instructions: SERVER_INSTRUCTIONS,
+      jsonSchemaValidator: deps.jsonSchemaValidator,
+    },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));

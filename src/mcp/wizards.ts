@@ -2,13 +2,13 @@ import type { AgentRuntimeClient } from "../client/client.js";
 import type { ScalarRecord } from "../contract/schemas.js";
 import type { OneTimePages } from "../pages/one-time-pages.js";
 import { signingSecretPage } from "../pages/signing-secret-page.js";
+import type { SetupRows } from "../setup-store/setup-store.js";
 import { markJson, markUntrusted } from "../untrusted/mark.js";
 import { patShapeProblem } from "../untrusted/secret-shapes.js";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
-import { type SendOutcome, WizardService } from "../wizard/service.js";
+import { type Restoring, type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type Marks, type StepView } from "../wizard/steps.js";
-import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { refuseReadOnlyToken } from "./create-permission.js";
 
@@ -45,11 +45,13 @@ export class McpWizards {
   constructor(deps: {
     client: AgentRuntimeClient;
     pages: OneTimePages;
-    store: WizardStore;
-    /** Pasted PATs; a hosted server passes the ones it read from its shared store. */
+    setups: SetupRows;
+    /** Pasted PATs; a hosted server passes the ones it read from its setup store. */
     pats?: MemoryVault;
     /** On the local sandbox only: where the person reads the key's PAT for the curl test. */
     patHelp?: string;
+    /** What a hosted server loads for a setup read from its setup store. */
+    restoring?: Restoring;
   }) {
     this.#patHelp = deps.patHelp;
     this.#pages = deps.pages;
@@ -74,7 +76,7 @@ export class McpWizards {
             wizardId: input.wizardId,
           },
           () => {
-            this.service.notify(input.wizardId, { type: "SECRET_REVEALED" });
+            void this.service.notify(input.wizardId, { type: "SECRET_REVEALED" });
             this.#pageUsed(page.id);
           },
         );
@@ -83,7 +85,8 @@ export class McpWizards {
     });
     this.service = new WizardService({
       machine,
-      store: deps.store,
+      setups: deps.setups,
+      restoring: deps.restoring,
       onStep: (id, snapshot) => {
         const step = stepOf(snapshot);
         if (step === "pastingPat") void this.#ensurePastePage(id, snapshot);
@@ -119,7 +122,7 @@ export class McpWizards {
       },
       accept: (value) => {
         this.#pats.put(id, value);
-        this.service.notify(id, { type: "PAT_PASTED" });
+        void this.service.notify(id, { type: "PAT_PASTED" });
         this.#pageUsed(page.id);
       },
     });

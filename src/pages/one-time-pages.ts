@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { pageNonce } from "../html/escape.js";
-import type { Sealer } from "../store/seal.js";
-import type { PageRow, SharedStore } from "../store/store.js";
+import type { PageRow } from "../setup-store/page-rows.js";
+import type { Sealer } from "../setup-store/seal.js";
+import type { SetupStore } from "../setup-store/setup-store.js";
 import {
   oneTimePageHeaders,
   PasteText,
@@ -35,7 +36,7 @@ export interface PasteForm extends PasteText {
 
 /** Pages kept in the shared store of a hosted server, so any replica serves any page. */
 export interface SharedPages {
-  store: SharedStore;
+  store: SetupStore;
   /** Seals every page's content with the key all replicas share (`AGENTRUNTIME_PAGE_KEY`). */
   sealer: Sealer;
   /** The identity pages are issued for (a digest of the caller's token), or null. */

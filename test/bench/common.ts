@@ -165,12 +165,16 @@ export function cpuProfileFlags(dir: string | undefined): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** Starts `node <args>` and resolves with the first line it prints on stdout. */
+/** Starts `node <args>` (with `env` added to this process's) and resolves with the first line it prints on stdout. */
 export function startChild(
   label: string,
   args: string[],
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   live.add(child);
   child.once("exit", () => live.delete(child));
   let stderr = "";

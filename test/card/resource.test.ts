@@ -6,7 +6,7 @@ import { createClient } from "../../src/client/client.js";
 import { createMcpServer } from "../../src/mcp/server.js";
 import { McpWizards } from "../../src/mcp/wizards.js";
 import { OneTimePages } from "../../src/pages/one-time-pages.js";
-import { WizardStore } from "../../src/wizard/store.js";
+import { openLocalSetupStore } from "../../src/setup-store/sqlite.js";
 import { TOOLS } from "../../tools/index.js";
 import { type ConnectedMcp, connectMcp } from "../helpers/mcp.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
@@ -32,8 +32,8 @@ afterAll(async () => {
 async function connectAppsHost(card?: () => Promise<string>) {
   const pages = new OneTimePages();
   const api = createClient({ baseUrl: sandbox.url, token: sandbox.tokens.contributor });
-  const store = new WizardStore({ path: ":memory:" });
-  const wizards = new McpWizards({ client: api, pages, store });
+  const { store, setups } = await openLocalSetupStore(":memory:");
+  const wizards = new McpWizards({ client: api, pages, setups });
   const server = createMcpServer({
     client: api,
     tools: TOOLS,
@@ -58,7 +58,7 @@ async function connectAppsHost(card?: () => Promise<string>) {
       await client.close();
       await server.close();
       wizards.close();
-      store.close();
+      await store.close();
       await pages.close();
     },
   };

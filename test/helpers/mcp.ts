@@ -12,7 +12,7 @@ import { createMcpRuntime, type McpRuntimeDeps } from "../../src/mcp/runtime.js"
 import type { ToolDefinition } from "../../src/mcp/tool.js";
 import type { McpWizards } from "../../src/mcp/wizards.js";
 import type { OneTimePages } from "../../src/pages/one-time-pages.js";
-import type { WizardStore } from "../../src/wizard/store.js";
+import type { SetupStore } from "../../src/setup-store/setup-store.js";
 import { TOOLS } from "../../tools/index.js";
 import type { TestSandbox } from "./sandbox.js";
 
@@ -20,7 +20,7 @@ export interface ConnectedMcp {
   client: Client;
   pages: OneTimePages;
   wizards: McpWizards;
-  wizardStore: WizardStore;
+  wizardStore: SetupStore;
   logs: string[];
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;

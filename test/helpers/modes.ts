@@ -2,8 +2,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createHostedMetrics } from "../../src/hosted/metrics.js";
 import { createHostedRuntime } from "../../src/hosted/runtime.js";
 import { startMcpHttp } from "../../src/mcp/http-transport.js";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
-import { createSealer } from "../../src/store/seal.js";
+import { openPostgresSetupStore } from "../../src/setup-store/postgres.js";
+import { createSealer } from "../../src/setup-store/seal.js";
 import { TOOLS } from "../../tools/index.js";
 import { connectHosted, startRoundRobin, TEST_PAGE_KEY } from "./hosted.js";
 import { connectMcp } from "./mcp.js";
@@ -67,7 +67,7 @@ export async function hostedMode(
   sandbox: TestSandbox,
   postgres: TestPostgres,
 ): Promise<ServerMode> {
-  const store = await openPostgresStore({ connectionString: await postgres.createDatabase() });
+  const store = await openPostgresSetupStore({ connectionString: await postgres.createDatabase() });
   await store.migrate();
   const balancer = await startRoundRobin();
   const metrics = createHostedMetrics(() => store.countOpenWizards());

@@ -9,10 +9,10 @@ import { createHostedMetrics } from "../../src/hosted/metrics.js";
 import { hostedRoutes } from "../../src/hosted/operations.js";
 import { createHostedRuntime } from "../../src/hosted/runtime.js";
 import { type RunningMcpHttp, startMcpHttp } from "../../src/mcp/http-transport.js";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
-import { createSealer } from "../../src/store/seal.js";
-import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import type { SharedStore } from "../../src/store/store.js";
+import { openPostgresSetupStore } from "../../src/setup-store/postgres.js";
+import { createSealer } from "../../src/setup-store/seal.js";
+import type { SetupStore } from "../../src/setup-store/setup-store.js";
+import { openSqliteSetupStore } from "../../src/setup-store/sqlite.js";
 import type { StepView } from "../../src/wizard/steps.js";
 import { TOOLS } from "../../tools/index.js";
 import { connectHosted, type HostedCaller, hitReplica, TEST_PAGE_KEY } from "../helpers/hosted.js";
@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 interface Hosted {
-  store: SharedStore;
+  store: SetupStore;
   http: RunningMcpHttp;
   port: number;
   logs: string[];
@@ -43,7 +43,7 @@ interface Hosted {
 }
 
 /** A hosted server in this process over a store, as one replica of many would run. */
-async function startHostedServer(store: SharedStore, apiUrl = sandbox.url): Promise<Hosted> {
+async function startHostedServer(store: SetupStore, apiUrl = sandbox.url): Promise<Hosted> {
   await store.migrate();
   const metrics = createHostedMetrics(() => store.countOpenWizards());
   const logs: string[] = [];
@@ -104,11 +104,11 @@ const pathOf = (url: string) => new URL(url).pathname;
 let counter = 0;
 const uniqueName = (prefix: string) => `${prefix}-${++counter}`;
 
-const stores: [string, () => Promise<SharedStore>][] = [
-  ["sqlite", async () => openSqliteStore({ path: join(tempDir(), "hosted.db") })],
+const stores: [string, () => Promise<SetupStore>][] = [
+  ["sqlite", async () => openSqliteSetupStore({ path: join(tempDir(), "hosted.db") })],
   [
     "postgres",
-    async () => openPostgresStore({ connectionString: await postgres.createDatabase() }),
+    async () => openPostgresSetupStore({ connectionString: await postgres.createDatabase() }),
   ],
 ];
 
@@ -310,7 +310,7 @@ async function startHoldingProxy() {
 describe("two calls answering one setup at the same moment", () => {
   it("keep one answer and tell the other to re-read the step", async () => {
     const proxy = await startHoldingProxy();
-    const store = openPostgresStore({ connectionString: await postgres.createDatabase() });
+    const store = openPostgresSetupStore({ connectionString: await postgres.createDatabase() });
     const hosted = await startHostedServer(store, proxy.url);
     try {
       const model = await hosted.caller();
@@ -318,16 +318,15 @@ describe("two calls answering one setup at the same moment", () => {
       const step = view(
         await model.call("start_inbound_webhook_wizard", { workflow_id: sandbox.weekly.id }),
       );
-      const naming = await store.loadWizard(step.wizard_id, owner);
+      const setups = store.setupsOf(owner);
+      const naming = await setups.load(step.wizard_id);
       const named = answer(model, step, "set_name", { value: uniqueName("raced") });
       while (proxy.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
       // Meanwhile another replica takes the setup back to naming (as its own answer would).
-      const loading = await store.loadWizard(step.wizard_id, owner);
+      const loading = await setups.load(step.wizard_id);
       expect(loading.state === "found" && naming.state === "found").toBe(true);
       if (loading.state !== "found" || naming.state !== "found") return;
-      expect(await store.saveWizard(step.wizard_id, owner, naming.snapshot, loading.version)).toBe(
-        true,
-      );
+      expect(await setups.save(step.wizard_id, naming.snapshot, loading.version)).toBe(true);
       for (const go of proxy.held.splice(0)) go();
       const result = await named;
       expect(result.isError).toBe(true);
@@ -346,7 +345,7 @@ describe("two calls answering one setup at the same moment", () => {
   it("both stand when the second builds on where the first left the setup", async () => {
     const proxy = await startHoldingProxy();
     const hosted = await startHostedServer(
-      openPostgresStore({ connectionString: await postgres.createDatabase() }),
+      openPostgresSetupStore({ connectionString: await postgres.createDatabase() }),
       proxy.url,
     );
     try {
@@ -376,7 +375,7 @@ describe("two calls answering one setup at the same moment", () => {
 describe("a caller that hangs up in the middle of a call", () => {
   it("leaves the setup where the call took it, and the server answering", async () => {
     const hosted = await startHostedServer(
-      openPostgresStore({ connectionString: await postgres.createDatabase() }),
+      openPostgresSetupStore({ connectionString: await postgres.createDatabase() }),
     );
     try {
       const model = await hosted.caller();
@@ -426,7 +425,7 @@ describe("a caller that hangs up in the middle of a call", () => {
 
 describe("a hosted server's operations", () => {
   it("wipes expired pages on its sweep and counts them", async () => {
-    const store = openPostgresStore({ connectionString: await postgres.createDatabase() });
+    const store = openPostgresSetupStore({ connectionString: await postgres.createDatabase() });
     await store.migrate();
     const metrics = createHostedMetrics(() => store.countOpenWizards());
     const runtime = createHostedRuntime({
@@ -457,7 +456,9 @@ describe("a hosted server's operations", () => {
   });
 
   it("is not ready while its database is unreachable", async () => {
-    const down = openPostgresStore({ connectionString: "postgres://postgres@127.0.0.1:1/none" });
+    const down = openPostgresSetupStore({
+      connectionString: "postgres://postgres@127.0.0.1:1/none",
+    });
     const http = await startMcpHttp({
       host: "127.0.0.1",
       port: 0,
@@ -479,7 +480,7 @@ describe("a hosted server's operations", () => {
 
   it("finishes a call in flight when it shuts down, and takes no new one", async () => {
     const hosted = await startHostedServer(
-      openPostgresStore({ connectionString: await postgres.createDatabase() }),
+      openPostgresSetupStore({ connectionString: await postgres.createDatabase() }),
     );
     const model = await hosted.caller();
     const created = await model.call("create_inbound_webhook", {

@@ -1,9 +1,11 @@
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStore } from "../../src/store/postgres-store.js";
-import { createSealer } from "../../src/store/seal.js";
-import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import { MIGRATIONS, type PageRow, type SharedStore } from "../../src/store/store.js";
+import type { PageRow } from "../../src/setup-store/page-rows.js";
+import { openPostgresSetupStore } from "../../src/setup-store/postgres.js";
+import { createSealer } from "../../src/setup-store/seal.js";
+import { LOCAL_OWNER, MIGRATIONS, type SetupStore } from "../../src/setup-store/setup-store.js";
+import { openSqliteSetupStore } from "../../src/setup-store/sqlite.js";
 import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/sandbox.js";
 
@@ -14,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => postgres?.stop());
 
 interface Opened {
-  open(now: () => number): Promise<SharedStore>;
+  open(now: () => number): Promise<SetupStore>;
 }
 
 const backends: [string, () => Promise<Opened>][] = [
@@ -22,7 +24,7 @@ const backends: [string, () => Promise<Opened>][] = [
     "sqlite",
     async () => {
       const path = join(tempDir(), "shared.db");
-      return { open: async (now) => openSqliteStore({ path, now, wizardTtlMs: 60_000 }) };
+      return { open: async (now) => openSqliteSetupStore({ path, now, wizardTtlMs: 60_000 }) };
     },
   ],
   [
@@ -30,7 +32,7 @@ const backends: [string, () => Promise<Opened>][] = [
     async () => {
       const connectionString = await postgres.createDatabase();
       return {
-        open: async (now) => openPostgresStore({ connectionString, now, wizardTtlMs: 60_000 }),
+        open: async (now) => openPostgresSetupStore({ connectionString, now, wizardTtlMs: 60_000 }),
       };
     },
   ],
@@ -50,7 +52,7 @@ describe.each(backends)("the %s store", (_name, prepare) => {
   let clock = 1_000;
   const now = () => clock;
   let opened: Opened;
-  const stores: SharedStore[] = [];
+  const stores: SetupStore[] = [];
   const open = async () => {
     const store = await opened.open(now);
     stores.push(store);
@@ -66,11 +68,11 @@ describe.each(backends)("the %s store", (_name, prepare) => {
 
   it("migrates once when three replicas start at the same time, and is ready only after", async () => {
     const replicas = [await open(), await open(), await open()];
-    expect(await (replicas[0] as SharedStore).ready()).toBe(false);
+    expect(await (replicas[0] as SetupStore).ready()).toBe(false);
     await Promise.all(replicas.map((store) => store.migrate()));
     for (const store of replicas) await store.migrate();
     expect(await Promise.all(replicas.map((store) => store.ready()))).toEqual([true, true, true]);
-    await (replicas[0] as SharedStore).putPage(page("counted"));
+    await (replicas[0] as SetupStore).putPage(page("counted"));
     expect(MIGRATIONS.length).toBeGreaterThan(0);
   });
 
@@ -78,48 +80,45 @@ describe.each(backends)("the %s store", (_name, prepare) => {
     const store = await open();
     await store.migrate();
     expect(
-      await store.saveWizard(
-        "w1",
-        "owner-a",
-        { value: "choosingKey", context: { name: "orders" } },
-        0,
-      ),
+      await store
+        .setupsOf("owner-a")
+        .save("w1", { value: "choosingKey", context: { name: "orders" } }, 0),
     ).toBe(true);
-    expect(await store.loadWizard("w1", "owner-a")).toEqual({
+    expect(await store.setupsOf("owner-a").load("w1")).toEqual({
       state: "found",
       snapshot: { value: "choosingKey", context: { name: "orders" } },
       version: 1,
     });
-    expect(await store.loadWizard("w1", "owner-b")).toEqual({ state: "missing" });
-    expect(await store.loadWizard("nope", "owner-a")).toEqual({ state: "missing" });
+    expect(await store.setupsOf("owner-b").load("w1")).toEqual({ state: "missing" });
+    expect(await store.setupsOf("owner-a").load("nope")).toEqual({ state: "missing" });
     // Another owner cannot overwrite it either.
-    expect(await store.saveWizard("w1", "owner-b", { value: "hijacked" }, 1)).toBe(false);
-    expect(await store.loadWizard("w1", "owner-a")).toMatchObject({
+    expect(await store.setupsOf("owner-b").save("w1", { value: "hijacked" }, 1)).toBe(false);
+    expect(await store.setupsOf("owner-a").load("w1")).toMatchObject({
       snapshot: { value: "choosingKey" },
     });
     expect(await store.countOpenWizards()).toBeGreaterThanOrEqual(1);
     clock += 60_001;
-    expect(await store.loadWizard("w1", "owner-a")).toEqual({ state: "expired" });
-    expect(await store.loadWizard("w1", "owner-a")).toEqual({ state: "missing" });
+    expect(await store.setupsOf("owner-a").load("w1")).toEqual({ state: "expired" });
+    expect(await store.setupsOf("owner-a").load("w1")).toEqual({ state: "missing" });
   });
 
   it("writes a setup only over the version it was read at, so two replicas cannot both move it", async () => {
     const [one, two] = [await open(), await open()];
     await one.migrate();
-    expect(await one.saveWizard("w2", "owner-a", { value: "naming" }, 0)).toBe(true);
+    expect(await one.setupsOf("owner-a").save("w2", { value: "naming" }, 0)).toBe(true);
     // A second start with the same id (version 0 again) must not replace it.
-    expect(await two.saveWizard("w2", "owner-a", { value: "other" }, 0)).toBe(false);
-    const read = await two.loadWizard("w2", "owner-a");
+    expect(await two.setupsOf("owner-a").save("w2", { value: "other" }, 0)).toBe(false);
+    const read = await two.setupsOf("owner-a").load("w2");
     expect(read).toMatchObject({ state: "found", version: 1 });
     const writes = await Promise.all([
-      one.saveWizard("w2", "owner-a", { value: "choosingKey" }, 1),
-      two.saveWizard("w2", "owner-a", { value: "noKeys" }, 1),
+      one.setupsOf("owner-a").save("w2", { value: "choosingKey" }, 1),
+      two.setupsOf("owner-a").save("w2", { value: "noKeys" }, 1),
     ]);
     expect(writes.filter(Boolean)).toHaveLength(1);
-    const after = await one.loadWizard("w2", "owner-a");
+    const after = await one.setupsOf("owner-a").load("w2");
     expect(after).toMatchObject({ version: 2 });
-    expect(await one.saveWizard("w2", "owner-a", { value: "extras" }, 2)).toBe(true);
-    expect(await one.loadWizard("w2", "owner-a")).toMatchObject({
+    expect(await one.setupsOf("owner-a").save("w2", { value: "extras" }, 2)).toBe(true);
+    expect(await one.setupsOf("owner-a").load("w2")).toMatchObject({
       snapshot: { value: "extras" },
       version: 3,
     });
@@ -127,7 +126,7 @@ describe.each(backends)("the %s store", (_name, prepare) => {
 
   it("hands a page's payload out exactly once, even to ten callers on three replicas at once", async () => {
     const replicas = [await open(), await open(), await open()];
-    const first = replicas[0] as SharedStore;
+    const first = replicas[0] as SetupStore;
     await first.migrate();
     await first.putPage(page("race", { expiresAt: clock + 10_000 }));
     expect(await replicas[1]?.getPage("race")).toMatchObject({
@@ -135,7 +134,7 @@ describe.each(backends)("the %s store", (_name, prepare) => {
       page: { payload: "sealed-race", owner: "owner-a", kind: "reveal" },
     });
     const takes = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (replicas[i % 3] as SharedStore).consumePage("race")),
+      Array.from({ length: 10 }, (_, i) => (replicas[i % 3] as SetupStore).consumePage("race")),
     );
     const winners = takes.filter((taken) => taken !== undefined);
     expect(winners).toHaveLength(1);
@@ -190,6 +189,35 @@ describe.each(backends)("the %s store", (_name, prepare) => {
     expect(await store.peekSealed("pat:w2")).toBeUndefined();
     await store.purge();
     expect(await store.dump()).not.toContain("v1.x");
+  });
+});
+
+describe("a wizard file from before the setup store", () => {
+  it("keeps its setups as local ones, at version 1", async () => {
+    const path = join(tempDir(), "wizards.db");
+    const old = new Database(path);
+    old.exec(
+      "CREATE TABLE wizards (id TEXT PRIMARY KEY, snapshot TEXT NOT NULL, updated_at INTEGER NOT NULL)",
+    );
+    old
+      .prepare("INSERT INTO wizards VALUES (?, ?, ?)")
+      .run("w-old", '{"value":"naming"}', Date.now());
+    old.close();
+    const store = openSqliteSetupStore({ path });
+    try {
+      await store.migrate();
+      expect(await store.ready()).toBe(true);
+      const local = store.setupsOf(LOCAL_OWNER);
+      expect(await local.load("w-old")).toEqual({
+        state: "found",
+        snapshot: { value: "naming" },
+        version: 1,
+      });
+      expect(await local.save("w-old", { value: "choosingKey" }, 1)).toBe(true);
+      expect(await store.setupsOf("someone-else").load("w-old")).toEqual({ state: "missing" });
+    } finally {
+      await store.close();
+    }
   });
 });
 

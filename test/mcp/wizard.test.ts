@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_OWNER } from "../../src/setup-store/setup-store.js";
 import { OPEN_SAVED_WORKFLOW } from "../../src/wizard/machine.js";
 import type { StepView } from "../../src/wizard/steps.js";
 import { getInboundWebhookWizard } from "../../tools/get-inbound-webhook-wizard.js";
@@ -426,7 +427,7 @@ describe("the local wizard store", () => {
   it("answers a stored row that is not a wizard snapshot as a wizard it does not know", async () => {
     const mcp = await connectMcp(sandbox, { wizardDb: join(tempDir(), "wizards.db") });
     try {
-      mcp.wizardStore.save("damaged-wizard", { value: "naming" });
+      await mcp.wizardStore.setupsOf(LOCAL_OWNER).save("damaged-wizard", { value: "naming" }, 0);
       const damaged = await mcp.call("get_inbound_webhook_wizard", { wizard_id: "damaged-wizard" });
       expect(textOf(damaged)).toMatch(/^wizard_not_found: .*start_inbound_webhook_wizard/);
     } finally {

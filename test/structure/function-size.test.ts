@@ -10,8 +10,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Bodies that are tables, not logic: an object of small methods, or a page of text. */
 const TABLES = new Set([
   "createClient", // the typed client: one small method per endpoint
-  "openPostgresStore", // the shared store: one small method per query
-  "openSqliteStore", // the same store on SQLite
+  "openPostgresSetupStore", // the setup store: one small method per query
+  "openSqliteSetupStore", // the same store on SQLite
   "buildSenderGuide", // the guide's Markdown, one template
 ]);
 

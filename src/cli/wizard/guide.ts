@@ -1,8 +1,8 @@
 import * as ui from "@clack/prompts";
+import type { SetupRows } from "../../setup-store/setup-store.js";
 import { stepOf, type WizardEvent, type WizardSnapshot } from "../../wizard/machine.js";
 import type { WizardService } from "../../wizard/service.js";
 import { describeStep, type StepView } from "../../wizard/steps.js";
-import type { WizardStore } from "../../wizard/store.js";
 import type { TestReport } from "../../wizard/types.js";
 import type { MemoryVault } from "../../wizard/vaults.js";
 import type { Backend } from "../backend.js";
@@ -56,7 +56,7 @@ export class Guide {
     snapshot: WizardSnapshot,
     readonly deps: {
       service: WizardService;
-      store: WizardStore;
+      setups: SetupRows;
       pats: MemoryVault;
       backend: Backend;
       flags: WizardFlags;
@@ -129,17 +129,27 @@ export class Guide {
   }
 
   /** Remembers this setup as the one to offer to continue, until it ends. */
-  remember(): void {
-    this.deps.store.save(RESUME_KEY, { wizard_id: this.id });
+  remember(): Promise<void> {
+    return this.#point(this.id);
   }
 
-  forget(): void {
-    this.deps.store.save(RESUME_KEY, { wizard_id: null });
+  forget(): Promise<void> {
+    return this.#point(null);
+  }
+
+  async #point(wizardId: string | null): Promise<void> {
+    const { setups } = this.deps;
+    const stored = await setups.load(RESUME_KEY);
+    await setups.save(
+      RESUME_KEY,
+      { wizard_id: wizardId },
+      stored.state === "found" ? stored.version : 0,
+    );
   }
 
   /** The unfinished setup this data folder's guide last left, if any. */
-  static unfinished(store: WizardStore): string | undefined {
-    const stored = store.load(RESUME_KEY);
+  static async unfinished(setups: SetupRows): Promise<string | undefined> {
+    const stored = await setups.load(RESUME_KEY);
     if (stored.state !== "found") return undefined;
     const pointer = stored.snapshot;
     return typeof pointer === "object" &&

@@ -1,14 +1,12 @@
 import pg from "pg";
-import { DEFAULT_WIZARD_TTL_MS } from "../wizard/store.js";
+import { type PageLookup, type PageRow, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
 import {
+  DEFAULT_SETUP_TTL_MS,
   MIGRATIONS,
-  type PageLookup,
-  type PageRow,
-  type SharedStore,
-  type SharedWizard,
-  SPENT_PAGE_MEMORY_MS,
+  type SetupStore,
+  type StoredSetup,
   type StoreOptions,
-} from "./store.js";
+} from "./setup-store.js";
 
 /** Held while migrating, so replicas starting together apply each migration once. */
 const MIGRATION_LOCK = 0x61727768;
@@ -31,10 +29,10 @@ const toRow = (record: PageRecord): PageRow => ({
   expiresAt: Number(record.expires_at),
 });
 
-/** The shared store on PostgreSQL, through a `pg` pool: what N replicas of a hosted server share. */
-export function openPostgresStore(
+/** The setup store on PostgreSQL, through a `pg` pool: what N replicas of a hosted server share. */
+export function openPostgresSetupStore(
   options: StoreOptions & { connectionString: string; maxConnections?: number },
-): SharedStore {
+): SetupStore {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
@@ -43,7 +41,7 @@ export function openPostgresStore(
   // An idle client losing its server (a restart, a failover) must not crash the process.
   pool.on("error", () => {});
   const now = options.now ?? Date.now;
-  const ttlMs = options.wizardTtlMs ?? DEFAULT_WIZARD_TTL_MS;
+  const ttlMs = options.wizardTtlMs ?? DEFAULT_SETUP_TTL_MS;
   const query = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) =>
     pool.query<Row>(sql, values);
 
@@ -88,28 +86,32 @@ export function openPostgresStore(
         return false;
       }
     },
-    async saveWizard(id, owner, snapshot, version) {
-      const written = await query(
-        `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES ($1, $2, $3, $4, 1)
-         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
-           version = wizards.version + 1
-         WHERE wizards.owner = excluded.owner AND wizards.version = $5 AND $5 > 0`,
-        [id, owner, JSON.stringify(snapshot), now(), version],
-      );
-      return written.rowCount === 1;
-    },
-    async loadWizard(id, owner): Promise<SharedWizard> {
-      const { rows } = await query<{ snapshot: string; updated_at: string; version: number }>(
-        "SELECT snapshot, updated_at, version FROM wizards WHERE id = $1 AND owner = $2",
-        [id, owner],
-      );
-      const row = rows[0];
-      if (!row) return { state: "missing" };
-      if (Number(row.updated_at) < now() - ttlMs) {
-        await query("DELETE FROM wizards WHERE id = $1", [id]);
-        return { state: "expired" };
-      }
-      return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
+    setupsOf(owner) {
+      return {
+        async save(id, snapshot, version) {
+          const written = await query(
+            `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+             ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
+               version = wizards.version + 1
+             WHERE wizards.owner = excluded.owner AND wizards.version = $5 AND $5 > 0`,
+            [id, owner, JSON.stringify(snapshot), now(), version],
+          );
+          return written.rowCount === 1;
+        },
+        async load(id): Promise<StoredSetup> {
+          const { rows } = await query<{ snapshot: string; updated_at: string; version: number }>(
+            "SELECT snapshot, updated_at, version FROM wizards WHERE id = $1 AND owner = $2",
+            [id, owner],
+          );
+          const row = rows[0];
+          if (!row) return { state: "missing" };
+          if (Number(row.updated_at) < now() - ttlMs) {
+            await query("DELETE FROM wizards WHERE id = $1", [id]);
+            return { state: "expired" };
+          }
+          return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
+        },
+      };
     },
     async countOpenWizards() {
       const { rows } = await query<{ n: string }>(

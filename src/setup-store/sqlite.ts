@@ -1,16 +1,16 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { DEFAULT_WIZARD_TTL_MS } from "../wizard/store.js";
+import { type PageLookup, type PageRow, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
 import {
+  DEFAULT_SETUP_TTL_MS,
+  LOCAL_OWNER,
   MIGRATIONS,
-  type PageLookup,
-  type PageRow,
-  type SharedStore,
-  type SharedWizard,
-  SPENT_PAGE_MEMORY_MS,
+  type SetupRows,
+  type SetupStore,
+  type StoredSetup,
   type StoreOptions,
-} from "./store.js";
+} from "./setup-store.js";
 
 interface PageRecord {
   id: string;
@@ -31,21 +31,30 @@ const toRow = (record: PageRecord): PageRow => ({
   expiresAt: Number(record.expires_at),
 });
 
-/** The shared store in one SQLite file: hosted mode on one machine, and the reference the PostgreSQL store is tested against. */
-export function openSqliteStore(options: StoreOptions & { path: string }): SharedStore {
+/**
+ * The setup store in one SQLite file: local mode, hosted mode on one machine, and the reference
+ * the PostgreSQL store is tested against.
+ */
+export function openSqliteSetupStore(options: StoreOptions & { path: string }): SetupStore {
   if (options.path !== ":memory:")
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
   const db = new Database(options.path);
   db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");
   const now = options.now ?? Date.now;
-  const ttlMs = options.wizardTtlMs ?? DEFAULT_WIZARD_TTL_MS;
+  const ttlMs = options.wizardTtlMs ?? DEFAULT_SETUP_TTL_MS;
   let migrated = false;
+  const hasTable = (name: string) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+    undefined;
 
   return {
     dialect: "sqlite",
     async migrate() {
       db.transaction(() => {
+        const legacy = hasTable("wizards") && !hasTable("store_migrations");
+        // A wizard file from before the setup store: its setups move over as local ones.
+        if (legacy) db.exec("ALTER TABLE wizards RENAME TO wizards_before_migrations");
         db.exec(
           "CREATE TABLE IF NOT EXISTS store_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
         );
@@ -62,6 +71,12 @@ export function openSqliteStore(options: StoreOptions & { path: string }): Share
             now(),
           );
         });
+        if (!legacy) return;
+        db.prepare(
+          `INSERT INTO wizards (id, owner, snapshot, updated_at, version)
+           SELECT id, ?, snapshot, updated_at, 1 FROM wizards_before_migrations`,
+        ).run(LOCAL_OWNER);
+        db.exec("DROP TABLE wizards_before_migrations");
       }).immediate();
       migrated = true;
     },
@@ -72,28 +87,34 @@ export function openSqliteStore(options: StoreOptions & { path: string }): Share
       };
       return row.version === MIGRATIONS.length;
     },
-    async saveWizard(id, owner, snapshot, version) {
-      return (
-        db
-          .prepare(
-            `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES (?, ?, ?, ?, 1)
-             ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
-               version = wizards.version + 1
-             WHERE wizards.owner = excluded.owner AND wizards.version = ? AND ? > 0`,
-          )
-          .run(id, owner, JSON.stringify(snapshot), now(), version, version).changes === 1
-      );
-    },
-    async loadWizard(id, owner): Promise<SharedWizard> {
-      const row = db
-        .prepare("SELECT snapshot, updated_at, version FROM wizards WHERE id = ? AND owner = ?")
-        .get(id, owner) as { snapshot: string; updated_at: number; version: number } | undefined;
-      if (!row) return { state: "missing" };
-      if (row.updated_at < now() - ttlMs) {
-        db.prepare("DELETE FROM wizards WHERE id = ?").run(id);
-        return { state: "expired" };
-      }
-      return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
+    setupsOf(owner) {
+      return {
+        async save(id, snapshot, version) {
+          return (
+            db
+              .prepare(
+                `INSERT INTO wizards (id, owner, snapshot, updated_at, version) VALUES (?, ?, ?, ?, 1)
+                 ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at,
+                   version = wizards.version + 1
+                 WHERE wizards.owner = excluded.owner AND wizards.version = ? AND ? > 0`,
+              )
+              .run(id, owner, JSON.stringify(snapshot), now(), version, version).changes === 1
+          );
+        },
+        async load(id): Promise<StoredSetup> {
+          const row = db
+            .prepare("SELECT snapshot, updated_at, version FROM wizards WHERE id = ? AND owner = ?")
+            .get(id, owner) as
+            | { snapshot: string; updated_at: number; version: number }
+            | undefined;
+          if (!row) return { state: "missing" };
+          if (row.updated_at < now() - ttlMs) {
+            db.prepare("DELETE FROM wizards WHERE id = ?").run(id);
+            return { state: "expired" };
+          }
+          return { state: "found", snapshot: JSON.parse(row.snapshot), version: row.version };
+        },
+      };
     },
     async countOpenWizards() {
       return (
@@ -179,4 +200,13 @@ export function openSqliteStore(options: StoreOptions & { path: string }): Share
       if (db.open) db.close();
     },
   };
+}
+
+/** Local mode's setup store: one SQLite file (or `:memory:`), migrated, its setups all `local`. */
+export async function openLocalSetupStore(
+  path: string,
+): Promise<{ store: SetupStore; setups: SetupRows }> {
+  const store = openSqliteSetupStore({ path });
+  await store.migrate();
+  return { store, setups: store.setupsOf(LOCAL_OWNER) };
 }

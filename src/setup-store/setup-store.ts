@@ -1,44 +1,44 @@
+import type { PageLookup, PageRow } from "./page-rows.js";
+
+/** Setups idle longer than this are forgotten (two hours). */
+export const DEFAULT_SETUP_TTL_MS = 2 * 60 * 60 * 1000;
+
+/** The owner of every setup in local mode, where one person runs the server. */
+export const LOCAL_OWNER = "local";
+
 /** A stored setup with the version it was read at; a write names the version it builds on. */
-export type SharedWizard =
+export type StoredSetup =
   | { state: "found"; snapshot: unknown; version: number }
   | { state: "expired" }
   | { state: "missing" };
 
-/** What a one-time page row holds. `payload` is sealed by the caller; the store never reads it. */
-export interface PageRow {
-  id: string;
-  kind: "reveal" | "paste";
-  /** The identity that asked for the page (a digest, never a token); null for single-tenant use. */
-  owner: string | null;
-  /** The guided setup the page belongs to, when a wizard issued it. */
-  wizardId: string | null;
-  payload: string;
-  expiresAt: number;
+/**
+ * The setups of one owner. A snapshot holds answers and hints only (the machine keeps secrets
+ * out of its context), so these rows hold no secret.
+ */
+export interface SetupRows {
+  /** Another owner's setup is `missing`, exactly like one that never existed. */
+  load(id: string): Promise<StoredSetup>;
+  /**
+   * Writes a setup over `version` (0: a new one) and makes it `version + 1`; false, writing
+   * nothing, when another write came first or the setup is another owner's.
+   */
+  save(id: string, snapshot: unknown, version: number): Promise<boolean>;
 }
 
-export type PageLookup =
-  | { state: "live"; page: PageRow }
-  | { state: "spent" }
-  | { state: "missing" };
-
 /**
- * Shared state of a hosted MCP server: guided setups, one-time pages and the short-lived sealed
- * values between them (a pasted PAT). One interface, a SQLite and a PostgreSQL implementation,
- * both run through the same test suite.
+ * Where guided setups live, with their one-time pages and the short-lived sealed values between
+ * them (a pasted PAT). One interface, a SQLite implementation (local mode, and hosted mode on one
+ * machine) and a PostgreSQL one (replicas), both run through the same test suite.
  */
-export interface SharedStore {
+export interface SetupStore {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations; safe when several replicas start at the same time. */
   migrate(): Promise<void>;
   /** The database answers and every migration is applied. */
   ready(): Promise<boolean>;
-  /**
-   * Writes a setup over `version` (0: a new one) and makes it `version + 1`; false, writing
-   * nothing, when another write came first or the setup is another owner's.
-   */
-  saveWizard(id: string, owner: string, snapshot: unknown, version: number): Promise<boolean>;
-  /** Another owner's setup is `missing`, exactly like one that never existed. */
-  loadWizard(id: string, owner: string): Promise<SharedWizard>;
+  /** The setups of `owner` (a caller's digest in hosted mode), read and written in this store directly. */
+  setupsOf(owner: string): SetupRows;
   /** Setups touched within the wizard time limit. */
   countOpenWizards(): Promise<number>;
   putPage(page: PageRow): Promise<void>;
@@ -63,9 +63,6 @@ export interface StoreOptions {
   wizardTtlMs?: number;
   now?: () => number;
 }
-
-/** Spent page ids are kept this long, so a late second visit says 410 rather than 404. */
-export const SPENT_PAGE_MEMORY_MS = 24 * 3600 * 1000;
 
 /** The schema, in order; each entry runs once, in a transaction, and is recorded by version. */
 export const MIGRATIONS: readonly string[] = [
