@@ -42,6 +42,8 @@ export function isStepView(value: unknown): value is StepView {
     typeof record.wizard_id === "string" &&
     typeof record.step === "string" &&
     typeof record.say === "string" &&
+    typeof record.person === "object" &&
+    record.person !== null &&
     Array.isArray(record.answers) &&
     typeof record.card === "object" &&
     record.card !== null
@@ -59,32 +61,17 @@ export function errorText(result: { content?: unknown }): string {
   );
 }
 
-const HEADINGS: Record<string, string> = {
-  choosingWorkflow: "Which workflow should outside events start?",
-  naming: "Name this inbound webhook",
-  noKeys: "No API key is available yet",
-  choosingKey: "Which API key will the sender use?",
-  pastingPat: "Paste the key's PAT on the private page",
-  extras: "Extras (most people skip these)",
-  confirming: "Create this inbound webhook?",
-  awaitingReveal: "Copy the signing secret from the private page",
-  handingOver: "Test it with curl",
-  testReported: "The test request",
-  done: "All set",
-};
-
-/**
- * What the card asks a person at a step. The step's `say` is written for a model, so the card
- * shows it only for steps it has no words for (a problem, or a step added later).
- */
-export function headingOf(view: Pick<StepView, "step" | "say" | "status">): {
-  heading: string | undefined;
-  showSay: boolean;
-} {
-  if (view.status === "cancelled") return { heading: "Setup cancelled", showSay: false };
-  const heading = HEADINGS[view.step];
-  return { heading, showSay: heading === undefined };
+/** What the card asks a person at a step: the step's person line, never the model's `say`. */
+export function headingOf(view: Pick<StepView, "person" | "status">): string {
+  return view.status === "cancelled" ? "Setup cancelled" : view.person.line;
 }
+
+/** What a typed answer must satisfy, in a person's words (the wizard's `rules` are for a model). */
+export const PERSON_RULES: Partial<Record<StepAnswer["action"], string>> = {
+  set_name: "1 to 64 characters, not already used on this workflow.",
+  set_extras:
+    "Keys up to 64 characters; each value is text (up to 500 characters), a number, true, false or null.",
+};
 
 /** Button words for answers whose wizard labels are written for a model. */
 export function personLabel(answer: StepAnswer, step: string): string {

@@ -3,6 +3,7 @@ import * as ui from "@clack/prompts";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf } from "../wizard/machine.js";
 import { WizardService } from "../wizard/service.js";
+import { describeStep } from "../wizard/steps.js";
 import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { backendFlags, defaultDataDir, UsageError } from "./args.js";
@@ -126,7 +127,7 @@ async function openGuide(deps: GuideDeps): Promise<Guide> {
       const context = found.snapshot.context;
       const what = [context.workflow?.name, context.name].filter(Boolean).join(", ");
       const choice = await choose(
-        `An unfinished setup${what ? ` (${what})` : ""} stopped at: ${stepOf(found.snapshot)}.`,
+        `An unfinished setup${what ? ` (${what})` : ""} stopped at: ${describeStep(unfinished, found.snapshot).person.line}`,
         [
           { value: "continue", label: "Continue where it stopped" },
           { value: "fresh", label: "Start fresh" },

@@ -361,10 +361,15 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
       { args: ["--wizard-db", wizardDb] },
     );
     expect(first.screen).toMatch(/Stopped: nothing was created\. Your answers are kept/);
+    // Run by node from a clone, where the bare command is not on PATH.
+    expect(first.screen).toContain("run `npx agentruntime-webhooks wizard` again");
     expect(first.exit).toBe("130");
     const second = await drive(
       [
-        { expect: "An unfinished setup \\(Weekly report, resumed-hook\\) stopped at: choosingKey" },
+        {
+          expect:
+            "An unfinished setup \\(Weekly report, resumed-hook\\) stopped at: Which API key will the sender use\\?",
+        },
         { send: "\r" },
         { expect: "Which API key" },
         { send: "\r" },
@@ -466,6 +471,9 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     );
     expect(screen).toContain("Your test request was accepted (202)");
     expect(screen).not.toContain(sandbox.vaultKey.pat);
+    // The run box shows what the workflow's steps did, without the marks a model reads.
+    expect(screen).toMatch(/Steps:/);
+    expect(screen).not.toMatch(/untrusted>/);
   }, 90_000);
 
   it("with every answer as a flag and --yes, asks nothing", async () => {

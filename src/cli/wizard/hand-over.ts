@@ -2,6 +2,7 @@ import * as ui from "@clack/prompts";
 import { waitForNextDelivery } from "../../client/deliveries.js";
 import { senderSample } from "../../contract/workflow-input.js";
 import { deliveryReport } from "../../handoff/delivery-fixes.js";
+import { unmarkForPerson } from "../../untrusted/mark.js";
 import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { curlTestFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
@@ -156,8 +157,9 @@ function runNote(
   run: { id: string; status: string; input: unknown; error: string | null },
   steps: string[],
 ): string {
-  const lines = steps.map((step) => `  ${step}`).join("\n");
-  return `Run ${run.id}: ${run.status}\nInput the workflow received:\n${JSON.stringify(run.input, null, 2)}\n\nSteps:\n${lines}${run.error ? `\n${run.error}` : ""}`;
+  const lines = steps.map((step) => `  ${unmarkForPerson(step)}`).join("\n");
+  const input = unmarkForPerson(JSON.stringify(run.input, null, 2));
+  return `Run ${run.id}: ${run.status}\nInput the workflow received:\n${input}\n\nSteps:\n${lines}${run.error ? `\n${unmarkForPerson(run.error)}` : ""}`;
 }
 
 function showDelivery(test: TestDelivery): void {

@@ -7,6 +7,8 @@ import type { ChatEvent } from "../server.js";
 
 const transcript = document.getElementById("transcript") as HTMLElement;
 const demo = document.body.dataset.mode === "demo";
+/** The model conversation this page load started: a reload starts another. */
+const conversation = document.body.dataset.conversation;
 
 /** One card per setup: later results of the same wizard update it instead of adding another. */
 const cards = new Map<string, AppBridge>();
@@ -52,7 +54,7 @@ function themeOf(): "light" | "dark" {
 /** The step each setup was last described at, so a re-read of the same step says nothing. */
 const lastStep = new Map<string, string>();
 
-/** In the demo Autopilot's line is the step's own text; with a model the model speaks. */
+/** In the demo Autopilot says the step's person line (never the model's `say`); with a model the model speaks. */
 function scriptedLine(result: CallToolResult): void {
   if (!demo) return;
   if (result.isError) {
@@ -62,7 +64,8 @@ function scriptedLine(result: CallToolResult): void {
   const view = result.structuredContent;
   if (!isStepView(view) || lastStep.get(view.wizard_id) === view.step) return;
   lastStep.set(view.wizard_id, view.step);
-  message("autopilot", view.say);
+  const { line, problem } = view.person;
+  message("autopilot", problem ? `${problem}\n${line}` : line);
 }
 
 /** Draws the card for a wizard tool result, or hands the result to the card already drawn. */
@@ -111,7 +114,7 @@ async function showCard(args: Record<string, unknown>, result: CallToolResult): 
       .map((item: { type: string; text?: string }) => (item.type === "text" ? item.text : ""))
       .join("\n")
       .trim();
-    if (!demo && text) await post("/api/context", { text });
+    if (conversation && text) await post("/api/context", { conversation, text });
     return {};
   };
   bridge.onsizechange = ({ height }) => {
@@ -144,7 +147,7 @@ async function sendMessage(text: string, button: HTMLButtonElement): Promise<voi
   button.disabled = true;
   let speaking: HTMLElement | undefined;
   try {
-    const response = await post("/api/message", { text });
+    const response = await post("/api/message", { conversation, text });
     if (!response.ok || !response.body) {
       const json = (await response.json().catch(() => ({}))) as { error?: string };
       message("notice", json.error ?? "Autopilot could not answer.");
