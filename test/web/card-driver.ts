@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import type { BrowserContext, FrameLocator, Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 import { CURL_ENV } from "../../src/signing/curl.js";
-import { WIZARD_STEPS } from "../../src/wizard/machine.js";
 
 /** Drives the Inbound webhook card inside the browser Chat page the way a person does. */
 
@@ -119,19 +118,4 @@ export function expectNoSecrets(text: string, secrets: string[]): void {
   expect(/whsec_[A-Za-z0-9_-]{16,}/.exec(text)?.[0]).toBeUndefined();
 }
 
-/** Words only a model's instruction or the code uses: never on what a person reads. */
-const MODEL_WORDS = [
-  /\bthe person\b/i,
-  /\banswer (continue|retry|edit|finish|back|cancel|wait_for_test|send_test)\b/,
-  /\b(reveal_url|paste_url|wizard_id|use_run_setup_defaults|trigger_payload)\b/,
-  /\b\w+_inbound_webhook\w*/,
-  /<\/?untrusted>|&lt;\/?untrusted&gt;/,
-  /\bRules:/,
-];
-
-/** Fails when text a person reads holds a model instruction, a mark, or a step's internal name. */
-export function expectPersonVoice(text: string): void {
-  for (const words of MODEL_WORDS) expect(text, `${words} in: ${text}`).not.toMatch(words);
-  const steps = WIZARD_STEPS.filter((step) => /[A-Z]/.test(step));
-  for (const step of steps) expect(text, `step name ${step} in: ${text}`).not.toContain(step);
-}
+export { expectPersonVoice } from "../helpers/person-voice.js";
