@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createActor, waitFor } from "xstate";
+import { modelText } from "../../src/mcp/wizard-tools.js";
 import { markUntrusted, unmarkForPerson } from "../../src/untrusted/mark.js";
 import { isBusy, stepOf, WIZARD_STEPS } from "../../src/wizard/machine.js";
 import { PERSON_LINES } from "../../src/wizard/person-lines.js";
@@ -46,5 +47,8 @@ describe("two voices per step", () => {
     const marked = describeStep("w-1", snapshot, {}, MARKS);
     expect(marked.person.line).toContain(markUntrusted(LEGACY_KEY.name));
     expect(unmarkForPerson(marked.person.line)).toBe(plain.person.line);
+    // The model reads `say`; the person line stays in the structured result for the host's UI.
+    expect(modelText(marked)).not.toContain("private page, never in the chat");
+    expect(modelText(marked)).toContain("Ask the person");
   });
 });
