@@ -50,15 +50,26 @@ export function isStepView(value: unknown): value is StepView {
   );
 }
 
-/** The text of a failed tool result, for the card to show as it is. */
+/** A refusal's code, as the MCP server writes it (`code: message`), in a person's words. */
+const PERSON_ERRORS: Record<string, string> = {
+  answer_not_accepted: "The setup did not take that answer at this step.",
+  wizard_expired: "This setup ended after two idle hours: start a new one.",
+  wizard_not_found: "This setup is no longer there: start a new one.",
+};
+
+/**
+ * A failed tool result as a person reads it. The tools word refusals for a model (codes, step
+ * and action names, what to call next), so a coded refusal is shown in a person's words.
+ */
 export function errorText(result: { content?: unknown }): string {
   const content = Array.isArray(result.content) ? result.content : [];
-  return (
-    content
-      .map((item: { type?: string; text?: string }) => (item.type === "text" ? item.text : ""))
-      .join(" ")
-      .trim() || "The setup refused that answer."
-  );
+  const text = content
+    .map((item: { type?: string; text?: string }) => (item.type === "text" ? item.text : ""))
+    .join(" ")
+    .trim();
+  const code = /^([a-z][a-z_]*): /.exec(text)?.[1];
+  if (code) return PERSON_ERRORS[code] ?? "The setup could not do that right now.";
+  return text || "The setup refused that answer.";
 }
 
 /** What the card asks a person at a step: the step's person line, never the model's `say`. */

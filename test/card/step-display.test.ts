@@ -60,8 +60,20 @@ describe("what the card shows for a step", () => {
     expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [], card: {} })).toBe(false);
     expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [] })).toBe(false);
     expect(isStepView(null)).toBe(false);
-    expect(errorText({ content: [{ type: "text", text: "answer_not_accepted: no." }] })).toBe(
-      "answer_not_accepted: no.",
+    const refused = (text: string) => errorText({ content: [{ type: "text", text }] });
+    expect(
+      refused(
+        "answer_not_accepted: finish is not an answer at step naming. The wizard stays at step naming. Legal answers: set_name.",
+      ),
+    ).toBe("The setup did not take that answer at this step.");
+    expect(refused("wizard_expired: This wizard expired; call start_inbound_webhook_wizard.")).toBe(
+      "This setup ended after two idle hours: start a new one.",
+    );
+    expect(refused("upstream_failed: call list_api_keys first.")).toBe(
+      "The setup could not do that right now.",
+    );
+    expect(refused("The host could not reach the setup.")).toBe(
+      "The host could not reach the setup.",
     );
     expect(errorText({ content: [] })).toBe("The setup refused that answer.");
   });
