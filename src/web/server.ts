@@ -139,7 +139,7 @@ function chatTurns(newConversation: ChatWebOptions["newConversation"], mode: Cha
     if (!found) {
       throw new HttpProblem(
         409,
-        "This conversation has ended (the page was opened again elsewhere). Reload the page to start a new one.",
+        "This page's conversation has ended (the Chat was restarted, or newer pages replaced it). Reload the page to start a new one.",
       );
     }
     return found;

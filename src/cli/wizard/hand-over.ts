@@ -2,7 +2,7 @@ import * as ui from "@clack/prompts";
 import { waitForNextDelivery } from "../../client/deliveries.js";
 import { senderSample } from "../../contract/workflow-input.js";
 import { deliveryReport } from "../../handoff/delivery-fixes.js";
-import { unmarkForPerson } from "../../untrusted/mark.js";
+import { cleanLine, unmarkForPerson } from "../../untrusted/mark.js";
 import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { curlTestFor } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
@@ -157,14 +157,16 @@ function runNote(
   run: { id: string; status: string; input: unknown; error: string | null },
   steps: string[],
 ): string {
-  const lines = steps.map((step) => `  ${unmarkForPerson(step)}`).join("\n");
-  const input = unmarkForPerson(JSON.stringify(run.input, null, 2));
-  return `Run ${run.id}: ${run.status}\nInput the workflow received:\n${input}\n\nSteps:\n${lines}${run.error ? `\n${unmarkForPerson(run.error)}` : ""}`;
+  const lines = steps.map((step) => `  ${step}`).join("\n");
+  // A report a model also reads carries marks; the person sees the text as it was sent.
+  return unmarkForPerson(
+    `Run ${run.id}: ${run.status}\nInput the workflow received:\n${JSON.stringify(run.input, null, 2)}\n\nSteps:\n${lines}${run.error ? `\n${cleanLine(run.error, 400)}` : ""}`,
+  );
 }
 
 function showDelivery(test: TestDelivery): void {
   if (test.run) {
-    const steps = test.run.steps.map((step) => `${step.name}: ${step.output}`);
+    const steps = test.run.steps.map((step) => cleanLine(`${step.name}: ${step.output}`, 400));
     ui.note(runNote(test.run, steps), "The run");
   } else ui.log.error(`AgentRuntime answered ${test.status} ${test.code ?? ""}`);
 }
