@@ -149,6 +149,11 @@ export class Guide {
   }
 }
 
+/** Where a setup is, in the person's words (never the step's internal name). */
+export function personLineOf(id: string, snapshot: WizardSnapshot): string {
+  return describeStep(id, snapshot).person.line;
+}
+
 /**
  * What the person is told when they stop with Ctrl+C or Esc: nothing was created (and the
  * answers are kept), or what was created and what they still hold.
