@@ -78,8 +78,9 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
       const typedPat = `pat_${"T".repeat(40)}`;
       await page.locator("#say").fill(`hi, my key is ${typedPat}`);
       await page.locator("#send").click();
+      // The first turn lists the tools before it answers: on a busy machine that takes a while.
       await expect
-        .poll(() => page.locator(".msg.notice").allInnerTexts())
+        .poll(() => page.locator(".msg.notice").allInnerTexts(), { timeout: 15_000 })
         .toContainEqual(expect.stringContaining("removed before anything was sent"));
       await expect
         .poll(() => page.locator(".msg.you").first().innerText())
@@ -227,7 +228,9 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
       const answered = await page.locator(".msg.autopilot").count();
       await page.locator("#say").fill(text);
       await page.locator("#send").click();
-      await expect.poll(() => page.locator(".msg.autopilot").count()).toBe(answered + 1);
+      await expect
+        .poll(() => page.locator(".msg.autopilot").count(), { timeout: 15_000 })
+        .toBe(answered + 1);
       await expect(page.locator("#send").isEnabled()).resolves.toBe(true);
     };
     try {
