@@ -12,6 +12,7 @@ import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/a
 import { openAiProvider } from "../autopilot/provider.js";
 import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
+import { UNTRUSTED_TAG, unmarkForPerson } from "../untrusted/mark.js";
 import { StepView } from "../wizard/steps.js";
 import {
   BACKEND_FLAGS,
@@ -291,19 +292,49 @@ async function converse(
   return exitCode;
 }
 
+const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`];
+
+/**
+ * The model's streamed reply as a person reads it: marks it copied from tool results are
+ * dropped. A tail that may still become a mark is held back until the next delta shows.
+ */
+export function unmarkingStream(): { push(delta: string): string; end(): string } {
+  let held = "";
+  const plain = (text: string) =>
+    MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
+  return {
+    push(delta) {
+      held += delta;
+      const at = held.lastIndexOf("<");
+      const tail = at >= 0 ? held.slice(at) : "";
+      const partial = MARKS.some((mark) => mark.length > tail.length && mark.startsWith(tail));
+      const ready = partial && tail ? held.slice(0, at) : held;
+      held = held.slice(ready.length);
+      return plain(ready);
+    },
+    end() {
+      const rest = held;
+      held = "";
+      return plain(rest);
+    },
+  };
+}
+
 /** Sends one message and streams the answer, the tools called and notices to the terminal. */
 async function answer(autopilot: Autopilot, text: string, io: Io): Promise<void> {
   let speaking = false;
+  let reply = unmarkingStream();
   const endLine = () => {
-    if (speaking) io.stdout.write("\n");
+    if (speaking) io.stdout.write(`${reply.end()}\n`);
     speaking = false;
+    reply = unmarkingStream();
   };
   try {
     await autopilot.send(text, {
       onText: (delta) => {
         if (!speaking) io.stdout.write("autopilot › ");
         speaking = true;
-        io.stdout.write(delta);
+        io.stdout.write(reply.push(delta));
       },
       onToolCall: (name) => {
         endLine();

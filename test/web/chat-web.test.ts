@@ -211,7 +211,8 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
   });
 
   it("starts a new conversation on reload: the model never gets what the person no longer sees", async () => {
-    const model = await startFakeOpenAi(() => ({ text: "Hello there." }));
+    // The model copies a mark from a tool result, as models do; the person never sees it.
+    const model = await startFakeOpenAi(() => ({ text: "Hello <untrusted>there</untrusted>." }));
     const cli = spawnCli(["chat", "--web", "--no-browser"], {
       OPENAI_BASE_URL: model.baseUrl,
       OPENAI_MODEL: "scripted",
@@ -237,6 +238,11 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
       await page.goto(url);
       await say("first page, first message");
       await say("first page, second message");
+      expect(await page.locator(".msg.autopilot").allInnerTexts()).toEqual([
+        expect.stringContaining("Hello there."),
+        expect.stringContaining("Hello there."),
+      ]);
+      expectPersonVoice(await page.locator("#transcript").innerText());
       await page.reload();
       expect(await page.locator(".msg").count()).toBe(0);
       await say("after the reload");
