@@ -7,6 +7,7 @@ import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
 import { buildCurlTemplate } from "../src/signing/curl.js";
+import { cleanLine } from "../src/untrusted/mark.js";
 
 export const createInboundWebhook = defineTool({
   name: "create_inbound_webhook",
@@ -60,7 +61,8 @@ export const createInboundWebhook = defineTool({
     });
     const delivery = await deliverSecret(context, {
       value: created.signing_secret,
-      webhookName: subscription.name,
+      // The page and the client's prompt are read by the person: the name cleaned, not marked.
+      webhookName: cleanLine(created.subscription.name),
       ingressUrl: created.ingress_url,
       patHint: created.subscription.automation_pat_hint,
       curl,

@@ -7,7 +7,7 @@ export const getInboundWebhookSenderGuide = defineTool({
   toolset: "operations",
   title: "Get sender hand-off guide",
   description:
-    "Markdown guide for the sending team: URL, headers, signing in curl, Node, Python. No secrets; pass it on as is.",
+    "Markdown guide for the sending team: URL, headers, signing in curl, Node, Python. No secrets; pass it on with the <untrusted> marks dropped.",
   input: { id: z.string() },
   output: { markdown: z.string() },
   annotations: {
@@ -19,6 +19,6 @@ export const getInboundWebhookSenderGuide = defineTool({
   async run(args, { client }) {
     const subscription = await client.inboundWebhooks.get(args.id);
     const workflow = await client.workflows.get(subscription.workflow_id);
-    return { structured: { markdown: buildSenderGuide(subscription, workflow) } };
+    return { structured: { markdown: buildSenderGuide(subscription, workflow, "model") } };
   },
 });

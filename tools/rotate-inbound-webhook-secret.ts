@@ -3,6 +3,7 @@ import { MAX_SECRET_OVERLAP_SECONDS } from "../src/contract/schemas.js";
 import { deliverSecret, SecretDeliveryResult } from "../src/mcp/secret-delivery.js";
 import { defineTool } from "../src/mcp/tool.js";
 import { SubscriptionView, subscriptionView } from "../src/mcp/views.js";
+import { cleanLine } from "../src/untrusted/mark.js";
 
 export const rotateInboundWebhookSecret = defineTool({
   name: "rotate_inbound_webhook_secret",
@@ -39,7 +40,7 @@ export const rotateInboundWebhookSecret = defineTool({
     const subscription = subscriptionView(rotated.subscription);
     const delivery = await deliverSecret(context, {
       value: rotated.signing_secret,
-      webhookName: subscription.name,
+      webhookName: cleanLine(rotated.subscription.name),
       ingressUrl: rotated.subscription.ingress_url,
       patHint: rotated.subscription.automation_pat_hint,
       curl: "(the same curl test as before, with the new secret in AGENTRUNTIME_SIGNING_SECRET)",

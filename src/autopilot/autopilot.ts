@@ -35,7 +35,7 @@ export function systemPrompt(context: { workflowId?: string | undefined }): stri
   return template.replace("{{context}}", known).trim();
 }
 
-/** Removes anything shaped like a PAT or signing secret before it can reach a model. */
+/** Removes anything shaped like a secret before it can reach a model. */
 export function scrubSecrets(text: string): { text: string; removed: boolean } {
   const scrubbed = redactSecrets(text);
   return { text: scrubbed, removed: scrubbed !== text };

@@ -1,6 +1,5 @@
 /** The card's own layout on top of the shared look: a narrow chat column first. */
 export const CARD_CSS = `
-html{scrollbar-gutter:stable}
 body{background:transparent}
 #card{padding:.9rem;max-width:40rem}
 #card>header{display:flex;flex-direction:column;gap:.2rem;margin-bottom:.5rem}
@@ -23,6 +22,8 @@ body{background:transparent}
 .card-more{margin:.5rem 0}
 .card-more summary{cursor:pointer;color:var(--ar-link)}
 .card-trailing button{font-weight:500}
+.card-edits{display:flex;flex-wrap:wrap;gap:0 1.25rem;margin:.25rem 0 .5rem}
+.card-link,.card-link:hover{background:none;border-color:transparent;color:var(--ar-link);font-weight:500;text-decoration:underline;padding:.25rem 0;min-height:2rem}
 .card-test{margin:.5rem 0}
 @media (max-width:420px){#card{padding:.6rem}.card-summary{grid-template-columns:1fr}}
 `;

@@ -30,6 +30,12 @@ export const CARD_TOOL_META = {
   [RESOURCE_URI_META_KEY]: CARD_URI,
 };
 
+/**
+ * The card's `_meta.ui`: a border from the host, and the clipboard for its Copy buttons (hosts
+ * turn `permissions` into the frame's `allow`; without it Copy falls back to selecting).
+ */
+const CARD_UI_META = { prefersBorder: true, permissions: { clipboardWrite: {} } };
+
 /** The card's `resources/list` entry. */
 export const CARD_RESOURCE: Resource = {
   uri: CARD_URI,
@@ -38,7 +44,7 @@ export const CARD_RESOURCE: Resource = {
   description:
     "The guided inbound webhook setup as an interactive card: pick, name, key, confirm, secret page, curl test and its result.",
   mimeType: CARD_MIME_TYPE,
-  _meta: { ui: { prefersBorder: true } },
+  _meta: { ui: CARD_UI_META },
 };
 
 /** The card's `resources/read` answer; it loads nothing from the network, so no CSP domains. */
@@ -49,7 +55,7 @@ export async function readCardResource(html: () => Promise<string>): Promise<Rea
         uri: CARD_URI,
         mimeType: CARD_MIME_TYPE,
         text: await html(),
-        _meta: { ui: { prefersBorder: true } },
+        _meta: { ui: CARD_UI_META },
       },
     ],
   };

@@ -1,3 +1,4 @@
+import { unmarkForPerson } from "../untrusted/mark.js";
 import type { StepAnswer, StepView } from "../wizard/steps.js";
 
 /** The stages a person sees in the card's progress line. */
@@ -138,4 +139,22 @@ export function parsePayloadLines(
               : value;
   }
   return { payload };
+}
+
+/**
+ * The step's fixed input (JSON, as the card's fields carry it) as the `key=value` lines
+ * `parsePayloadLines` reads back; nothing for none.
+ */
+export function payloadLines(payload: unknown): string {
+  if (typeof payload !== "string") return "";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(unmarkForPerson(payload));
+  } catch {
+    return "";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "";
+  return Object.entries(parsed)
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join("\n");
 }

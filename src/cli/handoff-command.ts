@@ -48,7 +48,7 @@ export async function runHandoffCommand(argv: string[], io: Io): Promise<number 
   try {
     const subscription = await findWebhook(backend.client, wanted, command, io.env);
     const workflow = await backend.client.workflows.get(subscription.workflow_id);
-    const guide = buildSenderGuide(subscription, workflow);
+    const guide = buildSenderGuide(subscription, workflow, "person");
     if (values.out) {
       const out = values.out;
       try {

@@ -1,6 +1,6 @@
 import type { HostedConfig } from "../hosted/config.js";
 import { publicOrigin } from "../pages/one-time-pages.js";
-import { createSealer } from "../store/seal.js";
+import { pageKeyProblem } from "../store/seal.js";
 import { UsageError } from "./args.js";
 
 /**
@@ -42,11 +42,8 @@ export function hostedConfig(
       "hosted mode needs AGENTRUNTIME_PAGE_KEY, the same random key on every replica (openssl rand -base64 32): it seals what one-time pages hold in the database",
       command,
     );
-  try {
-    createSealer(pageKey);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), command);
-  }
+  const weak = pageKeyProblem(pageKey);
+  if (weak) throw new UsageError(weak, command);
   const apiUrl = flags.apiUrl ?? env.AGENTRUNTIME_API_URL;
   if (!apiUrl || !/^https?:\/\/[^\s/]+/.test(apiUrl))
     throw new UsageError(

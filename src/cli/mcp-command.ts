@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TOOLSETS, type ToolsetName, toolsIn } from "../../tools/index.js";
+import { originOf } from "../mcp/cors.js";
 import { createMcpRuntime, type McpRuntime } from "../mcp/runtime.js";
 import type { SecretDelivery, ToolDefinition } from "../mcp/tool.js";
 import {
@@ -27,6 +28,9 @@ Options:
   --http-token <token>       HTTP: bearer token clients must send; required beyond loopback
                              (default $AGENTRUNTIME_MCP_HTTP_TOKEN)
   --allowed-host <host:port> HTTP: another Host header to accept (repeatable)
+  --allowed-origin <origin>  HTTP: a browser-based MCP host at this origin (such as
+                             https://host.example) may call /mcp from its pages
+                             (CORS; repeatable; never *)
   --toolsets <list>          comma-separated groups of tools to register: wizard,
                              webhooks, operations (default: all three)
   --read-only                register only the tools that read
@@ -68,6 +72,7 @@ function parseMcpArgs(argv: string[]) {
     port: { type: "string" },
     "http-token": { type: "string" },
     "allowed-host": { type: "string", multiple: true },
+    "allowed-origin": { type: "string", multiple: true },
     toolsets: { type: "string" },
     "read-only": { type: "boolean" },
     "secret-delivery": { type: "string" },
@@ -93,6 +98,7 @@ interface McpChoices {
   host: string;
   publicUrl: string | undefined;
   httpToken: string | undefined;
+  allowedOrigins: string[];
 }
 
 function mcpChoices(command: string, values: McpValues, env: NodeJS.ProcessEnv): McpChoices {
@@ -116,7 +122,34 @@ function mcpChoices(command: string, values: McpValues, env: NodeJS.ProcessEnv):
   }
   const host = values.host ?? "127.0.0.1";
   const httpToken = values["http-token"] ?? env.AGENTRUNTIME_MCP_HTTP_TOKEN;
-  return { transport, secretDelivery, tools, port, pagePort, host, publicUrl, httpToken };
+  const allowedOrigins = originsFlag(command, values["allowed-origin"], transport);
+  return {
+    transport,
+    secretDelivery,
+    tools,
+    port,
+    pagePort,
+    host,
+    publicUrl,
+    httpToken,
+    allowedOrigins,
+  };
+}
+
+/** The `--allowed-origin` values, each exactly as a browser sends it in `Origin`. */
+function originsFlag(
+  command: string,
+  values: string[] | undefined,
+  transport: McpChoices["transport"],
+): string[] {
+  if (values?.length && transport !== "http") {
+    throw new UsageError("--allowed-origin needs --transport http", command);
+  }
+  return (values ?? []).map((value) => {
+    const checked = originOf(value);
+    if ("problem" in checked) throw new UsageError(`--allowed-origin ${checked.problem}`, command);
+    return checked.origin;
+  });
 }
 
 export async function runMcpCommand(argv: string[], io: McpIo): Promise<undefined> {
@@ -152,6 +185,7 @@ export async function runMcpCommand(argv: string[], io: McpIo): Promise<undefine
       host: choices.host,
       port: choices.port,
       allowedHosts: values["allowed-host"],
+      allowedOrigins: choices.allowedOrigins,
       json: values.json ?? false,
       log: say,
     });
@@ -229,8 +263,11 @@ async function serveHttp(
     port: choices.port,
     bearerToken: choices.httpToken,
     allowedHosts: values["allowed-host"],
+    allowedOrigins: choices.allowedOrigins,
     log: say,
-    ...(publicUrl ? { publicUrl, pages: runtime.pages } : {}),
+    ...(publicUrl
+      ? { publicUrl, routes: (path, req, res) => runtime.pages.answer(path, req, res) }
+      : {}),
   });
   io.stdout.write(
     values.json

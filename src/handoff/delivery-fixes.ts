@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Delivery, Run } from "../contract/schemas.js";
-import { inertJson, markUntrusted } from "../untrusted/mark.js";
+import { markJson, markUntrusted } from "../untrusted/mark.js";
 
 /** What a sender does about each ingress rejection, in one sentence. */
 export const REJECTION_FIXES: Readonly<Record<string, string>> = {
@@ -42,7 +42,7 @@ export function runSummary(run: Run): RunSummary {
   return {
     id: run.id,
     status: run.status,
-    input: inertJson(run.input) as Record<string, unknown>,
+    input: markJson(run.input) as Record<string, unknown>,
     steps: run.steps.map((step) => markUntrusted(`${step.name}: ${step.output}`, 400)),
     error: run.error === null ? null : markUntrusted(run.error, 400),
   };

@@ -1,14 +1,21 @@
 import type { Subscription, Workflow } from "../contract/schemas.js";
 import { inputFieldsOf, sampleBody, suppliedFields } from "../contract/workflow-input.js";
 import { buildCurlTemplate } from "../signing/curl.js";
-import { inertLine } from "../untrusted/mark.js";
+import { markdownLine, markUntrusted } from "../untrusted/mark.js";
+
+/** Who reads the guide: a model (names marked as untrusted) or a person (names as Markdown text). */
+export type GuideReader = "model" | "person";
 
 /**
  * A short Markdown document for the team that will send the webhooks: where to POST, which
  * headers, the signing recipe in curl, Node and Python, a sample body, and the rotation
  * policy. It names the secret and the PAT only by environment variable and hint.
  */
-export function buildSenderGuide(subscription: Subscription, workflow: Workflow): string {
+export function buildSenderGuide(
+  subscription: Subscription,
+  workflow: Workflow,
+  reader: GuideReader,
+): string {
   const fixed = suppliedFields(subscription.extras, Object.keys(workflow.run_setup_defaults));
   const sample = sampleBody(inputFieldsOf(workflow), fixed);
   const body = JSON.stringify(sample);
@@ -16,9 +23,10 @@ export function buildSenderGuide(subscription: Subscription, workflow: Workflow)
   const fields = inputFieldsOf(workflow).filter(
     (field) => !fixed.includes(field.split(".")[0] as string),
   );
-  // Names are typed by people and the guide is also read by models: cleaned, no markup.
-  const name = inertLine(subscription.name);
-  const workflowName = inertLine(workflow.name);
+  // Names are typed by people: marked for a model, escaped for a person's Markdown.
+  const shown = reader === "model" ? markUntrusted : markdownLine;
+  const name = shown(subscription.name);
+  const workflowName = shown(workflow.name);
   const overlap = subscription.previous_secret_expires_at
     ? `A rotation is under way: the previous secret still verifies until ${subscription.previous_secret_expires_at}; switch to the new one before then.`
     : "No rotation is under way.";

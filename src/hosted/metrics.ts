@@ -13,6 +13,8 @@ export interface HostedMetrics {
   measure(tool: ToolDefinition): ToolDefinition;
   page(event: "issued" | "used", kind: PageRow["kind"]): void;
   pagesExpired(count: number): void;
+  /** A request to `/mcp` turned away before any tool ran. */
+  refused(reason: "unauthenticated" | "unavailable"): void;
 }
 
 /** Creates the metrics; `openSetups` is read when Prometheus scrapes. */
@@ -45,6 +47,12 @@ export function createHostedMetrics(openSetups: () => Promise<number>): HostedMe
     labelNames: ["kind", "event"] as const,
     registers: [registry],
   });
+  const refused = new Counter({
+    name: "agentruntime_webhooks_mcp_requests_refused_total",
+    help: "MCP requests turned away before any tool ran, by reason (unauthenticated: AgentRuntime does not know the bearer; unavailable: it could not be asked).",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     measure(tool) {
@@ -73,6 +81,9 @@ export function createHostedMetrics(openSetups: () => Promise<number>): HostedMe
     },
     pagesExpired(count) {
       if (count > 0) pages.inc({ kind: "any", event: "expired" }, count);
+    },
+    refused(reason) {
+      refused.inc({ reason });
     },
   };
 }

@@ -13,6 +13,7 @@ import { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
 import { ownerOf } from "./identity.js";
 import type { HostedMetrics } from "./metrics.js";
+import { withSealedPageUrls } from "./sealed-page-urls.js";
 
 /** A pasted PAT waits for create no longer than its paste page could have lived, and a bit. */
 const PAT_TTL_MS = 15 * 60 * 1000;
@@ -157,10 +158,9 @@ class CallerScope {
     const reveal = parsed.success ? parsed.data.context.reveal : undefined;
     if (reveal && step === "awaitingReveal") {
       const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
-      const page = await store.getPage(pageId);
-      if (page.state === "live") this.pages.markLive(pageId);
+      const page = await this.pages.stateOf(pageId);
       // Shown on a replica that stopped before telling the setup: it was shown, never again.
-      else if (page.state === "spent" && Date.parse(reveal.expires_at) > Date.now())
+      if (page === "spent" && Date.parse(reveal.expires_at) > Date.now())
         this.wizards().service.notify(id, { type: "SECRET_REVEALED" });
     }
     return "found";
@@ -348,7 +348,8 @@ async function tellRevealed(options: HostedRuntimeOptions, page: PageRow): Promi
  * The hosted server's wiring: per request, the caller's token becomes their AgentRuntime
  * client and their identity; setups, pages and pasted PATs live in the shared store.
  */
-export function createHostedRuntime(options: HostedRuntimeOptions): HostedRuntime {
+export function createHostedRuntime(given: HostedRuntimeOptions): HostedRuntime {
+  const options = { ...given, store: withSealedPageUrls(given.store, given.sealer) };
   const tools = options.tools.map((tool) => options.metrics.measure(tool));
 
   const pages = new OneTimePages({

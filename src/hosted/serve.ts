@@ -4,8 +4,11 @@ import { openPostgresStore } from "../store/postgres-store.js";
 import { createSealer } from "../store/seal.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { SharedStore } from "../store/store.js";
+import { callerGate } from "./authenticate.js";
+import { forCallers } from "./caller-failures.js";
 import type { HostedConfig } from "./config.js";
 import { createHostedMetrics } from "./metrics.js";
+import { hostedRoutes } from "./operations.js";
 import { createHostedRuntime } from "./runtime.js";
 
 /** How often expired pages are wiped and idle setups deleted. */
@@ -34,6 +37,7 @@ export async function startHosted(
     host: string;
     port: number;
     allowedHosts?: readonly string[];
+    allowedOrigins?: readonly string[];
     log: (line: string) => void;
     requestLog: (line: string) => void;
   },
@@ -53,7 +57,8 @@ export async function startHosted(
     sealer: createSealer(config.pageKey),
     publicUrl: config.publicUrl,
     apiUrl: config.apiUrl,
-    tools: options.tools,
+    // Each caller's own token is the one AgentRuntime judges, unless single-tenant.
+    tools: config.single ? options.tools : options.tools.map(forCallers),
     secretDelivery: options.secretDelivery,
     readOnly: options.readOnly,
     version: options.version,
@@ -66,13 +71,20 @@ export async function startHosted(
     port: options.port,
     bearerToken: single?.httpToken,
     allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
     publicUrl: config.publicUrl,
-    pages: runtime.pages,
     perRequest: (bearer) => runtime.serverFor(single ? single.token : bearer),
-    ready: () => store.ready(),
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
+    // Single-tenant callers were admitted by the HTTP token; every other bearer is AgentRuntime's to judge.
+    authenticate: single
+      ? undefined
+      : callerGate({ apiUrl: config.apiUrl, refused: (reason) => metrics.refused(reason) }),
+    routes: hostedRoutes({
+      pages: runtime.pages,
+      ready: () => store.ready(),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
     }),
     log: options.log,
     requestLog: options.requestLog,

@@ -1,48 +1,32 @@
 /**
  * The one visual language shared by the card, the browser Chat and the one-time pages. Every
  * colour, font and radius is a token that takes an MCP Apps host's theme variable when the
- * host gives one and falls back to our own light or dark palette otherwise.
+ * host gives one and falls back to our own light or dark palette otherwise, chosen by the
+ * page's `color-scheme`: the person's preference, or the host's theme once a card applies it.
  */
 export const LOOK_CSS = `
 :root{
   color-scheme:light dark;
-  --ar-bg:var(--color-background-primary,#ffffff);
-  --ar-panel:var(--color-background-secondary,#f5f6f8);
-  --ar-sunken:var(--color-background-tertiary,#eceef2);
-  --ar-text:var(--color-text-primary,#16181d);
-  --ar-muted:var(--color-text-secondary,#4f5663);
-  --ar-line:var(--color-border-primary,#c9ced8);
-  --ar-accent:var(--color-background-inverse,#1f5fd1);
-  --ar-link:var(--color-text-info,#1f5fd1);
-  --ar-accent-text:var(--color-text-inverse,#ffffff);
-  --ar-ring:var(--color-ring-primary,#1f5fd1);
-  --ar-good:var(--color-text-success,#17663a);
-  --ar-good-bg:var(--color-background-success,#e5f4ea);
-  --ar-bad:var(--color-text-danger,#a3231a);
-  --ar-bad-bg:var(--color-background-danger,#fbe9e7);
-  --ar-warn-bg:var(--color-background-warning,#fff4d6);
+  --ar-bg:var(--color-background-primary,light-dark(#ffffff,#15171c));
+  --ar-panel:var(--color-background-secondary,light-dark(#f5f6f8,#1e2128));
+  --ar-sunken:var(--color-background-tertiary,light-dark(#eceef2,#262a33));
+  --ar-text:var(--color-text-primary,light-dark(#16181d,#eef0f4));
+  --ar-muted:var(--color-text-secondary,light-dark(#4f5663,#b3b9c5));
+  --ar-line:var(--color-border-primary,light-dark(#c9ced8,#3b414d));
+  --ar-accent:var(--color-background-inverse,light-dark(#1f5fd1,#4d8bf0));
+  --ar-link:var(--color-text-info,light-dark(#1f5fd1,#86b0ff));
+  --ar-accent-text:var(--color-text-inverse,light-dark(#ffffff,#0b0d11));
+  --ar-ring:var(--color-ring-primary,light-dark(#1f5fd1,#86b0ff));
+  --ar-good:var(--color-text-success,light-dark(#17663a,#7fd8a0));
+  --ar-good-bg:var(--color-background-success,light-dark(#e5f4ea,#173524));
+  --ar-bad:var(--color-text-danger,light-dark(#a3231a,#ff9d94));
+  --ar-bad-bg:var(--color-background-danger,light-dark(#fbe9e7,#3d1c19));
+  --ar-warn-bg:var(--color-background-warning,light-dark(#fff4d6,#3a3116));
   --ar-font:var(--font-sans,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);
   --ar-mono:var(--font-mono,ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace);
   --ar-radius:var(--border-radius-md,10px);
   --ar-radius-sm:var(--border-radius-sm,6px);
 }
-@media (prefers-color-scheme:dark){:root{
-  --ar-bg:var(--color-background-primary,#15171c);
-  --ar-panel:var(--color-background-secondary,#1e2128);
-  --ar-sunken:var(--color-background-tertiary,#262a33);
-  --ar-text:var(--color-text-primary,#eef0f4);
-  --ar-muted:var(--color-text-secondary,#b3b9c5);
-  --ar-line:var(--color-border-primary,#3b414d);
-  --ar-accent:var(--color-background-inverse,#4d8bf0);
-  --ar-link:var(--color-text-info,#86b0ff);
-  --ar-accent-text:var(--color-text-inverse,#0b0d11);
-  --ar-ring:var(--color-ring-primary,#86b0ff);
-  --ar-good:var(--color-text-success,#7fd8a0);
-  --ar-good-bg:var(--color-background-success,#173524);
-  --ar-bad:var(--color-text-danger,#ff9d94);
-  --ar-bad-bg:var(--color-background-danger,#3d1c19);
-  --ar-warn-bg:var(--color-background-warning,#3a3116);
-}}
 *{box-sizing:border-box}
 html,body{margin:0;background:var(--ar-bg);color:var(--ar-text);font:16px/1.5 var(--ar-font)}
 h1,h2,h3{line-height:1.25;margin:0 0 .5rem}

@@ -16,9 +16,9 @@ export type Offers = (tool: string) => boolean;
 
 const NEXT_STEP: Record<string, (offers: Offers) => string> = {
   unauthenticated: () =>
-    "AgentRuntime rejected this server's token. The operator must set a valid AGENTRUNTIME_TOKEN; calling again will not help.",
+    "AgentRuntime rejected the token this server was started with. The operator must set a valid AGENTRUNTIME_TOKEN; calling again will not help.",
   forbidden: () =>
-    "This server's token may only read (project_viewer); creating, changing and deleting need project_contributor. Tell the person an operator must configure a contributor token.",
+    "The token this server was started with may only read (project_viewer); creating, changing and deleting need project_contributor. Nothing was created or changed. Tell the person the operator must give this server a contributor's AGENTRUNTIME_TOKEN.",
   workflow_not_found: (offers) =>
     `No workflow has this workflow_id. ${
       offers("list_workflows")
@@ -57,6 +57,24 @@ const NEXT_STEP: Record<string, (offers: Offers) => string> = {
   inbound_webhooks_disabled: () =>
     "Inbound webhooks are turned off on this AgentRuntime deployment (the inbound_webhooks switch). Tell the person to ask their operator or support@agentruntime.io; no tool call can fix this.",
 };
+
+/**
+ * The same two codes when each caller brings their own AgentRuntime token (hosted mode): it is
+ * the caller's token AgentRuntime judged, and only the person can fix it.
+ */
+const CALLER_NEXT_STEP: Record<string, string> = {
+  unauthenticated:
+    "AgentRuntime no longer accepts your AgentRuntime token (it expired or was revoked). Tell the person to sign in again, so the chat sends a valid AgentRuntime token, then call again.",
+  forbidden:
+    "Your AgentRuntime token may only read this project (project_viewer); creating, changing and deleting inbound webhooks need project_contributor. Nothing was created or changed. Tell the person to ask a project admin for the contributor role (or to sign in as someone who has it), then start again.",
+};
+
+/** A caller's rejected token, worded as theirs (hosted mode); undefined for any other error. */
+export function callerTokenFailure(error: unknown): ToolFailure | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const words = CALLER_NEXT_STEP[error.code];
+  return words ? new ToolFailure(error.code, words) : undefined;
+}
 
 const unknownOutcome = (offers: Offers) =>
   `It is not known whether the inbound webhook was created: ${

@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type Cors, corsFor } from "./cors.js";
+import { readJsonRpc } from "./http-limits.js";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.has(host);
@@ -21,22 +22,28 @@ export interface McpHttpOptions {
   bearerToken?: string;
   /** Extra `Host` values to accept (a name this server is reached by), beside its own address. */
   allowedHosts?: readonly string[];
+  /** Origins of browser-based hosts that may call `/mcp` across origins (CORS). */
+  allowedOrigins?: readonly string[];
   log?: (line: string) => void;
-  /**
-   * The origin people and clients reach this server at (`--public-url`): its Host and Origin
-   * are accepted, and `pages` answers at `/once/<id>` on the same port as `/mcp`.
-   */
+  /** The origin people and clients reach this server at (`--public-url`): its Host and Origin are accepted. */
   publicUrl?: string;
-  pages?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
   /**
-   * Hosted mode: no sessions; every POST gets a new protocol server for the caller's bearer
+   * Stateless mode: no sessions; every POST gets a new protocol server for the caller's bearer
    * token, so any replica behind a load balancer answers any request.
    */
   perRequest?: (bearer: string) => McpProtocolServer;
-  /** `/readyz` answers 200 only while this says so (and the server is not shutting down). */
-  ready?: () => Promise<boolean>;
-  /** `/metrics` in Prometheus' text format. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * More endpoints on the same port, asked before `/mcp` (from any Host, like `/healthz`); true
+   * when it answered. `draining` is true once `close` has begun.
+   */
+  routes?: (
+    pathname: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    draining: boolean,
+  ) => Promise<boolean>;
+  /** Stateless mode: admits a bearer before anything else happens, or answers the refusal and says false. */
+  authenticate?: (bearer: string, res: ServerResponse) => Promise<boolean>;
   /** One JSON line per request: request id, route, status, time; never a token or a page id. */
   requestLog?: (line: string) => void;
   /** How long `close` waits for calls in flight before cutting them off (default 25 s). */
@@ -90,30 +97,6 @@ function sameToken(sent: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_MESSAGE_BYTES) {
-        reject(new Error("message too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      } catch {
-        reject(new Error("not JSON"));
-      }
-    });
-    req.on("error", reject);
-  });
-}
-
 type RequestFacts = { rpc?: string; tool?: string };
 
 /** The request log's JSON line: no token, no body, no page id. */
@@ -135,31 +118,6 @@ function logLine(
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
     ...facts,
   });
-}
-
-/** `/healthz`, `/readyz` and `/metrics`, for probes from any Host; true when it answered. */
-async function answerOperations(
-  pathname: string,
-  res: ServerResponse,
-  options: Pick<McpHttpOptions, "ready" | "metrics">,
-  draining: boolean,
-): Promise<boolean> {
-  if (pathname === "/healthz") {
-    plain(res, 200, "ok");
-    return true;
-  }
-  if (pathname === "/readyz") {
-    const ready = !draining && (options.ready ? await options.ready().catch(() => false) : true);
-    plain(res, ready ? 200 : 503, ready ? "ready" : "not ready");
-    return true;
-  }
-  if (pathname === "/metrics" && options.metrics) {
-    const { contentType, body } = await options.metrics();
-    res.writeHead(200, { "content-type": contentType });
-    res.end(body);
-    return true;
-  }
-  return false;
 }
 
 /** One request, one protocol server, no session: what lets any replica answer. */
@@ -185,8 +143,8 @@ async function answerStateless(
     void protocol.close();
   });
   try {
-    const body = await readJson(req).catch(() => undefined);
-    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    const body = await readJsonRpc(req, res);
+    if (body === undefined) return;
     Object.assign(facts, rpcOf(body));
     await protocol.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -210,6 +168,7 @@ function refusedAtTheDoor(
   res: ServerResponse,
   allowedHosts: ReadonlySet<string>,
   bearerToken: string | undefined,
+  cors: Cors,
 ): boolean {
   if (!allowedHosts.has(req.headers.host ?? "")) {
     rpcError(res, 403, "Forbidden: this Host is not served here (DNS rebinding protection).");
@@ -223,7 +182,7 @@ function refusedAtTheDoor(
     } catch {
       originHost = undefined;
     }
-    if (!originHost || !allowedHosts.has(originHost)) {
+    if (!cors.allows(origin) && (!originHost || !allowedHosts.has(originHost))) {
       rpcError(res, 403, "Forbidden: requests from this Origin are not accepted.");
       return true;
     }
@@ -248,8 +207,8 @@ async function answerSession(
   const sessionId = req.headers["mcp-session-id"];
   const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
   if (req.method === "POST") {
-    const body = await readJson(req).catch(() => undefined);
-    if (body === undefined) return rpcError(res, 400, "Bad request: the body must be JSON-RPC.");
+    const body = await readJsonRpc(req, res);
+    if (body === undefined) return;
     if (existing) return await existing.handleRequest(req, res, body);
     if (sessionId !== undefined) {
       return rpcError(res, 404, "Session not found: start a new session with initialize.");
@@ -321,8 +280,9 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
   const log = options.log ?? (() => {});
   const createSession = options.createServer;
   if (!createSession && !options.perRequest)
-    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (hosted)");
+    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (stateless)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const cors = corsFor(options.allowedOrigins ?? []);
   let allowedHosts = new Set<string>();
   const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
   let inFlight = 0;
@@ -350,10 +310,11 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     facts: RequestFacts,
   ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mcp.invalid");
-    if (await answerOperations(url.pathname, res, options, draining)) return;
-    if (options.pages && url.pathname.startsWith("/once/")) return options.pages.handle(req, res);
+    if (url.pathname === "/healthz") return plain(res, 200, "ok");
+    if (await options.routes?.(url.pathname, req, res, draining)) return;
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
-    if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken)) return;
+    if (cors.answer(req, res)) return;
+    if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken, cors)) return;
     if (options.perRequest) {
       const bearer = bearerOf(req);
       if (!bearer) {
@@ -366,6 +327,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
           },
         );
       }
+      if (options.authenticate && !(await options.authenticate(bearer, res))) return;
       return answerStateless(req, res, options.perRequest(bearer), facts, log);
     }
     try {
@@ -387,7 +349,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Sessions hold open event streams; hosted requests are short and are let finish.
+      // Sessions hold open event streams; stateless requests are short and are let finish.
       await Promise.all([...transports.values()].map((transport) => transport.close()));
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import {
   WorkflowStatus,
 } from "../contract/schemas.js";
 import { inputFieldsOf } from "../contract/workflow-input.js";
-import { cleanLine, inertJson, markUntrusted } from "../untrusted/mark.js";
+import { markJson, markUntrusted } from "../untrusted/mark.js";
 
 /** Tool-argument pieces shared by several tools, described for the model. */
 export const pageArguments = {
@@ -31,7 +31,7 @@ export function workflowView(workflow: Workflow): WorkflowView {
     id: workflow.id,
     name: markUntrusted(workflow.name),
     status: workflow.status,
-    input_fields: inputFieldsOf(workflow).map((field) => cleanLine(field)),
+    input_fields: inputFieldsOf(workflow).map((field) => markUntrusted(field)),
   };
 }
 
@@ -62,7 +62,7 @@ export function subscriptionView(subscription: Subscription): SubscriptionView {
     name: markUntrusted(subscription.name),
     extras: {
       use_run_setup_defaults: subscription.extras.use_run_setup_defaults,
-      trigger_payload: inertJson(subscription.extras.trigger_payload) as Record<string, unknown>,
+      trigger_payload: markJson(subscription.extras.trigger_payload) as Record<string, unknown>,
     },
   };
 }

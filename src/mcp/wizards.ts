@@ -2,7 +2,7 @@ import type { AgentRuntimeClient } from "../client/client.js";
 import type { ScalarRecord } from "../contract/schemas.js";
 import type { OneTimePages } from "../pages/one-time-pages.js";
 import { signingSecretPage } from "../pages/signing-secret-page.js";
-import { inertJson, markUntrusted } from "../untrusted/mark.js";
+import { markJson, markUntrusted } from "../untrusted/mark.js";
 import { patShapeProblem } from "../untrusted/secret-shapes.js";
 import { provideWizard } from "../wizard/actors.js";
 import { stepOf, type WizardSnapshot } from "../wizard/machine.js";
@@ -10,11 +10,12 @@ import { type SendOutcome, WizardService } from "../wizard/service.js";
 import { describeStep, type Marks, type StepView } from "../wizard/steps.js";
 import type { WizardStore } from "../wizard/store.js";
 import { MemoryVault } from "../wizard/vaults.js";
+import { refuseReadOnlyToken } from "./create-permission.js";
 
 /** A model reads these views: names, suggestions and upstream errors are marked as untrusted. */
 const MODEL_MARKS: Marks = {
   line: (text, maxChars) => markUntrusted(text, maxChars),
-  json: (value) => inertJson(value) as ScalarRecord,
+  json: (value) => markJson(value) as ScalarRecord,
 };
 
 /** Pasted PATs and unrevealed secrets are kept no longer than a one-time page lives. */
@@ -123,35 +124,37 @@ export class McpWizards {
     return link;
   }
 
-  async #view(id: string, outcome: SendOutcome): Promise<WizardOutcome> {
-    if (outcome.kind === "missing" || outcome.kind === "expired") return { kind: outcome.kind };
-    let snapshot = outcome.snapshot;
+  /**
+   * A reveal page that expired lost the secret; one this process never served (after a
+   * restart) is made again. Either way the machine is told, so the next view is true.
+   */
+  async #repairReveal(id: string, snapshot: WizardSnapshot): Promise<WizardSnapshot> {
     const reveal = snapshot.context.reveal;
-    if (stepOf(snapshot) === "awaitingReveal" && reveal?.kind === "page") {
-      const expired = Date.parse(reveal.expires_at) <= Date.now();
-      const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
-      // An expired page lost the secret; a page this process never served (a restart) is made again.
-      if (expired || !this.#pages.isLive(pageId)) {
-        const again = await this.service.send(
-          id,
-          expired ? { type: "SECRET_LOST" } : { type: "REVEAL_AGAIN" },
-        );
-        if (again.kind === "accepted") snapshot = again.snapshot;
-      }
-    }
+    if (stepOf(snapshot) !== "awaitingReveal" || reveal?.kind !== "page") return snapshot;
+    const expired = Date.parse(reveal.expires_at) <= Date.now();
+    const pageId = reveal.url.slice(reveal.url.lastIndexOf("/") + 1);
+    if (!expired && this.#pages.isLive(pageId)) return snapshot;
+    const again = await this.service.send(
+      id,
+      expired ? { type: "SECRET_LOST" } : { type: "REVEAL_AGAIN" },
+    );
+    return again.kind === "accepted" ? again.snapshot : snapshot;
+  }
+
+  /** What a view needs beyond the snapshot: a live paste page, AgentRuntime's ingress URL now. */
+  async #linksFor(id: string, snapshot: WizardSnapshot) {
     const paste =
       stepOf(snapshot) === "pastingPat" ? await this.#ensurePastePage(id, snapshot) : undefined;
     const subscriptionId = snapshot.context.subscription?.id;
     const ingressUrl = subscriptionId ? await this.#currentIngressUrl(subscriptionId) : undefined;
-    const view = describeStep(
-      id,
-      snapshot,
-      {
-        pasteUrl: paste?.url,
-        current: ingressUrl ? { ingressUrl } : undefined,
-      },
-      MODEL_MARKS,
-    );
+    return { pasteUrl: paste?.url, current: ingressUrl ? { ingressUrl } : undefined };
+  }
+
+  /** Repairs a lost reveal page, gathers the links, then projects the snapshot into a view. */
+  async #answer(id: string, outcome: SendOutcome): Promise<WizardOutcome> {
+    if (outcome.kind === "missing" || outcome.kind === "expired") return { kind: outcome.kind };
+    const snapshot = await this.#repairReveal(id, outcome.snapshot);
+    const view = describeStep(id, snapshot, await this.#linksFor(id, snapshot), MODEL_MARKS);
     return { kind: outcome.kind === "refused" ? "refused" : "view", view };
   }
 
@@ -176,16 +179,17 @@ export class McpWizards {
   }
 
   async start(input: { workflowId?: string; sender?: string }): Promise<WizardOutcome> {
+    await refuseReadOnlyToken(this.#client);
     const { id, snapshot } = await this.service.start({ ...input, allowPick: true });
-    return this.#view(id, { kind: "accepted", snapshot });
+    return this.#answer(id, { kind: "accepted", snapshot });
   }
 
   async get(id: string): Promise<WizardOutcome> {
-    return this.#view(id, await this.service.get(id));
+    return this.#answer(id, await this.service.get(id));
   }
 
   async send(id: string, event: Parameters<WizardService["send"]>[1]): Promise<WizardOutcome> {
-    return this.#view(id, await this.service.send(id, event));
+    return this.#answer(id, await this.service.send(id, event));
   }
 
   close(): void {

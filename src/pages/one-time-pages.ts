@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import { pageNonce } from "../html/escape.js";
 import type { Sealer } from "../store/seal.js";
 import type { PageRow, SharedStore } from "../store/store.js";
@@ -19,6 +20,9 @@ export type { RevealContent } from "./one-time-html.js";
 /** How long a one-time page stays valid (ten minutes). */
 export const DEFAULT_PAGE_TTL_MS = 10 * 60 * 1000;
 const MAX_FORM_BYTES = 4096;
+
+/** What a shared paste page holds beside its words: its own id, to hand out its link again. */
+const SealedPaste = z.object({ page: z.string() });
 
 /** A page that takes one secret from the person (a PAT) and hands it to `accept`, once. */
 export interface PasteForm extends PasteText {
@@ -220,16 +224,19 @@ export class OneTimePages {
             notes: entry.form.notes,
           });
     const wizardId = entry.kind === "reveal" ? entry.content?.wizardId : entry.form.wizardId;
+    const stored = sealer.digest(id);
+    // A paste page's own id rides sealed with it, so asking again can hand out the same link.
+    const sealed = entry.kind === "paste" ? { ...content, page: id } : content;
     await store.putPage({
-      id,
+      id: stored,
       kind: entry.kind,
       owner,
       wizardId: wizardId ?? null,
-      payload: sealer.seal(JSON.stringify(content), id),
+      payload: sealer.seal(JSON.stringify(sealed), stored),
       expiresAt: entry.expiresAt,
     });
     this.#known.add(id);
-    if (entry.kind === "paste") this.#forms.set(id, entry.form);
+    if (entry.kind === "paste") this.#forms.set(stored, entry.form);
     this.#shared.count?.("issued", entry.kind);
     return page;
   }
@@ -242,18 +249,20 @@ export class OneTimePages {
     const wizardId = form.wizardId;
     if (!this.#shared || wizardId === undefined)
       return this.#issue({ kind: "paste", form, expiresAt: this.#now() + this.#ttlMs });
-    const { store, owner } = this.#shared;
+    const { store, owner, sealer } = this.#shared;
     const pending = (this.#pasting.get(wizardId) ?? Promise.resolve(undefined))
       .catch(() => undefined)
       .then(async () => {
         const live = await store.livePaste(wizardId, owner);
-        if (!live)
+        const opened = live && sealer.open(live.payload, live.id);
+        const id = opened === undefined ? undefined : SealedPaste.safeParse(JSON.parse(opened));
+        if (!live || !id?.success)
           return this.#issue({ kind: "paste", form, expiresAt: this.#now() + this.#ttlMs });
-        this.#known.add(live.id);
+        this.#known.add(id.data.page);
         this.#forms.set(live.id, form);
         return {
-          id: live.id,
-          url: `${await this.#origin()}/once/${live.id}`,
+          id: id.data.page,
+          url: `${await this.#origin()}/once/${id.data.page}`,
           expires_at: new Date(live.expiresAt).toISOString(),
         };
       });
@@ -267,14 +276,17 @@ export class OneTimePages {
     return this.#shared ? this.#known.has(id) : this.#pages.has(id);
   }
 
-  /** Records that a shared page was found live in the store, so `isLive` answers without a query. */
-  markLive(id: string): void {
-    this.#known.add(id);
+  /** The paste form this instance issued or re-issued for a page, by its stored id. */
+  pasteFormOf(storedId: string): PasteForm | undefined {
+    return this.#forms.get(storedId);
   }
 
-  /** The paste form this instance issued or re-issued for a page. */
-  pasteFormOf(id: string): PasteForm | undefined {
-    return this.#forms.get(id);
+  /** Whether a shared page is live, spent or unknown, as the store says; a live one is marked so. */
+  async stateOf(id: string): Promise<"live" | "spent" | "missing"> {
+    if (!this.#shared) return this.isLive(id) ? "live" : this.#spent.has(id) ? "spent" : "missing";
+    const { state } = await this.#shared.store.getPage(this.#shared.sealer.digest(id));
+    if (state === "live") this.#known.add(id);
+    return state;
   }
 
   /** Serves `/once/<id>` for the HTTP server that owns the public origin. */
@@ -285,6 +297,13 @@ export class OneTimePages {
       if (!res.headersSent)
         this.#send(res, { status: 500, title: "Error", body: "<p>Something went wrong.</p>" });
     }
+  }
+
+  /** Answers `/once/<id>` on another server's port (`--public-url`); false for any other path. */
+  async answer(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (!pathname.startsWith("/once/")) return false;
+    await this.handle(req, res);
+    return true;
   }
 
   /** Forgets every page, wiping what they held, and stops listening. */
@@ -346,8 +365,9 @@ export class OneTimePages {
         : { status: 200, title: page.form.title, body: this.#pasteForm(page.form) };
     }
     if (req.method !== "POST") return NOT_ALLOWED;
-    // A page on another site could post here to burn or fill it; only this origin may.
-    if (req.headers.origin !== undefined && req.headers.origin !== expectedOrigin) return REFUSED;
+    // A page on another site could post here to burn or fill it, and so could a script that
+    // sends no Origin at all; a browser always sends it on a form POST.
+    if (req.headers.origin !== expectedOrigin) return REFUSED;
     if (page.kind === "paste") {
       const form = await readForm(req);
       const value = form?.get("secret")?.trim() ?? "";
@@ -376,12 +396,14 @@ export class OneTimePages {
     shared: SharedPages,
     expectedOrigin: string,
   ): Promise<Answer> {
-    const found = await shared.store.getPage(id);
+    // The store knows a page only by its keyed digest: nothing in it opens a page.
+    const stored = shared.sealer.digest(id);
+    const found = await shared.store.getPage(stored);
     if (found.state === "missing")
       return { status: 404, title: "Not found", body: "<p>There is no page here.</p>" };
     if (found.state === "spent") return GONE;
     const { page } = found;
-    const opened = shared.sealer.open(page.payload, id);
+    const opened = shared.sealer.open(page.payload, stored);
     // A page sealed with another key cannot be shown; to the person it is as good as gone.
     if (opened === undefined) return GONE;
     if (req.method === "GET") {
@@ -401,7 +423,7 @@ export class OneTimePages {
       };
     }
     if (req.method !== "POST") return NOT_ALLOWED;
-    if (req.headers.origin !== undefined && req.headers.origin !== expectedOrigin) return REFUSED;
+    if (req.headers.origin !== expectedOrigin) return REFUSED;
     if (page.kind === "paste") {
       const form = await readForm(req);
       const value = form?.get("secret")?.trim() ?? "";
@@ -414,7 +436,7 @@ export class OneTimePages {
           title: rebuilt.form.title,
           body: this.#pasteForm(rebuilt.form, problem),
         };
-      if (!(await shared.store.consumePage(id))) return GONE;
+      if (!(await shared.store.consumePage(stored))) return GONE;
       shared.count?.("used", "paste");
       rebuilt.form.accept(value);
       await rebuilt.settle();
@@ -425,8 +447,8 @@ export class OneTimePages {
       };
     }
     req.resume();
-    const taken = await shared.store.consumePage(id);
-    const plain = taken && shared.sealer.open(taken.payload, id);
+    const taken = await shared.store.consumePage(stored);
+    const plain = taken && shared.sealer.open(taken.payload, stored);
     if (!taken || plain === undefined) return GONE;
     shared.count?.("used", "reveal");
     const content = RevealContent.parse(JSON.parse(plain));

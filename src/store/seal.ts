@@ -1,7 +1,34 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 /** The least a page key may hold: 32 characters (e.g. `openssl rand -base64 32`). */
 export const MIN_PAGE_KEY_LENGTH = 32;
+/** The least key material a page key must decode to, in bytes. */
+export const MIN_PAGE_KEY_BYTES = 32;
+/** 32 random bytes hold about 30 different values; a key with fewer than this is not random. */
+const MIN_DISTINCT_BYTES = 16;
+
+/** The bytes a page key stands for: hex or base64 (standard or URL-safe) when it is written so. */
+function keyMaterial(pageKey: string): Buffer {
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(pageKey)) return Buffer.from(pageKey, "hex");
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(pageKey)) return Buffer.from(pageKey, "base64");
+  return Buffer.from(pageKey, "utf8");
+}
+
+/**
+ * Why a page key cannot be trusted to seal pages (whitespace, too little key material, too few
+ * different bytes to be random), or undefined when it is fit. Never repeats the key.
+ */
+export function pageKeyProblem(pageKey: string): string | undefined {
+  const fix = "make one with: openssl rand -base64 32, and give every replica the same";
+  if (/\s/.test(pageKey))
+    return `AGENTRUNTIME_PAGE_KEY holds whitespace, so it was not made by a random generator (${fix})`;
+  const material = keyMaterial(pageKey);
+  if (material.length < MIN_PAGE_KEY_BYTES)
+    return `AGENTRUNTIME_PAGE_KEY must decode to at least ${MIN_PAGE_KEY_BYTES} bytes of random key material; this one has ${material.length} (${fix})`;
+  if (new Set(material).size < MIN_DISTINCT_BYTES)
+    return `AGENTRUNTIME_PAGE_KEY repeats too few different bytes to be random (${fix})`;
+  return undefined;
+}
 
 /** Seals and opens what one-time pages hold, so the shared database never has it in plain text. */
 export interface Sealer {
@@ -9,6 +36,8 @@ export interface Sealer {
   seal(plain: string, bound: string): string;
   /** The plain text, or undefined when the key or the bound id is not the one it was sealed with. */
   open(sealed: string, bound: string): string | undefined;
+  /** A keyed digest of a page id: what the store keeps, so no stored value opens a page. */
+  digest(pageId: string): string;
 }
 
 /**
@@ -23,6 +52,9 @@ export function createSealer(pageKey: string): Sealer {
   }
   const key = Buffer.from(
     hkdfSync("sha256", pageKey, "agentruntime-webhooks", "one-time pages v1", 32),
+  );
+  const digestKey = Buffer.from(
+    hkdfSync("sha256", pageKey, "agentruntime-webhooks", "one-time page ids v1", 32),
   );
   return {
     seal(plain, bound) {
@@ -46,6 +78,9 @@ export function createSealer(pageKey: string): Sealer {
       } catch {
         return undefined;
       }
+    },
+    digest(pageId) {
+      return createHmac("sha256", digestKey).update(pageId).digest("base64url");
     },
   };
 }

@@ -4,7 +4,7 @@
  * are removed and its length is capped, so it cannot smuggle instructions past a reader.
  */
 
-import { looksLikeSecret, redactSecrets } from "./secret-shapes.js";
+import { looksLikeSecret, REDACTED, redactSecrets } from "./secret-shapes.js";
 
 // C0/C1 controls (tab and newline kept where allowed), zero-width and joiners, bidi
 // embeddings/overrides/isolates, the BOM, interlinear annotations and the Unicode tag block.
@@ -18,11 +18,22 @@ export const MAX_MESSAGE_CHARS = 400;
 
 /**
  * One line of untrusted text: hidden characters removed, breaks turned into spaces, anything
- * shaped like a PAT or signing secret replaced, capped.
+ * shaped like a secret replaced, capped.
  */
 export function cleanLine(value: string, maxChars = MAX_NAME_CHARS): string {
   const visible = redactSecrets(value.replace(HIDDEN, "").replace(LINE_BREAKS, " ").trim());
   return visible.length > maxChars ? `${visible.slice(0, maxChars - 1)}…` : visible;
+}
+
+// A header-shaped key names a credential whatever its value looks like.
+const CREDENTIAL_KEY = /^(?:proxy-)?authorization$/i;
+
+/** A JSON object's entries, with the value of an `Authorization` key removed whatever its shape. */
+function entriesOf(value: object): [string, unknown][] {
+  return Object.entries(value).map(([key, item]) => [
+    key,
+    typeof item === "string" && CREDENTIAL_KEY.test(key.trim()) ? REDACTED : item,
+  ]);
 }
 
 /** Every string inside a JSON value cleaned (keys too), for payloads a model may read. */
@@ -31,10 +42,7 @@ export function cleanJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown
   if (Array.isArray(value)) return value.map((item) => cleanJson(item, maxChars));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        cleanLine(key, maxChars),
-        cleanJson(item, maxChars),
-      ]),
+      entriesOf(value).map(([key, item]) => [cleanLine(key, maxChars), cleanJson(item, maxChars)]),
     );
   }
   return value;
@@ -42,8 +50,10 @@ export function cleanJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown
 
 export { looksLikeSecret };
 
-const ANGLES = /[<>]/g;
-const ANGLE_ENTITIES: Readonly<Record<string, string>> = { "<": "&lt;", ">": "&gt;" };
+const MARKUP = /[<>&]/g;
+const ENTITIES: Readonly<Record<string, string>> = { "<": "&lt;", ">": "&gt;", "&": "&amp;" };
+const ENTITY = /&(lt|gt|amp);/g;
+const CHARACTERS: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&" };
 const JSON_MARKUP = /[<>&]/g;
 
 /** The tag around one string a person or a sender controls, wherever a model reads it. */
@@ -55,42 +65,52 @@ export const MAX_FENCED_CHARS = 2000;
 
 /**
  * One string a person or a sender controls, cleaned and marked for a model: inside the mark
- * `<` and `>` are entities, so no text in it can close the mark or open another.
+ * `<`, `>` and `&` are entities, so no text in it can close the mark, open another, or pass
+ * for an escaped tag.
  */
 export function markUntrusted(value: string, maxChars = MAX_NAME_CHARS): string {
-  return `<${UNTRUSTED_TAG}>${inertLine(value, maxChars)}</${UNTRUSTED_TAG}>`;
+  const inside = cleanLine(value, maxChars).replace(MARKUP, (mark) => ENTITIES[mark] ?? "");
+  return `<${UNTRUSTED_TAG}>${inside}</${UNTRUSTED_TAG}>`;
 }
-
-const MARKED = new RegExp(`<${UNTRUSTED_TAG}>(.*?)</${UNTRUSTED_TAG}>`, "gs");
 
 /**
- * Text marked for a model, as a person reads it: the marks dropped and the two entities inside
- * turned back. Only for display (the card): what a model reads keeps its marks.
+ * A JSON value a person or a sender wrote, for a model: every string in it marked, keys too,
+ * and the value of an `Authorization` key removed. Numbers, booleans and null stay as they are.
  */
-export function unmarkForPerson(text: string): string {
-  return text.replace(MARKED, (_all, inner: string) =>
-    inner.replaceAll("&lt;", "<").replaceAll("&gt;", ">"),
-  );
-}
-
-/** One line cleaned, with `<` and `>` as entities: for text that is shown where no mark fits. */
-export function inertLine(value: string, maxChars = MAX_NAME_CHARS): string {
-  return cleanLine(value, maxChars).replace(ANGLES, (angle) => ANGLE_ENTITIES[angle] ?? "");
-}
-
-/** A JSON value cleaned (keys too) with no `<` or `>` left in any string, for structured views. */
-export function inertJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown {
-  if (typeof value === "string") return inertLine(value, maxChars);
-  if (Array.isArray(value)) return value.map((item) => inertJson(item, maxChars));
+export function markJson(value: unknown, maxChars = MAX_MESSAGE_CHARS): unknown {
+  if (typeof value === "string") return markUntrusted(value, maxChars);
+  if (Array.isArray(value)) return value.map((item) => markJson(item, maxChars));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        inertJson(key, maxChars) as string,
-        inertJson(item, maxChars),
-      ]),
+      entriesOf(value).map(([key, item]) => [markUntrusted(key), markJson(item, maxChars)]),
     );
   }
   return value;
+}
+
+const MARKED = new RegExp(`<${UNTRUSTED_TAG}>([^<>]*)</${UNTRUSTED_TAG}>`, "g");
+
+/**
+ * Text marked for a model, as a person reads it: the marks dropped and the entities inside
+ * turned back, in one pass. Only for display: what a model reads keeps its marks.
+ */
+export function unmarkForPerson(text: string): string {
+  return text.replace(MARKED, (_all, inner: string) =>
+    inner.replace(ENTITY, (_entity, name: string) => CHARACTERS[name] ?? ""),
+  );
+}
+
+// CommonMark lets a backslash escape any ASCII punctuation; these are the ones that format.
+const MARKDOWN_PUNCTUATION = /[\\`*_[\]|~]/g;
+
+/**
+ * One string a person or a sender controls, for a Markdown document a person reads: cleaned,
+ * `<`, `>` and `&` as entities and formatting characters escaped, so it shows as typed.
+ */
+export function markdownLine(value: string, maxChars = MAX_NAME_CHARS): string {
+  return cleanLine(value, maxChars)
+    .replace(MARKUP, (mark) => ENTITIES[mark] ?? "")
+    .replace(MARKDOWN_PUNCTUATION, (mark) => `\\${mark}`);
 }
 
 /**
@@ -107,6 +127,9 @@ export function fenceSenderData(value: unknown, maxChars = MAX_FENCED_CHARS): st
   return `<${SENDER_DATA_FENCE}>\n${inert}\n</${SENDER_DATA_FENCE}>`;
 }
 
+// Argument names are snake_case words; any other key was typed by someone and is marked.
+const ARGUMENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** The dotted paths of every string in `value` that looks like a secret; a secret-shaped key is named redacted. */
 export function secretPaths(value: unknown, path = ""): string[] {
   if (typeof value === "string") return looksLikeSecret(value) ? [path || "(arguments)"] : [];
@@ -114,9 +137,9 @@ export function secretPaths(value: unknown, path = ""): string[] {
     return value.flatMap((item, index) => secretPaths(item, `${path}[${index}]`));
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => {
-      const named = redactSecrets(key);
+      const named = ARGUMENT_NAME.test(key) && !looksLikeSecret(key) ? key : markUntrusted(key);
       return [
-        ...(named !== key ? [path ? `${path}.${named}` : named] : []),
+        ...(looksLikeSecret(key) ? [path ? `${path}.${named}` : named] : []),
         ...secretPaths(item, path ? `${path}.${named}` : named),
       ];
     });

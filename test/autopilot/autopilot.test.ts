@@ -97,7 +97,9 @@ async function revealFrom(url: string): Promise<string> {
 
 /** The secret page after the person's click: the secret and the curl test it hands them. */
 async function revealPage(url: string): Promise<{ secret: string; curl: string }> {
-  const page = await (await fetch(url, { method: "POST" })).text();
+  const page = await (
+    await fetch(url, { method: "POST", headers: { origin: new URL(url).origin } })
+  ).text();
   const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
   revealedSecrets.push(secret);
   const escaped = /<pre[^>]* id="curl">([^<]*)<\/pre>/.exec(page)?.[1] ?? "";
@@ -202,7 +204,10 @@ describe("Autopilot over the real openai SDK and a scripted model", () => {
     const pasteUrl = /at (\S+) and tell/.exec(asked.text)?.[1] as string;
     const pasted = await fetch(pasteUrl, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: new URL(pasteUrl).origin,
+      },
       body: new URLSearchParams({ secret: sandbox.legacyKey.pat }),
     });
     expect(pasted.status).toBe(200);

@@ -6,7 +6,8 @@
  *
  *   npx tsc -p . && node dist/test/bench/catalogue.bench.js [--json]
  *
- * Nothing is timed and nothing leaves the process: no AgentRuntime is called.
+ * Nothing is timed and nothing leaves the process: no AgentRuntime is called. The figures are
+ * also written to docs/figures/catalogue.json (and docs/benchmarks.md).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -19,7 +20,8 @@ import { createClient } from "../../src/client/client.js";
 import { createMcpServer } from "../../src/mcp/server.js";
 import { OneTimePages } from "../../src/pages/one-time-pages.js";
 import { TOOLS, TOOLSETS } from "../../tools/index.js";
-import { runMain, table } from "./common.js";
+import { thisMachine, writeFigures } from "../docs/figures.js";
+import { round3, runMain, table } from "./common.js";
 
 /** A made-up token of the PAT shape: never a real one. */
 const PLANTED_PAT = `pat_${"Zq7".repeat(8)}`;
@@ -99,28 +101,37 @@ async function main(argv: string[]): Promise<number> {
   const ran: string[] = [];
   const registered = await connect(registeredServer(ran));
   try {
-    const rows = [
-      ["listed", "ours", "registerTool", "ratio"],
+    const counts = [
       ...[
         ["all tools", undefined],
         ...Object.entries(TOOLSETS).map(([name, names]) => [`toolset ${name}`, names] as const),
-      ].map(([label, names]) => {
-        const mine = tokensOf(ours.tools, names as readonly string[] | undefined);
-        const theirs = tokensOf(registered.tools, names as readonly string[] | undefined);
-        return [String(label), String(mine), String(theirs), (mine / theirs).toFixed(2)];
-      }),
-      [
-        "input schemas only",
-        String(tokens(ours.tools.map((tool) => tool.inputSchema))),
-        String(tokens(registered.tools.map((tool) => tool.inputSchema))),
-        "",
-      ],
-      [
-        "output schemas only",
-        String(tokens(ours.tools.map((tool) => tool.outputSchema))),
-        String(tokens(registered.tools.map((tool) => tool.outputSchema))),
-        "",
-      ],
+      ].map(([label, names]) => ({
+        label: String(label),
+        mine: tokensOf(ours.tools, names as readonly string[] | undefined),
+        theirs: tokensOf(registered.tools, names as readonly string[] | undefined),
+        ratio: true,
+      })),
+      {
+        label: "input schemas only",
+        mine: tokens(ours.tools.map((tool) => tool.inputSchema)),
+        theirs: tokens(registered.tools.map((tool) => tool.inputSchema)),
+        ratio: false,
+      },
+      {
+        label: "output schemas only",
+        mine: tokens(ours.tools.map((tool) => tool.outputSchema)),
+        theirs: tokens(registered.tools.map((tool) => tool.outputSchema)),
+        ratio: false,
+      },
+    ];
+    const rows = [
+      ["listed", "ours", "registerTool", "ratio"],
+      ...counts.map((count) => [
+        count.label,
+        String(count.mine),
+        String(count.theirs),
+        count.ratio ? (count.mine / count.theirs).toFixed(2) : "",
+      ]),
     ];
     const refusals = [];
     for (const call of SECRET_CALLS) {
@@ -134,6 +145,25 @@ async function main(argv: string[]): Promise<number> {
           ran.length > before ? "handler ran with the PAT" : textOf(theirs).slice(0, 90),
       });
     }
+    const written = writeFigures({
+      bench: "catalogue",
+      title: "The catalogue, listed two ways",
+      command: "npm run bench:catalogue",
+      machine: thisMachine(),
+      options: {},
+      figures: counts.map((count) => ({
+        figure: count.label,
+        value: count.mine,
+        unit: "tokens",
+        baseline: { value: count.theirs, label: "registerTool" },
+        ratio: count.ratio ? round3(count.mine / count.theirs) : null,
+      })),
+      notes: refusals.map(
+        (refusal) =>
+          `${refusal.call}: ours answers \`${refusal.ours.split(":")[0]}\`; registerTool: ${refusal.registerTool.split(":").slice(0, 2).join(":")}.`,
+      ),
+    });
+    process.stderr.write(`figures written to ${written}\n`);
     if (argv.includes("--json")) {
       process.stdout.write(`${JSON.stringify({ tokens: rows, refusals }, null, 2)}\n`);
     } else {

@@ -15,6 +15,7 @@ import { type IngressRecord, runRecord } from "../../src/sandbox/ingress-rows.js
 import { executeRun } from "../../src/sandbox/runs.js";
 import { newId, SecretBox } from "../../src/sandbox/secrets.js";
 import { SandboxStore } from "../../src/sandbox/store.js";
+import { thisMachine, writeFigures } from "../docs/figures.js";
 import {
   fixed,
   makeTempDir,
@@ -39,6 +40,8 @@ Options:
   --rows <n>     stored deliveries for the large measurement (default 100000)
   --calls <n>    calls per list and size; the median is reported (default 300)
   --json         print one JSON line instead of the table
+
+The figures are also written to docs/figures/lists.json (and docs/benchmarks.md).
   -h, --help     show this help
 `;
 
@@ -156,6 +159,26 @@ async function main(argv: string[]): Promise<number> {
       return { name, small: a, large: b, ratio: b / a };
     });
     const worst = Math.max(...rows.map((row) => row.ratio));
+    const written = writeFigures({
+      bench: "lists",
+      title: "Lists",
+      command: "npm run bench:lists",
+      machine: thisMachine(),
+      options: { rows: options.rows, calls: options.calls },
+      figures: rows.map((row) => ({
+        figure: row.name,
+        value: round3(row.large),
+        unit: "ms",
+        baseline: { value: round3(row.small), label: `${SMALL.toLocaleString("en-US")} rows` },
+        ratio: round3(row.ratio),
+        target: `≤ ${TARGET_RATIO}`,
+        met: row.ratio <= TARGET_RATIO,
+      })),
+      notes: [
+        `Each figure is the median of ${options.calls} calls of one list (50 per page) at ${options.rows.toLocaleString("en-US")} stored deliveries, beside the same list at ${SMALL.toLocaleString("en-US")}; worst ratio ${fixed(worst, 2)}.`,
+      ],
+    });
+    process.stderr.write(`figures written to ${written}\n`);
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({

@@ -14,6 +14,7 @@
  *   npx tsc -p . && npm run bench:mcp -- [--runs 15] [--calls 300] [--json]
  *
  * (`bench:mcp` bundles the CLI from source first, so the bundle measured is never stale.)
+ * The figures are also written to docs/figures/mcp.json (and docs/benchmarks.md).
  *
  * The servers and the sandbox they call run in their own child processes, and all traffic
  * stays on 127.0.0.1. Exit code 0 whatever the ratios; 1 when a server fails to start or a
@@ -32,6 +33,7 @@ import { encode } from "gpt-tokenizer";
 import { createClient } from "../../src/client/client.js";
 import { createMcpRuntime } from "../../src/mcp/runtime.js";
 import { TOOLS } from "../../tools/index.js";
+import { thisMachine, writeFigures } from "../docs/figures.js";
 import {
   CLI_SCRIPT,
   cpuProfileFlags,
@@ -828,6 +830,102 @@ function printJson(report: Report, options: BenchOptions): void {
   );
 }
 
+/** The run's figures as data: docs/figures/mcp.json, shown in docs/benchmarks.md. */
+function writeReportFigures(report: Report, options: BenchOptions): string {
+  const { cold, roundTrip, catalogue } = report;
+  const ms = (value: number) => round3(value);
+  const minimal = (s: Summary) => ({ value: ms(s.p50), label: "minimal server" });
+  return writeFigures({
+    bench: "mcp",
+    title: "MCP server",
+    command: "npm run bench:mcp",
+    machine: thisMachine(),
+    options: { runs: options.runs, calls: options.calls },
+    figures: [
+      {
+        figure: `cold start, median of ${options.runs}`,
+        value: ms(cold.ours.p50),
+        unit: "ms",
+        baseline: minimal(cold.minimal),
+        ratio: round3(cold.ratioP50),
+        target: `≤ ${COLD_START_TARGET}`,
+        met: cold.ratioP50 <= COLD_START_TARGET,
+      },
+      {
+        figure: "cold start of the unbundled tsc output",
+        value: ms(cold.unbundled.p50),
+        unit: "ms",
+        baseline: minimal(cold.minimal),
+        ratio: round3(cold.unbundled.p50 / cold.minimal.p50),
+      },
+      {
+        figure: `${TOOL} p50, against the minimal server`,
+        value: ms(roundTrip.paths.ours.p50),
+        unit: "ms",
+        baseline: minimal(roundTrip.paths.minimal),
+        ratio: round3(roundTrip.ratios.oursMinimalP50),
+      },
+      {
+        figure: `${TOOL} p50, against a direct GET`,
+        value: ms(roundTrip.paths.ours.p50),
+        unit: "ms",
+        baseline: { value: ms(roundTrip.paths.direct.p50), label: "direct GET" },
+        ratio: round3(roundTrip.ratios.oursDirectP50),
+        target: `≤ ${OVERHEAD_TARGET}`,
+        met: roundTrip.ratios.oursDirectP50 <= OVERHEAD_TARGET,
+      },
+      {
+        figure: "the same list over the in-memory transport, p50",
+        value: ms(roundTrip.paths.memory.p50),
+        unit: "ms",
+        baseline: { value: ms(roundTrip.paths.direct.p50), label: "direct GET" },
+        ratio: round3(roundTrip.paths.memory.p50 / roundTrip.paths.direct.p50),
+      },
+      {
+        figure: "the minimal server's list, p50",
+        value: ms(roundTrip.paths.minimal.p50),
+        unit: "ms",
+        baseline: { value: ms(roundTrip.paths.direct.p50), label: "direct GET" },
+        ratio: round3(roundTrip.paths.minimal.p50 / roundTrip.paths.direct.p50),
+      },
+      {
+        figure: `${CREATE_TOOL} p50, against a direct POST`,
+        value: ms(roundTrip.create.ours.p50),
+        unit: "ms",
+        baseline: { value: ms(roundTrip.create.direct.p50), label: "direct POST" },
+        ratio: round3(roundTrip.create.ratioP50),
+        target: `≤ ${OVERHEAD_TARGET}`,
+        met: roundTrip.create.ratioP50 <= OVERHEAD_TARGET,
+      },
+      {
+        figure: `${CREATE_TOOL} p50, against the minimal server`,
+        value: ms(roundTrip.create.ours.p50),
+        unit: "ms",
+        baseline: minimal(roundTrip.create.minimal),
+        ratio: round3(roundTrip.create.ours.p50 / roundTrip.create.minimal.p50),
+      },
+      {
+        figure: `catalogue a model reads, all ${catalogue.tools.count} tools`,
+        value: catalogue.modelRead.tokens,
+        unit: "tokens",
+        target: `≤ ${CATALOGUE_TARGET_TOKENS.toLocaleString("en-US")}`,
+        met: catalogue.modelRead.tokens <= CATALOGUE_TARGET_TOKENS,
+      },
+      {
+        figure: "whole tools/list result, with output schemas",
+        value: catalogue.result.tokens,
+        unit: "tokens",
+      },
+      {
+        figure: "whole tools/list result, with output schemas",
+        value: catalogue.result.bytes,
+        unit: "bytes",
+      },
+    ],
+    notes: [],
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -861,6 +959,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.json) printJson(report, options);
   else printTable(report, options);
+  process.stderr.write(`figures written to ${writeReportFigures(report, options)}\n`);
   return 0;
 }
 

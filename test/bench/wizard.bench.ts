@@ -4,6 +4,8 @@
  * the model (bytes and o200k_base tokens), through a real MCP client against a sandbox.
  *
  *   npx tsc -p . && node dist/test/bench/wizard.bench.js [--json]
+ *
+ * The figures are also written to docs/figures/wizard.json (and docs/benchmarks.md).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +19,10 @@ import { createMcpRuntime } from "../../src/mcp/runtime.js";
 import { startSandbox } from "../../src/sandbox/server.js";
 import { StepView } from "../../src/wizard/steps.js";
 import { TOOLS } from "../../tools/index.js";
+import { thisMachine, writeFigures } from "../docs/figures.js";
+
+/** What the happy path may cost a model in all, in o200k_base tokens. */
+const TARGET_TOKENS = 1500;
 
 interface Row {
   call: string;
@@ -68,9 +74,45 @@ async function main(): Promise<void> {
     view = await answer("choose_api_key", { value: key?.id });
     view = await answer("skip_extras");
     view = await answer("confirm");
-    await fetch(view.reveal_url as string, { method: "POST" }); // the person reveals the secret
+    await fetch(view.reveal_url as string, {
+      method: "POST",
+      headers: { origin: new URL(view.reveal_url as string).origin },
+    }); // the person reveals the secret
     view = await answer("finish");
     const decisions = ["name", "API key", "extras", "confirm", "secret stored, finish"].length;
+    const total = rows.reduce((sum, row) => sum + row.tokens, 0);
+    const written = writeFigures({
+      bench: "wizard",
+      title: "Guided setup",
+      command: "npm run bench:wizard",
+      machine: thisMachine(),
+      options: {},
+      figures: [
+        {
+          figure: "tool calls of the happy path",
+          value: rows.length,
+          unit: "calls",
+          target: `≤ ${decisions + 1} (one per decision, plus the start)`,
+          met: rows.length <= decisions + 1,
+        },
+        ...rows.map((row) => ({
+          figure: `${row.call} → ${row.step}`,
+          value: row.tokens,
+          unit: "tokens",
+        })),
+        {
+          figure: "what the model reads in all",
+          value: total,
+          unit: "tokens",
+          target: `≤ ${TARGET_TOKENS.toLocaleString("en-US")}`,
+          met: total <= TARGET_TOKENS,
+        },
+      ],
+      notes: [
+        "Tokens are o200k_base (gpt-tokenizer) of each result's text content, what a model reads; they move by a few from run to run as the random ids tokenize.",
+      ],
+    });
+    process.stderr.write(`figures written to ${written}\n`);
     if (json) {
       process.stdout.write(`${JSON.stringify({ calls: rows.length, decisions, rows })}\n`);
     } else {
@@ -85,7 +127,6 @@ async function main(): Promise<void> {
           `${row.call.padEnd(46)}${row.step.padEnd(16)}${String(row.bytes).padStart(7)}${String(row.tokens).padStart(8)}\n`,
         );
       }
-      const total = rows.reduce((sum, row) => sum + row.tokens, 0);
       process.stdout.write(
         `\n${rows.length} tool calls for ${decisions} decisions of the person plus the start (target: one per decision); ${total} tokens in all\n`,
       );

@@ -5,6 +5,7 @@ import {
   headingOf,
   isStepView,
   parsePayloadLines,
+  payloadLines,
   personLabel,
   progressOf,
 } from "../../src/card/step-display.js";
@@ -25,6 +26,14 @@ describe("what the card shows for a step", () => {
     expect(parsePayloadLines(`${"k".repeat(65)}=1`)).toEqual({
       error: "Line 1: the key is over 64 characters.",
     });
+  });
+
+  it("writes the fixed input back as the lines it reads, unmarked, for an edit to start from", () => {
+    const payload = { source: "shopify", count: 2, live: true, note: null };
+    const marked = JSON.stringify({ ...payload, source: "<untrusted>shopify</untrusted>" });
+    expect(payloadLines(marked)).toBe("source=shopify\ncount=2\nlive=true\nnote=null");
+    expect(parsePayloadLines(payloadLines(marked))).toEqual({ payload });
+    for (const none of [null, undefined, "none", "[1]", "{"]) expect(payloadLines(none)).toBe("");
   });
 
   it("places every known step on the progress line, and an unknown one at the start", () => {

@@ -130,7 +130,9 @@ describe("agentruntime-webhooks chat", () => {
         /🔒 Open this private page to copy the signing secret\. It is shown once\.\n {3}(http:\/\/127\.0\.0\.1:\d+\/once\/\S+)/,
       );
       const url = /🔒 [^\n]*\n {3}(\S+)/.exec(cli.stdout())?.[1] as string;
-      const page = await (await fetch(url, { method: "POST" })).text();
+      const page = await (
+        await fetch(url, { method: "POST", headers: { origin: new URL(url).origin } })
+      ).text();
       const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
       await waitFor(/The private page has been used/);
       cli.child.stdin.write("stored it\n");

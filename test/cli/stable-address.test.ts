@@ -209,7 +209,12 @@ describe("one stable sandbox address per data folder", () => {
     const resumed = await second.call("get_inbound_webhook_wizard", { wizard_id: step.wizard_id });
     expect(resumed.card.fields.ingress_url).toBe(handedOver);
     expect(resumed.card.curl_test).toContain(handedOver);
-    const page = await (await fetch(resumed.reveal_url as string, { method: "POST" })).text();
+    const page = await (
+      await fetch(resumed.reveal_url as string, {
+        method: "POST",
+        headers: { origin: new URL(resumed.reveal_url as string).origin },
+      })
+    ).text();
     const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     expect(secret).toMatch(/^whsec_/);
     await second.client.close();

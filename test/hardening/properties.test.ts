@@ -7,7 +7,7 @@ import { signBody, verifySignature } from "../../src/signing/signature.js";
 import {
   cleanLine,
   fenceSenderData,
-  inertJson,
+  markJson,
   markUntrusted,
   SENDER_DATA_FENCE,
   unmarkForPerson,
@@ -84,12 +84,23 @@ describe("fence and redaction hold for any input", () => {
     );
   });
 
-  it("structured views keep no angle bracket and no secret in any key or value", () => {
+  it("structured views mark every key and string value, and keep no secret", () => {
     fc.assert(
       fc.property(hostileJson, (value) => {
-        const text = JSON.stringify(inertJson(value)) ?? "";
-        expect(text).not.toMatch(/[<>]/);
-        expect(looksLikeSecret(text)).toBe(false);
+        const marked = markJson(value);
+        expect(looksLikeSecret(JSON.stringify(marked) ?? "")).toBe(false);
+        const whole = /^<untrusted>[^<>]*<\/untrusted>$/;
+        const walk = (item: unknown): void => {
+          if (typeof item === "string") expect(item).toMatch(whole);
+          else if (Array.isArray(item)) item.forEach(walk);
+          else if (item !== null && typeof item === "object") {
+            for (const [key, inner] of Object.entries(item)) {
+              expect(key).toMatch(whole);
+              walk(inner);
+            }
+          }
+        };
+        walk(marked);
       }),
       { numRuns: 300 },
     );

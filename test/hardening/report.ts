@@ -454,7 +454,10 @@ async function main(): Promise<number> {
         if (typeof url === "string") {
           await fetch(url, {
             method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded" },
+            headers: {
+              "content-type": "application/x-www-form-urlencoded",
+              origin: new URL(url).origin,
+            },
             body:
               key === "paste_url" ? new URLSearchParams({ secret: sandbox.otherPat }) : undefined,
           }).then((response) => response.text());

@@ -124,19 +124,32 @@ export interface HttpAnswer {
 export function hitReplica(
   port: number,
   path: string,
-  options: { host: string; method?: string; form?: Record<string, string>; origin?: string },
+  options: {
+    host: string;
+    method?: string;
+    form?: Record<string, string>;
+    /** A POST sends the public origin of `host`, as the page's own form does; null sends none. */
+    origin?: string | null;
+  },
 ): Promise<HttpAnswer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  const method = options.method ?? (body === undefined ? "GET" : "POST");
+  // Tests serve the public origin over https, or plain http on loopback (a balancer in the test).
+  const scheme = /^(127\.0\.0\.1|localhost)(:|$)/.test(options.host) ? "http" : "https";
+  const origin =
+    options.origin === undefined && method === "POST"
+      ? `${scheme}://${options.host}`
+      : options.origin;
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port,
         path,
-        method: options.method ?? (body === undefined ? "GET" : "POST"),
+        method,
         headers: {
           host: options.host,
-          ...(options.origin ? { origin: options.origin } : {}),
+          ...(origin ? { origin } : {}),
           ...(body !== undefined
             ? {
                 "content-type": "application/x-www-form-urlencoded",

@@ -91,7 +91,7 @@ export async function hostedMode(
         host: "127.0.0.1",
         port: 0,
         publicUrl: balancer.url,
-        pages: runtime.pages,
+        routes: (path, req, res) => runtime.pages.answer(path, req, res),
         perRequest: (bearer) => runtime.serverFor(bearer),
         requestLog: (line) => logs.push(line),
       });

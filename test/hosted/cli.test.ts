@@ -47,7 +47,7 @@ describe("mcp in hosted mode, from the command line", () => {
         "http://127.0.0.1:9",
       ],
       { AGENTRUNTIME_PAGE_KEY: "too-short" },
-      /at least 32 characters/,
+      /at least 32 bytes of random key material; this one has 6 .*openssl rand -base64 32/,
     ],
     [
       "without a public URL",
@@ -93,6 +93,32 @@ describe("mcp in hosted mode, from the command line", () => {
     expect(stderr).toMatch(message);
     expect(stdout).toBe("");
     expect(stderr).not.toContain(TEST_PAGE_KEY);
+  });
+
+  it.each([
+    ["of 32 spaces", " ".repeat(32), /holds whitespace/],
+    ["with a space inside", `${TEST_PAGE_KEY} x`, /holds whitespace/],
+    ["of one repeated character", "a".repeat(64), /too few different bytes/],
+    ["of one repeated byte, in hex", "ab".repeat(40), /too few different bytes/],
+    ["of a short pattern, repeated", "abcdefgh".repeat(8), /too few different bytes/],
+  ])("refuses to start with a page key %s, saying how to make one", async (_case, key, problem) => {
+    const { code, stderr, stdout } = await runCli(
+      [
+        ...hosted,
+        "--store",
+        "postgres://db.invalid/x",
+        "--public-url",
+        "https://w.example",
+        "--api-url",
+        "http://127.0.0.1:9",
+      ],
+      { AGENTRUNTIME_PAGE_KEY: key },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(problem);
+    expect(stderr).toContain("openssl rand -base64 32");
+    expect(stdout).toBe("");
+    if (key.trim()) expect(stderr).not.toContain(key);
   });
 
   it("says why when the database cannot be reached", async () => {

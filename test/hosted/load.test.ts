@@ -79,7 +79,10 @@ async function oneSetup(fleet: Fleet, name: string, timings: Map<string, number[
     step = await answer(step, "choose_api_key", { value: sandbox.vaultKey.id });
     step = await answer(step, "skip_extras");
     step = await answer(step, "confirm");
-    const shown = await fetch(step.reveal_url as string, { method: "POST" });
+    const shown = await fetch(step.reveal_url as string, {
+      method: "POST",
+      headers: { origin: new URL(step.reveal_url as string).origin },
+    });
     if (shown.status !== 200) throw new Error(`reveal answered ${shown.status}`);
     await shown.text();
     step = await answer(step, "continue");

@@ -290,7 +290,10 @@ describe("three replicas behind a load balancer without affinity", () => {
     step = view(await answer(viaProxy, step, "choose_api_key", { value: sandbox.vaultKey.id }));
     step = view(await answer(viaProxy, step, "skip_extras"));
     step = view(await answer(viaProxy, step, "confirm"));
-    const revealed = await fetch(step.reveal_url as string, { method: "POST" });
+    const revealed = await fetch(step.reveal_url as string, {
+      method: "POST",
+      headers: { origin: new URL(step.reveal_url as string).origin },
+    });
     const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(await revealed.text())?.[1] as string;
     step = view(await answer(viaProxy, step, "continue"));
     expect(step.step).toBe("handingOver");

@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/hosted/identity.js";
 import { createHostedMetrics } from "../../src/hosted/metrics.js";
+import { hostedRoutes } from "../../src/hosted/operations.js";
 import { createHostedRuntime } from "../../src/hosted/runtime.js";
 import { type RunningMcpHttp, startMcpHttp } from "../../src/mcp/http-transport.js";
 import { openPostgresStore } from "../../src/store/postgres-store.js";
@@ -61,12 +62,14 @@ async function startHostedServer(store: SharedStore, apiUrl = sandbox.url): Prom
     host: "127.0.0.1",
     port: 0,
     publicUrl: PUBLIC,
-    pages: runtime.pages,
     perRequest: (bearer) => runtime.serverFor(bearer),
-    ready: () => store.ready(),
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
+    routes: hostedRoutes({
+      pages: runtime.pages,
+      ready: () => store.ready(),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
     }),
     requestLog: (line) => logs.push(line),
   });
@@ -461,7 +464,11 @@ describe("a hosted server's operations", () => {
       perRequest: () => {
         throw new Error("not called");
       },
-      ready: () => down.ready(),
+      routes: hostedRoutes({
+        pages: { answer: async () => false },
+        ready: () => down.ready(),
+        metrics: async () => ({ contentType: "text/plain", body: "" }),
+      }),
     });
     const port = Number(new URL(http.url).port);
     expect((await hitReplica(port, "/readyz", { host: "x" })).status).toBe(503);

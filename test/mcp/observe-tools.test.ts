@@ -135,7 +135,10 @@ describe("observe and test tools", () => {
       pat: sandbox.vaultKey.pat,
     });
     const accepted = structuredOf(waitForInboundWebhookDelivery, await next);
-    expect(accepted).toMatchObject({ accepted: true, run: { input: { order_id: "w-2" } } });
+    expect(accepted).toMatchObject({
+      accepted: true,
+      run: { input: { "<untrusted>order_id</untrusted>": "<untrusted>w-2</untrusted>" } },
+    });
     const quiet = structuredOf(
       waitForInboundWebhookDelivery,
       await mcp.call("wait_for_inbound_webhook_delivery", { id: hook.id, timeout_seconds: 1 }),
@@ -170,7 +173,12 @@ describe("observe and test tools", () => {
     expect(result.previous_secret_expires_at).toEqual(expect.any(String));
     expect(result.next_step).toMatch(/switch before/);
     noSecrets(result, [hook.secret]);
-    const page = await (await fetch(result.reveal_url ?? "", { method: "POST" })).text();
+    const page = await (
+      await fetch(result.reveal_url ?? "", {
+        method: "POST",
+        headers: { origin: new URL(result.reveal_url ?? "").origin },
+      })
+    ).text();
     const fresh = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     for (const secret of [hook.secret, fresh]) {
       expect(

@@ -3,7 +3,7 @@ import { TOOLS } from "../../tools/index.js";
 
 /**
  * The tools that reach past the project's own records: each starts a workflow run (whose steps
- * act on outside systems) or returns what an outside sender wrote. docs/maintainers.md says why.
+ * act on outside systems) or returns what an outside sender wrote. docs/decisions/open-world-hint.md says why.
  */
 const OPEN_WORLD: Readonly<Record<string, string>> = {
   answer_inbound_webhook_wizard: "its test step starts a run and reports the sender's input",

@@ -7,18 +7,21 @@ import { tempDir } from "../helpers/sandbox.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 
-describe("the README's mcpServers snippet", () => {
+/** The `mcpServers` JSON block of a page, with the clone's path filled in. */
+function snippet(page: string): { command: string; args: string[] } | undefined {
+  const text = readFileSync(`${root}/${page}`, "utf8");
+  const block = /```json\n(\{\n\s+"mcpServers"[\s\S]*?)```/.exec(text)?.[1];
+  if (block === undefined) return undefined;
+  const config = JSON.parse(block.replaceAll("/path/to/agentruntime-webhooks", root)) as {
+    mcpServers: Record<string, { command: string; args: string[] }>;
+  };
+  return config.mcpServers["agentruntime-webhooks"];
+}
+
+describe.each(["README.md", "docs/mcp.md"])("the mcpServers snippet of %s", (page) => {
   it("starts a working server with nothing else set up", async () => {
-    const readme = readFileSync(`${root}/README.md`, "utf8");
-    const block = /```json\n(\{\n\s+"mcpServers"[\s\S]*?)```/.exec(readme)?.[1];
-    expect(block, "the README has an mcpServers JSON block").toBeDefined();
-    const config = JSON.parse(
-      (block as string).replaceAll("/path/to/agentruntime-webhooks", root),
-    ) as {
-      mcpServers: Record<string, { command: string; args: string[] }>;
-    };
-    const server = config.mcpServers["agentruntime-webhooks"];
-    expect(server).toBeDefined();
+    const server = snippet(page);
+    expect(server, `${page} has an mcpServers JSON block`).toBeDefined();
     const transport = new StdioClientTransport({
       command: server?.command === "node" ? process.execPath : (server?.command as string),
       args: server?.args ?? [],

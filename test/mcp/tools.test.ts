@@ -44,13 +44,13 @@ describe("read tools", () => {
     ).toMatchObject({
       status: "saved",
       input_fields: [
-        "order_id",
-        "quantity",
-        "sku",
-        "warehouse",
-        "customer.email",
-        "priority",
-        "source",
+        "<untrusted>order_id</untrusted>",
+        "<untrusted>quantity</untrusted>",
+        "<untrusted>sku</untrusted>",
+        "<untrusted>warehouse</untrusted>",
+        "<untrusted>customer.email</untrusted>",
+        "<untrusted>priority</untrusted>",
+        "<untrusted>source</untrusted>",
       ],
     });
     expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
@@ -99,13 +99,19 @@ describe("create, list, update, delete", () => {
     const confirm = await fetch(revealUrl);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).not.toContain("whsec_");
-    const revealed = await fetch(revealUrl, { method: "POST" });
+    const revealed = await fetch(revealUrl, {
+      method: "POST",
+      headers: { origin: new URL(revealUrl).origin },
+    });
     const page = await revealed.text();
     const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1] as string;
     expect(secret.endsWith(created.subscription.signing_secret_hint.slice(1))).toBe(true);
     expect(page).toContain("will not be shown again");
     expect((await fetch(revealUrl)).status).toBe(410);
-    expect((await fetch(revealUrl, { method: "POST" })).status).toBe(410);
+    expect(
+      (await fetch(revealUrl, { method: "POST", headers: { origin: new URL(revealUrl).origin } }))
+        .status,
+    ).toBe(410);
 
     const accepted = await sendSigned(
       created.subscription.ingress_url,
@@ -139,7 +145,13 @@ describe("create, list, update, delete", () => {
     expect(updated.isError).toBeFalsy();
     expect(structuredOf(updateInboundWebhook, updated).subscription).toMatchObject({
       name: "<untrusted>weekly-cron-2</untrusted>",
-      extras: { use_run_setup_defaults: true, trigger_payload: { b: "two", c: true } },
+      extras: {
+        use_run_setup_defaults: true,
+        trigger_payload: {
+          "<untrusted>b</untrusted>": "<untrusted>two</untrusted>",
+          "<untrusted>c</untrusted>": true,
+        },
+      },
     });
 
     const deleted = await mcp.call("delete_inbound_webhook", { id });
@@ -347,7 +359,10 @@ describe("modes", () => {
       expect(requests).toHaveLength(1);
       expect(requests[0]).toMatchObject({ mode: "url", url: created.reveal_url });
       expect(requests[0]?.message).toMatch(/shown once/);
-      const page = await fetch(created.reveal_url ?? "", { method: "POST" });
+      const page = await fetch(created.reveal_url ?? "", {
+        method: "POST",
+        headers: { origin: new URL(created.reveal_url ?? "").origin },
+      });
       expect(page.status).toBe(200);
       await vi.waitFor(() => expect(completed).toEqual([requests[0]?.elicitationId]));
     } finally {

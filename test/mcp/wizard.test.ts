@@ -62,7 +62,7 @@ function view(result: CallToolResult): StepView {
 async function pastePat(url: string, value: string) {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(url).origin },
     body: new URLSearchParams({ secret: value }),
   });
   return { status: response.status, text: await response.text() };
@@ -70,7 +70,9 @@ async function pastePat(url: string, value: string) {
 
 /** What the person does on the reveal page: click, copy the secret. */
 async function revealSecret(url: string): Promise<string> {
-  const page = await (await fetch(url, { method: "POST" })).text();
+  const page = await (
+    await fetch(url, { method: "POST", headers: { origin: new URL(url).origin } })
+  ).text();
   const secret = /id="secret">(whsec_[A-Za-z0-9_-]+)</.exec(page)?.[1];
   expect(secret).toBeDefined();
   return secret as string;
@@ -408,7 +410,10 @@ describe.each(modes)("%s", (_name, openMode) => {
       expect(step.say).toMatch(/accepted and started run/);
       expect(step.card.test).toMatchObject({
         accepted: true,
-        run: { status: "succeeded", input: { week: "example-week" } },
+        run: {
+          status: "succeeded",
+          input: { "<untrusted>week</untrusted>": "<untrusted>example-week</untrusted>" },
+        },
       });
 
       step = view(await model.answer(step, "send_test"));

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type ImportGraph, importCycles, importGraph } from "./import-graph.js";
+import { type ImportGraph, importCycles, importGraph, roomGraph } from "./import-graph.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -10,6 +10,19 @@ describe("the import graph of src/ and tools/", () => {
 
   it("has no import cycle", () => {
     expect(cycles).toEqual([]);
+  });
+
+  it("has no cycle between rooms (the top-level folders of src/, and tools/)", () => {
+    expect(importCycles(roomGraph(graph))).toEqual([]);
+  });
+
+  it("keeps the CLI on top: nothing outside src/cli/ imports from it", () => {
+    const intoCli = [...graph].flatMap(([file, targets]) =>
+      file.startsWith("src/cli/")
+        ? []
+        : targets.filter((target) => target.startsWith("src/cli/")).map((t) => `${file} → ${t}`),
+    );
+    expect(intoCli).toEqual([]);
   });
 
   it("keeps src/ off single tool files: only the registry is imported", () => {
@@ -39,6 +52,22 @@ describe("the cycle finder", () => {
         }),
       ),
     ).toEqual(["a.ts → b.ts → a.ts", "c.ts → d.ts → e.ts → c.ts"]);
+  });
+
+  it("folds files into rooms and finds a loop between two rooms", () => {
+    const rooms = roomGraph(
+      graph({
+        "src/mcp/a.ts": ["src/web/b.ts", "src/mcp/c.ts"],
+        "src/mcp/c.ts": [],
+        "src/web/b.ts": ["src/card/d.ts"],
+        "src/card/d.ts": ["src/web/e.ts"],
+        "src/web/e.ts": [],
+        "tools/t.ts": ["src/mcp/a.ts", "src/top.ts"],
+        "src/top.ts": [],
+      }),
+    );
+    expect(rooms.get("tools")).toEqual(["src/mcp", "src/top.ts"]);
+    expect(importCycles(rooms)).toEqual(["src/card → src/web → src/card"]);
   });
 
   it("names a file that imports itself and finds none in a tree", () => {

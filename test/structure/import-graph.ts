@@ -54,6 +54,29 @@ export function importGraph(root: string, folders: readonly string[]): ImportGra
 }
 
 /**
+ * The room a file lives in: its top-level folder under `src/` (or `tools/` as one room), or the
+ * file itself when it sits at the top of `src/`.
+ */
+export function roomOf(file: string): string {
+  const parts = file.split("/");
+  if (parts[0] === "src" && parts.length > 2) return `src/${parts[1]}`;
+  if (parts[0] === "tools") return "tools";
+  return file;
+}
+
+/** The graph between rooms: an arrow wherever a file of one room imports a file of another. */
+export function roomGraph(files: ImportGraph): ImportGraph {
+  const rooms = new Map<string, Set<string>>();
+  for (const [file, targets] of files) {
+    const from = roomOf(file);
+    const arrows = rooms.get(from) ?? new Set<string>();
+    for (const target of targets) if (roomOf(target) !== from) arrows.add(roomOf(target));
+    rooms.set(from, arrows);
+  }
+  return new Map([...rooms].map(([room, arrows]) => [room, [...arrows].sort()]));
+}
+
+/**
  * The import cycles of a graph, one per strongly connected component (Tarjan), each named by
  * a path that walks it: `a.ts → b.ts → a.ts`.
  */

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { BrowserContext, FrameLocator, Locator, Page } from "playwright-core";
+import type { BrowserContext, Frame, FrameLocator, Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 import { CURL_ENV } from "../../src/signing/curl.js";
 
@@ -14,12 +14,14 @@ export function cardOf(page: Page): FrameLocator {
   return card;
 }
 
+/** The card's document: the page's first frame, whether loaded from `/card` or `srcdoc`. */
+function cardFrame(page: Page): Frame | undefined {
+  return page.frames().find((each) => each.parentFrame() === page.mainFrame());
+}
+
 /** Starts counting clicks that reach the card's document, for `tap`. */
 export async function countClicks(page: Page): Promise<void> {
-  await page
-    .frames()
-    .find((each) => new URL(each.url()).pathname === "/card")
-    ?.evaluate(COUNT_CLICKS);
+  await cardFrame(page)?.evaluate(COUNT_CLICKS);
 }
 
 /** Runs the curl test as a person would, with the secret and PAT only in its environment. */
@@ -91,7 +93,7 @@ const COUNT_CLICKS = `document.addEventListener("click", () => { window.clicksSe
  */
 export async function tap(card: FrameLocator, target: Locator): Promise<void> {
   const page = cardPages.get(card) as Page;
-  const frame = page.frames().find((each) => new URL(each.url()).pathname === "/card");
+  const frame = cardFrame(page);
   if (!frame) throw new Error("the card frame is missing");
   for (let attempt = 1; ; attempt++) {
     const before = await frame.evaluate<number>("window.clicksSeen ?? 0");

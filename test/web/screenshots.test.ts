@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
@@ -30,13 +30,20 @@ afterAll(async () => {
 
 async function shootCard(page: Page, name: string): Promise<void> {
   const card = cardOf(page);
-  await page.locator("iframe.card-frame").screenshot({ path: join(out, `card-${name}.png`) });
+  const frame = page.locator("iframe.card-frame");
+  const viewport = page.viewportSize() ?? { width: 1280, height: 860 };
+  // Chromium paints a frame's content only within the viewport: the whole page must fit.
+  const pageHeight = await page.evaluate<number>("document.documentElement.scrollHeight");
+  await page.setViewportSize({ ...viewport, height: Math.max(viewport.height, pageHeight) });
+  await frame.screenshot({ path: join(out, `card-${name}.png`) });
+  await page.setViewportSize(viewport);
   // Taking the picture scrolls the page; the next click waits for the card to settle again.
   await atStep(card, (await card.locator("#card").getAttribute("data-step")) ?? "");
 }
 
 describe.runIf(capture)("screenshots for the README", { timeout: 180_000 }, () => {
   it("captures the demo page, the card at each step and the one-time pages", async () => {
+    const started = Date.now();
     const info = JSON.parse(await demo.firstLine()) as {
       url: string;
       api_keys: { name: string; in_vault: boolean; pat: string }[];
@@ -98,5 +105,10 @@ describe.runIf(capture)("screenshots for the README", { timeout: 180_000 }, () =
     await atStep(card, "testReported");
     await page.screenshot({ path: join(out, "demo-page-360.png") });
     await context.close();
+    // Every picture in the folder is retaken: none is left from an older card.
+    const stale = readdirSync(out).filter(
+      (file) => file.endsWith(".png") && statSync(join(out, file)).mtimeMs < started,
+    );
+    expect(stale).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import {
 } from "@modelcontextprotocol/ext-apps";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { SubscriptionName } from "../../contract/schemas.js";
+import { unmarkForPerson } from "../../untrusted/mark.js";
 import type { StepAnswer, StepView } from "../../wizard/steps.js";
 import {
   errorText,
@@ -13,6 +14,7 @@ import {
   isStepView,
   PERSON_RULES,
   parsePayloadLines,
+  payloadLines,
   personLabel,
   progressOf,
 } from "../step-display.js";
@@ -138,12 +140,12 @@ function button(
   return node;
 }
 
-function optionList(entry: StepAnswer, primary: boolean): HTMLElement {
+/** Choices of equal weight (workflows, keys): outlined, so a step keeps one filled button. */
+function optionList(entry: StepAnswer): HTMLElement {
   const list = el("div", { class: "card-options", role: "group", "aria-label": entry.label });
   for (const option of entry.options ?? []) {
     list.append(
       button(option.label, () => void answer(entry.action, option.label, { value: option.value }), {
-        primary,
         ...(option.detail ? { detail: option.detail } : {}),
       }),
     );
@@ -151,7 +153,21 @@ function optionList(entry: StepAnswer, primary: boolean): HTMLElement {
   return list;
 }
 
-function nameForm(entry: StepAnswer): HTMLElement {
+/** Confirm's edits: secondary links under Create, each back to its step and then here. */
+function editLinks(entry: StepAnswer): HTMLElement {
+  const list = el("div", { class: "card-edits", role: "group", "aria-label": "Change an answer" });
+  for (const option of entry.options ?? []) {
+    const link = button(option.label, () => {
+      void answer(entry.action, option.label, { value: option.value });
+    });
+    link.classList.add("card-link");
+    link.id = `card-edit-${option.value.replaceAll("_", "-")}`;
+    list.append(link);
+  }
+  return list;
+}
+
+function nameForm(entry: StepAnswer, current: StepView): HTMLElement {
   const form = el("form", { class: "card-form", novalidate: "" }) as HTMLFormElement;
   const input = el("input", {
     id: "card-name",
@@ -160,6 +176,9 @@ function nameForm(entry: StepAnswer): HTMLElement {
     spellcheck: "false",
     maxlength: "200",
   }) as HTMLInputElement;
+  // Coming back to change the name starts from the one given.
+  const given = current.card.fields.name;
+  if (typeof given === "string") input.value = unmarkForPerson(given);
   const error = el("p", { class: "ar-alert", id: "card-name-problem", role: "alert" });
   error.hidden = true;
   form.append(
@@ -167,6 +186,14 @@ function nameForm(entry: StepAnswer): HTMLElement {
     input,
     el("p", { class: "ar-note" }, PERSON_RULES[entry.action] ?? ""),
     error,
+    el(
+      "div",
+      { class: "ar-actions" },
+      button("Use this name", () => form.requestSubmit(), {
+        primary: true,
+        id: "card-name-submit",
+      }),
+    ),
   );
   const suggestions = entry.options ?? [];
   if (suggestions.length > 0) {
@@ -180,16 +207,6 @@ function nameForm(entry: StepAnswer): HTMLElement {
     }
     form.append(el("p", { class: "ar-note" }, "Or take a suggestion:"), row);
   }
-  form.append(
-    el(
-      "div",
-      { class: "ar-actions" },
-      button("Use this name", () => form.requestSubmit(), {
-        primary: true,
-        id: "card-name-submit",
-      }),
-    ),
-  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const checked = SubscriptionName.safeParse(input.value);
@@ -205,7 +222,7 @@ function nameForm(entry: StepAnswer): HTMLElement {
   return form;
 }
 
-function extrasForm(entry: StepAnswer): HTMLElement {
+function extrasForm(entry: StepAnswer, current: StepView, primary: boolean): HTMLElement {
   const form = el("form", { class: "card-form" }) as HTMLFormElement;
   const defaults = el("input", { type: "checkbox", id: "card-defaults" }) as HTMLInputElement;
   const payload = el("textarea", {
@@ -213,6 +230,9 @@ function extrasForm(entry: StepAnswer): HTMLElement {
     rows: "3",
     placeholder: "source=shopify",
   }) as HTMLTextAreaElement;
+  // Coming back to change the extras starts from those given.
+  defaults.checked = current.card.fields.use_run_setup_defaults === true;
+  payload.value = payloadLines(current.card.fields.trigger_payload);
   const error = el("p", { class: "ar-alert", role: "alert" });
   error.hidden = true;
   form.append(
@@ -229,7 +249,7 @@ function extrasForm(entry: StepAnswer): HTMLElement {
     el(
       "div",
       { class: "ar-actions" },
-      button("Save extras", () => form.requestSubmit(), { primary: true }),
+      button("Save extras", () => form.requestSubmit(), { primary, id: "card-save-extras" }),
     ),
   );
   form.addEventListener("submit", (event) => {
@@ -335,10 +355,28 @@ function progress(current: StepView): HTMLElement {
   return list;
 }
 
-function actions(current: StepView): HTMLElement[] {
-  const blocks: HTMLElement[] = [];
-  const row = el("div", { class: "ar-actions" });
-  const trailing = el("div", { class: "ar-actions card-trailing" });
+/** Answers drawn as forms or lists rather than as one button. */
+const DRAWN_APART = new Set(["set_name", "set_extras", "paste_instead", "edit"]);
+const TRAILING = new Set(["back", "cancel"]);
+
+/** The one answer a step draws filled, unless opening its private page is the step's action. */
+function mainAction(current: StepView): string | undefined {
+  if (current.paste_url || current.reveal_url) return undefined;
+  // Extras already given are kept by saving them, not by skipping.
+  const fields = current.card.fields;
+  const extras =
+    fields.use_run_setup_defaults === true || typeof fields.trigger_payload === "string";
+  if (extras && current.answers.some((entry) => entry.action === "set_extras")) return "set_extras";
+  const plain = current.answers.filter(
+    (entry) => !DRAWN_APART.has(entry.action) && !TRAILING.has(entry.action) && !entry.options,
+  );
+  // After an accepted test, finishing is what is left to do.
+  const finish = plain.find((entry) => entry.action === "finish");
+  if (finish && current.card.test?.accepted) return finish.action;
+  return plain[0]?.action;
+}
+
+function pageButtons(current: StepView, row: HTMLElement): void {
   if (current.paste_url) {
     const url = current.paste_url;
     row.append(
@@ -357,31 +395,38 @@ function actions(current: StepView): HTMLElement[] {
       }),
     );
   }
+}
+
+/** The step's controls: its main action first, then the rest, and back or cancel apart. */
+function actions(current: StepView): { main: HTMLElement[]; trailing: HTMLElement } {
+  const blocks: HTMLElement[] = [];
+  const row = el("div", { class: "ar-actions card-main" });
+  const trailing = el("div", { class: "ar-actions card-trailing" });
+  pageButtons(current, row);
+  const primary = mainAction(current);
   for (const entry of current.answers) {
-    if (entry.action === "set_name") blocks.push(nameForm(entry));
-    else if (entry.action === "set_extras") blocks.push(extrasForm(entry));
+    if (entry.action === "set_name") blocks.push(nameForm(entry, current));
+    else if (entry.action === "set_extras") {
+      blocks.push(extrasForm(entry, current, primary === "set_extras"));
+    } else if (entry.action === "edit") blocks.push(editLinks(entry));
     else if (entry.action === "paste_instead") {
       const more = el("details", { class: "card-more" });
-      more.append(
-        el("summary", {}, "Paste a PAT once instead of using Vault"),
-        optionList(entry, false),
-      );
+      more.append(el("summary", {}, "Paste a PAT once instead of using Vault"), optionList(entry));
       blocks.push(more);
     } else if (entry.options?.length) {
-      blocks.push(el("p", { class: "ar-label" }, entry.label), optionList(entry, true));
+      blocks.push(el("p", { class: "ar-label" }, entry.label), optionList(entry));
     } else {
       const label = personLabel(entry, current.step);
-      const secondary = entry.action === "back" || entry.action === "cancel";
-      (secondary ? trailing : row).append(
-        button(label, () => void answer(entry.action, label), {
-          primary:
-            !secondary && !current.paste_url && !current.reveal_url && row.childElementCount === 0,
-          id: `card-${entry.action.replaceAll("_", "-")}`,
-        }),
-      );
+      const node = button(label, () => void answer(entry.action, label), {
+        primary: entry.action === primary,
+        id: `card-${entry.action.replaceAll("_", "-")}`,
+      });
+      if (TRAILING.has(entry.action)) trailing.append(node);
+      else if (entry.action === primary) row.prepend(node);
+      else row.append(node);
     }
   }
-  return [...blocks, row, trailing].filter((block) => block.childElementCount > 0);
+  return { main: [row, ...blocks].filter((block) => block.childElementCount > 0), trailing };
 }
 
 function render(): void {
@@ -406,6 +451,9 @@ function render(): void {
   const facts = summary(current);
   if (facts) root.append(facts);
   if (current.card.test) root.append(testResult(current.card.test));
+  const { main, trailing } = actions(current);
+  // The step's action comes before the long blocks (the curl test runs to some 20 lines).
+  root.append(...main);
   const ingress = current.card.fields.ingress_url;
   if (typeof ingress === "string") root.append(copyBlock("card-ingress", "Ingress URL", ingress));
   if (current.card.curl_test) {
@@ -418,7 +466,7 @@ function render(): void {
       copyBlock("card-curl", "curl test", current.card.curl_test),
     );
   }
-  for (const block of actions(current)) root.append(block);
+  if (trailing.childElementCount > 0) root.append(trailing);
   if (busy) root.append(el("p", { class: "ar-note", role: "status" }, "Working…"));
   if (current.status !== "active") {
     root.append(
@@ -433,9 +481,12 @@ function render(): void {
 }
 
 let reportedHeight = 0;
+/** The host answered `ui/initialize`: before that, the protocol lets the card send nothing else. */
+let initialized = false;
 
 /** Tells the host the card's height; the root records it, so a test can see the host caught up. */
 function reportSize(): void {
+  if (!initialized) return;
   const height = Math.ceil(root.getBoundingClientRect().height);
   if (height === reportedHeight) return;
   reportedHeight = height;
@@ -454,8 +505,8 @@ render();
 app
   .connect()
   .then(() => {
+    initialized = true;
     applyHost(app.getHostContext());
-    reportedHeight = 0;
     reportSize();
   })
   .catch(() => {

@@ -18,7 +18,7 @@ afterAll(async () => {
 async function post(url: string, form: Record<string, string>) {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(url).origin },
     body: new URLSearchParams(form),
   });
   return { status: response.status, text: await response.text() };
