@@ -43,49 +43,47 @@ export function isStepView(value: unknown): value is StepView {
     typeof record.wizard_id === "string" &&
     typeof record.step === "string" &&
     typeof record.say === "string" &&
+    typeof record.person === "object" &&
+    record.person !== null &&
     Array.isArray(record.answers) &&
     typeof record.card === "object" &&
     record.card !== null
   );
 }
 
-/** The text of a failed tool result, for the card to show as it is. */
-export function errorText(result: { content?: unknown }): string {
-  const content = Array.isArray(result.content) ? result.content : [];
-  return (
-    content
-      .map((item: { type?: string; text?: string }) => (item.type === "text" ? item.text : ""))
-      .join(" ")
-      .trim() || "The setup refused that answer."
-  );
-}
-
-const HEADINGS: Record<string, string> = {
-  choosingWorkflow: "Which workflow should outside events start?",
-  naming: "Name this inbound webhook",
-  noKeys: "No API key is available yet",
-  choosingKey: "Which API key will the sender use?",
-  pastingPat: "Paste the key's PAT on the private page",
-  extras: "Extras (most people skip these)",
-  confirming: "Create this inbound webhook?",
-  awaitingReveal: "Copy the signing secret from the private page",
-  handingOver: "Test it with curl",
-  testReported: "The test request",
-  done: "All set",
+/** A refusal's code, as the MCP server writes it (`code: message`), in a person's words. */
+const PERSON_ERRORS: Record<string, string> = {
+  answer_not_accepted: "The setup did not take that answer at this step.",
+  wizard_expired: "This setup ended after two idle hours: start a new one.",
+  wizard_not_found: "This setup is no longer there: start a new one.",
 };
 
 /**
- * What the card asks a person at a step. The step's `say` is written for a model, so the card
- * shows it only for steps it has no words for (a problem, or a step added later).
+ * A failed tool result as a person reads it. The tools word refusals for a model (codes, step
+ * and action names, what to call next), so a coded refusal is shown in a person's words.
  */
-export function headingOf(view: Pick<StepView, "step" | "say" | "status">): {
-  heading: string | undefined;
-  showSay: boolean;
-} {
-  if (view.status === "cancelled") return { heading: "Setup cancelled", showSay: false };
-  const heading = HEADINGS[view.step];
-  return { heading, showSay: heading === undefined };
+export function errorText(result: { content?: unknown }): string {
+  const content = Array.isArray(result.content) ? result.content : [];
+  const text = content
+    .map((item: { type?: string; text?: string }) => (item.type === "text" ? item.text : ""))
+    .join(" ")
+    .trim();
+  const code = /^([a-z][a-z_]*): /.exec(text)?.[1];
+  if (code) return PERSON_ERRORS[code] ?? "The setup could not do that right now.";
+  return text || "The setup refused that answer.";
 }
+
+/** What the card asks a person at a step: the step's person line, never the model's `say`. */
+export function headingOf(view: Pick<StepView, "person" | "status">): string {
+  return view.status === "cancelled" ? "Setup cancelled" : view.person.line;
+}
+
+/** What a typed answer must satisfy, in a person's words (the wizard's `rules` are for a model). */
+export const PERSON_RULES: Partial<Record<StepAnswer["action"], string>> = {
+  set_name: "1 to 64 characters, not already used on this workflow.",
+  set_extras:
+    "Keys up to 64 characters; each value is text (up to 500 characters), a number, true, false or null.",
+};
 
 /** Button words for answers whose wizard labels are written for a model. */
 export function personLabel(answer: StepAnswer, step: string): string {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { type AgentRuntimeClient, createClient } from "../client/client.js";
 import type { RunningSandbox, SandboxInfo } from "../sandbox/server.js";
 import { defaultDataDir, UsageError } from "./args.js";
+import { commandLine } from "./command-name.js";
 
 export interface Backend {
   client: AgentRuntimeClient;
@@ -131,5 +132,5 @@ async function openLocalSandbox(
 /** The command that runs this database's sandbox in the foreground, as a person would type it. */
 export function keepUpCommand(db: string, env: NodeJS.ProcessEnv): string {
   const isDefault = db === join(defaultDataDir(env), "sandbox.db");
-  return `\`agentruntime-webhooks sandbox${isDefault ? "" : ` --db ${db}`}\``;
+  return `\`${commandLine(`sandbox${isDefault ? "" : ` --db ${db}`}`, env)}\``;
 }

@@ -12,6 +12,7 @@ import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/a
 import { openAiProvider } from "../autopilot/provider.js";
 import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
+import { UNTRUSTED_TAG, unmarkForPerson } from "../untrusted/mark.js";
 import { StepView } from "../wizard/steps.js";
 import {
   BACKEND_FLAGS,
@@ -21,6 +22,7 @@ import {
   parseCommandArgs,
 } from "./args.js";
 import { openBackend } from "./backend.js";
+import { commandLine } from "./command-name.js";
 import { missingKeyWarning } from "./model-key-warning.js";
 import { packageVersion } from "./version.js";
 
@@ -50,6 +52,11 @@ Context and connection:
 
 Type /exit (or press Ctrl+D) to leave.
 `;
+
+const NO_MODEL =
+  "No model is configured, so Autopilot cannot chat.\n" +
+  "  With OpenAI:        export OPENAI_API_KEY=sk-… OPENAI_MODEL=gpt-4o-mini\n" +
+  "  With a local model: export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen2.5:7b";
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
@@ -93,6 +100,11 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
     integerFlag(command, "max-tool-rounds", values["max-tool-rounds"], { min: 1, max: 50 }) ??
     DEFAULT_MAX_TOOL_ROUNDS;
 
+  const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0;
+  if (!model && values.web) {
+    io.stderr.write(`${NO_MODEL}\n`);
+    return chatInBrowser(undefined, port, io, !values["no-browser"]);
+  }
   if (!model) return offerGuidedSetup(values, io, interactive);
 
   const note = (line: string) => io.stderr.write(`${line}\n`);
@@ -116,17 +128,17 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), mcp.connect(clientSide)]);
-  const autopilot = new Autopilot({
-    provider: openAiProvider({ model, baseUrl, apiKey: io.env.OPENAI_API_KEY }),
-    mcp,
-    systemPrompt: systemPrompt({ workflowId: values.workflow }),
-    maxToolRounds,
-  });
+  const newConversation = () =>
+    new Autopilot({
+      provider: openAiProvider({ model, baseUrl, apiKey: io.env.OPENAI_API_KEY }),
+      mcp,
+      systemPrompt: systemPrompt({ workflowId: values.workflow }),
+      maxToolRounds,
+    });
 
   if (values.web) {
-    const port = integerFlag(command, "port", values.port, { min: 0, max: 65535 }) ?? 0;
     try {
-      return await chatInBrowser(mcp, autopilot, model, port, io, !values["no-browser"]);
+      return await chatInBrowser({ mcp, newConversation, model }, port, io, !values["no-browser"]);
     } finally {
       await mcp.close();
       await server.close();
@@ -140,7 +152,7 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   );
   rl = createInterface({ input: process.stdin, output: io.stdout, terminal: interactive });
   try {
-    return await converse(autopilot, rl, io, interactive);
+    return await converse(newConversation(), rl, io, interactive);
   } finally {
     rl.close();
     await mcp.close();
@@ -150,20 +162,20 @@ export async function runChatCommand(argv: string[], io: Io): Promise<number | u
   }
 }
 
-/** `chat --web`: the same conversation in a local browser page that draws the card. */
+/**
+ * `chat --web`: Autopilot in a local browser page that draws the card, a conversation per
+ * page load; without a model, the page says how to connect one and offers the demo.
+ */
 async function chatInBrowser(
-  mcp: Client,
-  autopilot: Autopilot,
-  model: string,
+  chat: { mcp: Client; newConversation: () => Autopilot; model: string } | undefined,
   port: number,
   io: Io,
   offerBrowser: boolean,
 ): Promise<number> {
   const { serveChatWeb } = await import("../web/serve.js");
   return serveChatWeb({
-    mcp,
-    autopilot,
-    model,
+    ...(chat ? { chat } : {}),
+    demoCommand: commandLine("demo", io.env),
     port,
     stdout: io.stdout,
     stderr: io.stderr,
@@ -184,10 +196,7 @@ async function offerGuidedSetup(
   interactive: boolean,
 ): Promise<number | undefined> {
   io.stderr.write(
-    "No model is configured, so Autopilot cannot chat.\n" +
-      "  With OpenAI:        export OPENAI_API_KEY=sk-… OPENAI_MODEL=gpt-4o-mini\n" +
-      "  With a local model: export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=qwen2.5:7b\n" +
-      "Or use the guided setup without a model: agentruntime-webhooks wizard\n",
+    `${NO_MODEL}\nOr use the guided setup without a model: ${commandLine("wizard", io.env)}\n`,
   );
   if (!interactive) return 2;
   const rl = createInterface({ input: process.stdin, output: io.stdout });
@@ -283,19 +292,49 @@ async function converse(
   return exitCode;
 }
 
+const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`];
+
+/**
+ * The model's streamed reply as a person reads it: marks it copied from tool results are
+ * dropped. A tail that may still become a mark is held back until the next delta shows.
+ */
+export function unmarkingStream(): { push(delta: string): string; end(): string } {
+  let held = "";
+  const plain = (text: string) =>
+    MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
+  return {
+    push(delta) {
+      held += delta;
+      const at = held.lastIndexOf("<");
+      const tail = at >= 0 ? held.slice(at) : "";
+      const partial = MARKS.some((mark) => mark.length > tail.length && mark.startsWith(tail));
+      const ready = partial && tail ? held.slice(0, at) : held;
+      held = held.slice(ready.length);
+      return plain(ready);
+    },
+    end() {
+      const rest = held;
+      held = "";
+      return plain(rest);
+    },
+  };
+}
+
 /** Sends one message and streams the answer, the tools called and notices to the terminal. */
 async function answer(autopilot: Autopilot, text: string, io: Io): Promise<void> {
   let speaking = false;
+  let reply = unmarkingStream();
   const endLine = () => {
-    if (speaking) io.stdout.write("\n");
+    if (speaking) io.stdout.write(`${reply.end()}\n`);
     speaking = false;
+    reply = unmarkingStream();
   };
   try {
     await autopilot.send(text, {
       onText: (delta) => {
         if (!speaking) io.stdout.write("autopilot › ");
         speaking = true;
-        io.stdout.write(delta);
+        io.stdout.write(reply.push(delta));
       },
       onToolCall: (name) => {
         endLine();

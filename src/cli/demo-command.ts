@@ -15,8 +15,8 @@ import { packageVersion } from "./version.js";
 export const DEMO_HELP = `Usage: agentruntime-webhooks demo [options]
 
 A scripted demo for support and first looks: the browser Chat page with the Inbound webhook
-card and no model. Autopilot's lines are the guided setup's own step texts; you click the
-card. It runs a real setup on the embedded AgentRuntime sandbox, so it ends with a real curl
+card and no model. Autopilot's lines are the guided setup's own words for each step; you
+click the card. It runs a real setup on the embedded AgentRuntime sandbox, so it ends with a real curl
 test and a real run. No key is needed.
 
 Options:

@@ -46,7 +46,7 @@ export async function runHandoffCommand(argv: string[], io: Io): Promise<number 
     io.stderr.write(`${line}\n`),
   );
   try {
-    const subscription = await findWebhook(backend.client, wanted, command);
+    const subscription = await findWebhook(backend.client, wanted, command, io.env);
     const workflow = await backend.client.workflows.get(subscription.workflow_id);
     const guide = buildSenderGuide(subscription, workflow, "person");
     if (values.out) {

@@ -4,6 +4,7 @@ import type { Subscription, Workflow } from "../contract/schemas.js";
 import { cleanLine } from "../untrusted/mark.js";
 import { BACKEND_FLAGS, backendFlags, parseCommandArgs, UsageError } from "./args.js";
 import { openBackend } from "./backend.js";
+import { commandLine } from "./command-name.js";
 
 export const LIST_HELP = `Usage: agentruntime-webhooks list [options]
 
@@ -63,6 +64,7 @@ export async function findWebhook(
   client: AgentRuntimeClient,
   idOrName: string,
   command: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<Subscription> {
   const webhooks = await allWebhooks(client);
   const byId = webhooks.find((webhook) => webhook.id === idOrName);
@@ -82,7 +84,7 @@ export async function findWebhook(
     );
   }
   throw new UsageError(
-    `no inbound webhook has the id or name "${cleanLine(idOrName)}"; \`agentruntime-webhooks list\` shows them`,
+    `no inbound webhook has the id or name "${cleanLine(idOrName)}"; \`${commandLine("list", env)}\` shows them`,
     command,
   );
 }
@@ -149,7 +151,9 @@ export async function runListCommand(argv: string[], io: Io): Promise<number | u
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ inbound_webhooks: webhooks })}\n`);
     } else if (webhooks.length === 0) {
-      io.stdout.write("No inbound webhooks yet. Create one with `agentruntime-webhooks wizard`.\n");
+      io.stdout.write(
+        `No inbound webhooks yet. Create one with \`${commandLine("wizard", io.env)}\`.\n`,
+      );
     } else {
       io.stdout.write(webhookTable(webhooks, workflows));
     }

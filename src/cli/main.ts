@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from "./args.js";
+import { commandLine } from "./command-name.js";
 import { packageVersion } from "./version.js";
 
 const HELP = `Usage: agentruntime-webhooks <command> [options]
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(
-        `agentruntime-webhooks ${error.command}: ${error.message}\nRun 'agentruntime-webhooks ${error.command} --help' for usage.\n`,
+        `agentruntime-webhooks ${error.command}: ${error.message}\nRun '${commandLine(`${error.command} --help`, io.env)}' for usage.\n`,
       );
       return 2;
     }

@@ -8,7 +8,7 @@ import { MemoryVault } from "../wizard/vaults.js";
 import { backendFlags, defaultDataDir, UsageError } from "./args.js";
 import { type Backend, openBackend } from "./backend.js";
 import { answersGiven, parseWizardFlags } from "./wizard/flags.js";
-import { Guide, GuideStop, type Io, stopWords } from "./wizard/guide.js";
+import { Guide, GuideStop, type Io, personLineOf, stopWords } from "./wizard/guide.js";
 import { watchArrivals } from "./wizard/hand-over.js";
 import { STEP_HANDLERS } from "./wizard/steps.js";
 import { choose, Interrupted } from "./wizard/terminal.js";
@@ -129,7 +129,7 @@ async function openGuide(deps: GuideDeps): Promise<Guide> {
       const context = found.snapshot.context;
       const what = [context.workflow?.name, context.name].filter(Boolean).join(", ");
       const choice = await choose(
-        `An unfinished setup${what ? ` (${what})` : ""} stopped at: ${stepOf(found.snapshot)}.`,
+        `An unfinished setup${what ? ` (${what})` : ""} stopped at: ${personLineOf(unfinished, found.snapshot)}`,
         [
           { value: "continue", label: "Continue where it stopped" },
           { value: "fresh", label: "Start fresh" },

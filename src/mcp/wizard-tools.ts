@@ -80,7 +80,8 @@ const CURL_STEPS: readonly string[] = ["handingOver", "testReported"];
  * in the structured result; the curl test is read only where the model must hand it over.
  */
 export function modelText(view: StepView): string {
-  const { card, answers, paste_url, reveal_url, status, ...rest } = view;
+  // `person` is the same step in a person's words, for the host's UI: the model has `say`.
+  const { card, answers, paste_url, reveal_url, status, person: _person, ...rest } = view;
   const keyOptions = answers.find((answer) => answer.action === "choose_api_key")?.options;
   return JSON.stringify({
     ...rest,

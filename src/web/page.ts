@@ -1,8 +1,14 @@
 import { escapeHtml } from "../html/escape.js";
 import { LOOK_CSS } from "../html/look.js";
 
-/** What the browser Chat page is: a model's conversation, or the scripted demo without one. */
-export type ChatMode = { kind: "chat"; model: string } | { kind: "demo" };
+/**
+ * What the browser Chat page is: a model's conversation, the scripted demo, or (no model
+ * configured) how to connect one, with the command that starts the demo.
+ */
+export type ChatMode =
+  | { kind: "chat"; model: string }
+  | { kind: "demo" }
+  | { kind: "no-model"; demoCommand: string };
 
 const CHAT_CSS = `
 body{min-height:100vh}
@@ -23,14 +29,24 @@ body{min-height:100vh}
 @media (max-width:480px){.chat{padding:.75rem .6rem 7rem}#composer{padding:.5rem .6rem}}
 `;
 
-/** The browser Chat page: the transcript, the cards inline, and the composer (or the demo note). */
-export function renderChatPage(mode: ChatMode, nonce: string): string {
+/** Without a model: how to connect one, in one paragraph, and the demo to try meanwhile. */
+function noModelNote(demoCommand: string): string {
+  return `<p class="ar-warn" id="no-model-note" role="note"><strong>No model is connected, so Autopilot cannot answer yet.</strong> Stop this command (Ctrl+C) and start it again with a model: for OpenAI set <code>OPENAI_API_KEY</code> and <code>OPENAI_MODEL</code> (for example <code>gpt-4o-mini</code>); for a local server such as Ollama set <code>OPENAI_BASE_URL=http://127.0.0.1:11434/v1</code> and <code>OPENAI_MODEL</code> (for example <code>qwen2.5:7b</code>). To see the setup without a model now, run <code id="demo-command">${escapeHtml(demoCommand)}</code>: a scripted demo on a local sandbox.</p>`;
+}
+
+/**
+ * The browser Chat page: the transcript, the cards inline, and the composer (or the demo
+ * note). `conversation` names the model conversation this page load started.
+ */
+export function renderChatPage(mode: ChatMode, nonce: string, conversation?: string): string {
   const subtitle =
     mode.kind === "demo"
-      ? '<p class="ar-warn" id="demo-note" role="note"><strong>Scripted demo, not a model.</strong> Autopilot\'s lines here are the guided setup\'s own step texts. Click the card to go through a real setup on the local sandbox.</p>'
-      : `<p class="ar-note" id="model-note">Model: ${escapeHtml(mode.model)}. Never paste a PAT or signing secret here: the card opens a private page for them.</p>`;
+      ? '<p class="ar-warn" id="demo-note" role="note"><strong>Scripted demo, not a model.</strong> Autopilot\'s lines here are the guided setup\'s own words for each step. Click the card to go through a real setup on the local sandbox.</p>'
+      : mode.kind === "no-model"
+        ? noModelNote(mode.demoCommand)
+        : `<p class="ar-note" id="model-note">Model: ${escapeHtml(mode.model)}. Never paste a PAT or signing secret here: the card opens a private page for them.</p>`;
   const composer =
-    mode.kind === "demo"
+    mode.kind !== "chat"
       ? ""
       : `<form id="composer" autocomplete="off"><div class="row"><label class="ar-sr" for="say">Message to Autopilot</label>
 <textarea id="say" name="say" rows="1" placeholder="Ask Autopilot, e.g. Start my Shopify workflow when an order arrives"></textarea>
@@ -39,7 +55,7 @@ export function renderChatPage(mode: ChatMode, nonce: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">
 <title>${mode.kind === "demo" ? "Autopilot demo" : "Autopilot"} · Inbound webhooks</title>
 <style nonce="${nonce}">${LOOK_CSS}${CHAT_CSS}</style></head>
-<body data-mode="${mode.kind}"><div class="chat"><header><h1>Autopilot</h1><span class="ar-brand">AgentRuntime · Inbound webhooks</span></header>
+<body data-mode="${mode.kind}"${conversation ? ` data-conversation="${escapeHtml(conversation)}"` : ""}><div class="chat"><header><h1>Autopilot</h1><span class="ar-brand">AgentRuntime · Inbound webhooks</span></header>
 ${subtitle}
 <main id="transcript" aria-live="polite" aria-label="Conversation"></main></div>
 ${composer}

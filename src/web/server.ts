@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,8 +25,19 @@ const ToolRequest = z.object({
   name: z.enum(CARD_TOOLS),
   arguments: z.record(z.string(), z.unknown()).default({}),
 });
-const MessageRequest = z.object({ text: z.string().min(1).max(4000) });
-const ContextRequest = z.object({ text: z.string().min(1).max(4000) });
+/** Which page's conversation a message or card context belongs to: each page load starts one. */
+const ConversationId = z.string().uuid();
+const MessageRequest = z.object({
+  conversation: ConversationId,
+  text: z.string().min(1).max(4000),
+});
+const ContextRequest = z.object({
+  conversation: ConversationId,
+  text: z.string().min(1).max(4000),
+});
+
+/** Conversations kept at once (one per open page); the oldest ends first. */
+const MAX_CONVERSATIONS = 8;
 
 /** What the page streams while a model turn runs, one JSON object a line. */
 export type ChatEvent =
@@ -38,11 +50,14 @@ export type ChatEvent =
   | { type: "done" };
 
 export interface ChatWebOptions {
-  /** The host's MCP client of our server: every tool call of the page and the card uses it. */
-  mcp: Client;
+  /**
+   * The host's MCP client of our server: every tool call of the page and the card uses it.
+   * Without one (no model), the page only says how to connect a model.
+   */
+  mcp?: Client;
   mode: ChatMode;
-  /** The conversation with a model; the scripted demo has none. */
-  autopilot?: Autopilot;
+  /** Starts a conversation with the model, one per page load; the scripted demo has none. */
+  newConversation?: () => Autopilot;
   host?: string;
   port?: number;
   /** The page's bundled script (default: the built one). */
@@ -91,6 +106,7 @@ const PAGE_HEADERS = {
 
 /** Runs the page's tool calls: only the guided setup's tools, through our MCP client. */
 async function callCardTool(mcp: ChatWebOptions["mcp"], body: unknown): Promise<CallToolResult> {
+  if (!mcp) throw new HttpProblem(409, "No setup runs on this page: connect a model first.");
   const parsed = ToolRequest.safeParse(body);
   if (!parsed.success) {
     throw new HttpProblem(
@@ -104,37 +120,80 @@ async function callCardTool(mcp: ChatWebOptions["mcp"], body: unknown): Promise<
   })) as CallToolResult;
 }
 
+interface Conversation {
+  autopilot: Autopilot;
+  /** What the card last told the model, sent with the next message. */
+  pendingContext: string[];
+  turnRunning: boolean;
+}
+
 /**
- * Autopilot's turns, one at a time, streamed as NDJSON; what the card told the model between
- * turns reaches the model with the next message.
+ * Autopilot's conversations, one per page load, each streaming its turns one at a time as
+ * NDJSON. A reloaded page starts a new one: the model never holds messages the person no
+ * longer sees. What the card told the model between turns reaches it with the next message.
  */
-function chatTurns(autopilot: ChatWebOptions["autopilot"]) {
-  const pendingContext: string[] = [];
-  let turnRunning = false;
+function chatTurns(newConversation: ChatWebOptions["newConversation"], mode: ChatMode) {
+  const conversations = new Map<string, Conversation>();
+  const find = (id: string): Conversation => {
+    const found = conversations.get(id);
+    if (!found) {
+      throw new HttpProblem(
+        409,
+        "This page's conversation has ended (the Chat was restarted, or newer pages replaced it). Reload the page to start a new one.",
+      );
+    }
+    return found;
+  };
   return {
+    /** A new conversation for a page being served, or undefined without a model. */
+    start(): string | undefined {
+      if (!newConversation) return undefined;
+      const id = randomUUID();
+      conversations.set(id, {
+        autopilot: newConversation(),
+        pendingContext: [],
+        turnRunning: false,
+      });
+      for (const oldest of conversations.keys()) {
+        if (conversations.size <= MAX_CONVERSATIONS) break;
+        conversations.delete(oldest);
+      }
+      return id;
+    },
     /** Keeps the card's latest context: each update describes the whole current step. */
-    remember(text: string): void {
-      if (autopilot) pendingContext.splice(0, pendingContext.length, scrubSecrets(text).text);
+    remember(body: unknown): void {
+      const parsed = ContextRequest.safeParse(body);
+      if (!parsed.success) throw new HttpProblem(400, "Send the card's context as text.");
+      if (!newConversation) return;
+      const { pendingContext } = find(parsed.data.conversation);
+      pendingContext.splice(0, pendingContext.length, scrubSecrets(parsed.data.text).text);
     },
     async stream(body: unknown, res: ServerResponse): Promise<void> {
-      if (!autopilot)
-        throw new HttpProblem(409, "This is the scripted demo: there is no model to talk to.");
+      if (!newConversation)
+        throw new HttpProblem(
+          409,
+          mode.kind === "demo"
+            ? "This is the scripted demo: there is no model to talk to."
+            : "No model is connected: start this again with OPENAI_MODEL set to talk to Autopilot.",
+        );
       const parsed = MessageRequest.safeParse(body);
       if (!parsed.success) throw new HttpProblem(400, "Send a message of 1 to 4,000 characters.");
-      if (turnRunning) throw new HttpProblem(409, "Autopilot is still answering the last message.");
-      turnRunning = true;
+      const conversation = find(parsed.data.conversation);
+      if (conversation.turnRunning)
+        throw new HttpProblem(409, "Autopilot is still answering the last message.");
+      conversation.turnRunning = true;
       res.writeHead(200, {
         ...PAGE_HEADERS,
         "content-type": "application/x-ndjson; charset=utf-8",
       });
       const send = (event: ChatEvent) => res.write(`${JSON.stringify(event)}\n`);
       send({ type: "you", text: scrubSecrets(parsed.data.text).text });
-      const context = pendingContext.splice(0);
+      const context = conversation.pendingContext.splice(0);
       const text = context.length
         ? `${context.join("\n")}\n\n${parsed.data.text}`
         : parsed.data.text;
       try {
-        await autopilot.send(text, {
+        await conversation.autopilot.send(text, {
           onText: (delta) => send({ type: "text", delta }),
           onToolCall: (name) => send({ type: "tool", name }),
           onToolResult: (name, result) => {
@@ -149,7 +208,7 @@ function chatTurns(autopilot: ChatWebOptions["autopilot"]) {
           text: `The model could not be reached or refused the request (${scrubSecrets(error instanceof Error ? error.message : String(error)).text.slice(0, 300)}). Check OPENAI_BASE_URL, OPENAI_MODEL and OPENAI_API_KEY.`,
         });
       } finally {
-        turnRunning = false;
+        conversation.turnRunning = false;
         send({ type: "done" });
         res.end();
       }
@@ -163,6 +222,7 @@ async function answerGet(
   res: ServerResponse,
   options: ChatWebOptions,
   chatScript: () => Promise<string>,
+  startConversation: () => string | undefined,
 ): Promise<void> {
   if (path === "/") {
     const nonce = pageNonce();
@@ -171,7 +231,7 @@ async function answerGet(
       "content-type": "text/html; charset=utf-8",
       "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     });
-    res.end(renderChatPage(options.mode, nonce));
+    res.end(renderChatPage(options.mode, nonce, startConversation()));
     return;
   }
   if (path === "/chat.js") {
@@ -179,7 +239,7 @@ async function answerGet(
     res.end(await chatScript());
     return;
   }
-  if (path === "/card") {
+  if (path === "/card" && options.mcp) {
     // Read as any MCP Apps host reads it: resources/read of the ui:// resource.
     const read = await options.mcp.readResource({ uri: CARD_URI });
     const content = read.contents[0];
@@ -209,7 +269,7 @@ async function answerGet(
 export async function startChatWeb(options: ChatWebOptions): Promise<RunningChatWeb> {
   const host = options.host ?? "127.0.0.1";
   const chatScript = options.chatScript ?? (() => readFile(builtChatScriptPath(), "utf8"));
-  const turns = chatTurns(options.autopilot);
+  const turns = chatTurns(options.newConversation, options.mode);
   let origin = "";
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -218,7 +278,7 @@ export async function startChatWeb(options: ChatWebOptions): Promise<RunningChat
     if (req.headers.host !== expectedHost)
       throw new HttpProblem(421, "Open the address exactly as it was printed.");
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET") return answerGet(path, res, options, chatScript);
+    if (req.method === "GET") return answerGet(path, res, options, chatScript, turns.start);
     if (req.method !== "POST") throw new HttpProblem(405, "Use the page.");
     if (req.headers.origin !== origin) throw new HttpProblem(403, "Use the page itself.");
     if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
@@ -232,9 +292,7 @@ export async function startChatWeb(options: ChatWebOptions): Promise<RunningChat
       return;
     }
     if (path === "/api/context") {
-      const parsed = ContextRequest.safeParse(body);
-      if (!parsed.success) throw new HttpProblem(400, "Send the card's context as text.");
-      turns.remember(parsed.data.text);
+      turns.remember(body);
       res.writeHead(204, PAGE_HEADERS).end();
       return;
     }

@@ -44,8 +44,15 @@ export const StepView = z.object({
   wizard_id: z.string(),
   step: z.string(),
   status: z.enum(["active", "done", "cancelled"]),
-  /** Exactly what to say or ask next. */
+  /** Exactly what to say or ask next: the instruction for the model. */
   say: z.string(),
+  /** The same step in a person's words, for what a person reads (a card, a page, a terminal). */
+  person: z.object({
+    /** The question or news of this step. */
+    line: z.string(),
+    /** What went wrong at this step, or null. */
+    problem: z.string().nullable(),
+  }),
   answers: z.array(StepAnswer),
   /** What a chat UI needs to draw this step's card. */
   card: z.object({

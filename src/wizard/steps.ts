@@ -14,6 +14,7 @@ import {
   type WizardSnapshot,
   type WizardStep,
 } from "./machine.js";
+import { PERSON_LINES } from "./person-lines.js";
 import type { StepAnswer, StepView } from "./step-view.js";
 
 // The schemas live apart so the MCP tools list them without loading XState.
@@ -76,7 +77,7 @@ function keyAnswers(snapshot: WizardSnapshot): StepAnswer[] {
       .map((key) => ({
         value: key.id,
         label: key.name,
-        detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: the person pastes it once"}`,
+        detail: `${key.hint}, ${key.in_vault ? "in Vault" : "not in Vault: its PAT is pasted once"}`,
       }));
   return [
     {
@@ -206,6 +207,15 @@ function markedOptions(answer: StepAnswer, mark: (text: string) => string): Step
   };
 }
 
+/** The last test's outcome in one sentence for a person; the card carries the details. */
+function personTestSentence(context: WizardContext): string {
+  const test = context.lastTest;
+  if (!test) return "The test could not run.";
+  if (test.timed_out) return "No test request arrived in time. Did the curl test run?";
+  if (test.accepted) return "Your test request was accepted and started a run.";
+  return `Your test request was rejected (${test.status} ${test.reason}). Fix the sender, then test again.`;
+}
+
 /** The last test's outcome in one sentence for the prompt; the card carries the details. */
 function testSentence(context: WizardContext): string {
   const test = context.lastTest;
@@ -266,7 +276,7 @@ export function describeStep(
   const payload = Object.keys(context.extras.trigger_payload).length
     ? JSON.stringify(marks.json(context.extras.trigger_payload))
     : null;
-  const say = render(promptFor(step), {
+  const values = {
     problem,
     problem_text: context.problem ? message(context.problem.message) : "unknown error.",
     workflow_name: context.workflow ? mark(context.workflow.name) : "",
@@ -285,7 +295,12 @@ export function describeStep(
     lost: context.secretLost
       ? "The signing secret could not be shown and is lost: delete this webhook and create it again, or rotate its secret. "
       : "",
-  });
+  };
+  const say = render(promptFor(step), values);
+  const person = {
+    line: render(PERSON_LINES[step], { ...values, test_report: personTestSentence(context) }),
+    problem: context.problem ? message(context.problem.message) : null,
+  };
   const fields: StepView["card"]["fields"] = {
     workflow: context.workflow ? mark(context.workflow.name) : null,
     name: context.name === null ? null : mark(context.name),
@@ -302,6 +317,7 @@ export function describeStep(
     step,
     status: snapshot.status === "done" ? (step === "done" ? "done" : "cancelled") : "active",
     say,
+    person,
     answers:
       snapshot.status === "active"
         ? STEP_ANSWERS[step](snapshot).map((answer) => markedOptions(answer, mark))

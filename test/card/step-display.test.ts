@@ -43,18 +43,10 @@ describe("what the card shows for a step", () => {
     expect(progressOf("aStepAddedLater").at).toBe(0);
   });
 
-  it("asks a person in a person's words, and falls back to the step text it has none for", () => {
-    expect(headingOf({ step: "naming", say: "Ask the person…", status: "active" })).toEqual({
-      heading: "Name this inbound webhook",
-      showSay: false,
-    });
-    expect(headingOf({ step: "createFailed", say: "It failed: …", status: "active" })).toEqual({
-      heading: undefined,
-      showSay: true,
-    });
-    expect(headingOf({ step: "cancelled", say: "", status: "cancelled" }).heading).toBe(
-      "Setup cancelled",
-    );
+  it("heads every step with the person's line, never the model's instruction", () => {
+    const person = { line: "Name this inbound webhook", problem: null };
+    expect(headingOf({ person, status: "active" })).toBe("Name this inbound webhook");
+    expect(headingOf({ person, status: "cancelled" })).toBe("Setup cancelled");
   });
 
   it("labels model-worded answers for people and keeps the wizard's label for new ones", () => {
@@ -70,11 +62,27 @@ describe("what the card shows for a step", () => {
   });
 
   it("tells a step view from anything else, and shows a refusal's own words", () => {
-    expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [], card: {} })).toBe(true);
+    const person = { line: "", problem: null };
+    expect(isStepView({ wizard_id: "w", step: "s", say: "", person, answers: [], card: {} })).toBe(
+      true,
+    );
+    expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [], card: {} })).toBe(false);
     expect(isStepView({ wizard_id: "w", step: "s", say: "", answers: [] })).toBe(false);
     expect(isStepView(null)).toBe(false);
-    expect(errorText({ content: [{ type: "text", text: "answer_not_accepted: no." }] })).toBe(
-      "answer_not_accepted: no.",
+    const refused = (text: string) => errorText({ content: [{ type: "text", text }] });
+    expect(
+      refused(
+        "answer_not_accepted: finish is not an answer at step naming. The wizard stays at step naming. Legal answers: set_name.",
+      ),
+    ).toBe("The setup did not take that answer at this step.");
+    expect(refused("wizard_expired: This wizard expired; call start_inbound_webhook_wizard.")).toBe(
+      "This setup ended after two idle hours: start a new one.",
+    );
+    expect(refused("upstream_failed: call list_api_keys first.")).toBe(
+      "The setup could not do that right now.",
+    );
+    expect(refused("The host could not reach the setup.")).toBe(
+      "The host could not reach the setup.",
     );
     expect(errorText({ content: [] })).toBe("The setup refused that answer.");
   });

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { unmarkingStream } from "../../src/cli/chat-command.js";
 import { CLI, type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
 import {
   type ChatRequest,
@@ -162,6 +163,36 @@ describe("agentruntime-webhooks chat", () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it("shows the model's reply without the marks it copied from tool results", async () => {
+    const fake = await startFakeOpenAi(() => ({
+      text: 'Your workflow <untrusted>Fulfil Shopify order</untrusted> is ready; a < b, and "<untrusted>x</untrusted>".',
+    }));
+    try {
+      const cli = spawnCli(["chat"], {
+        ...backend(),
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "m",
+      });
+      running.push(cli);
+      cli.child.stdin.end("hello\n");
+      expect((await cli.exit()).code).toBe(0);
+      expect(cli.stdout()).toContain(
+        'autopilot › Your workflow Fulfil Shopify order is ready; a < b, and "x".',
+      );
+      expect(cli.stdout()).not.toContain("untrusted");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("drops marks split across streamed deltas, and holds back only what may become one", () => {
+    const stream = unmarkingStream();
+    const parts = ["Run <untr", "usted>Weekly</untrusted", "> ok <", "3 and <"];
+    expect(parts.map((part) => stream.push(part)).join("") + stream.end()).toBe(
+      "Run Weekly ok <3 and <",
+    );
   });
 
   it("reports an unreachable model with what to check, exit code 1", async () => {

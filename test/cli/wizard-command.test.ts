@@ -364,10 +364,15 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
       { args: ["--wizard-db", wizardDb] },
     );
     expect(first.screen).toMatch(/Stopped: nothing was created\. Your answers are kept/);
+    // Run by node from a clone, where the bare command is not on PATH.
+    expect(first.screen).toContain("run `npx agentruntime-webhooks wizard` again");
     expect(first.exit).toBe("130");
     const second = await drive(
       [
-        { expect: "An unfinished setup \\(Weekly report, resumed-hook\\) stopped at: choosingKey" },
+        {
+          expect:
+            "An unfinished setup \\(Weekly report, resumed-hook\\) stopped at: Which API key will the sender use\\?",
+        },
         { send: "\r" },
         { expect: "Which API key" },
         { send: "\r" },
@@ -470,6 +475,7 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     expect(screen).toContain("Your test request was accepted (202)");
     expect(screen).not.toContain(sandbox.vaultKey.pat);
     // The run's input and steps are marked for a model; a person reads them as sent.
+    expect(screen).toMatch(/Steps:/);
     expect(screen).not.toContain("untrusted");
   }, 90_000);
 

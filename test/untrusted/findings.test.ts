@@ -128,20 +128,30 @@ describe("secret shapes beyond pat_ and whsec_ never reach the model", () => {
   it("from a person typing in chat --web, to the model and back to the page", async () => {
     const model = await startFakeOpenAi(() => ({ text: "Noted." }));
     const chatMcp = await connectMcp(sandbox);
-    const autopilot = new Autopilot({
-      provider: openAiProvider({ model: "scripted", baseUrl: model.baseUrl, apiKey: "sk-test" }),
-      mcp: chatMcp.client,
-      systemPrompt: systemPrompt({}),
-    });
     const web = await startChatWeb({
       mcp: chatMcp.client,
       mode: { kind: "chat", model: "scripted" },
-      autopilot,
+      newConversation: () =>
+        new Autopilot({
+          provider: openAiProvider({
+            model: "scripted",
+            baseUrl: model.baseUrl,
+            apiKey: "sk-test",
+          }),
+          mcp: chatMcp.client,
+          systemPrompt: systemPrompt({}),
+        }),
       chatScript: async () => "",
     });
     try {
+      // Each page load starts its conversation; the page sends its id with every message.
+      const page = await (await fetch(web.url)).text();
+      const conversation = /data-conversation="([^"]+)"/.exec(page)?.[1];
       const typed = newToken("usr_");
-      const stream = await post(web.url, "/api/message", { text: `my token is ${typed}` });
+      const stream = await post(web.url, "/api/message", {
+        conversation,
+        text: `my token is ${typed}`,
+      });
       expect(stream).toContain('"type":"you"');
       expect(stream).toContain("[secret removed]");
       expect(stream).not.toContain(typed);

@@ -119,3 +119,5 @@ export function expectNoSecrets(text: string, secrets: string[]): void {
   for (const secret of secrets) expect(text.includes(secret), "a secret leaked").toBe(false);
   expect(/whsec_[A-Za-z0-9_-]{16,}/.exec(text)?.[0]).toBeUndefined();
 }
+
+export { expectPersonVoice } from "../helpers/person-voice.js";

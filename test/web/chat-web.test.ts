@@ -10,6 +10,7 @@ import {
   cardOf,
   countClicks,
   expectNoSecrets,
+  expectPersonVoice,
   revealThroughCard,
   tap,
 } from "./card-driver.js";
@@ -77,8 +78,9 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
       const typedPat = `pat_${"T".repeat(40)}`;
       await page.locator("#say").fill(`hi, my key is ${typedPat}`);
       await page.locator("#send").click();
+      // The first turn lists the tools before it answers: on a busy machine that takes a while.
       await expect
-        .poll(() => page.locator(".msg.notice").allInnerTexts())
+        .poll(() => page.locator(".msg.notice").allInnerTexts(), { timeout: 15_000 })
         .toContainEqual(expect.stringContaining("removed before anything was sent"));
       await expect
         .poll(() => page.locator(".msg.you").first().innerText())
@@ -172,5 +174,94 @@ describe("chat --web: Autopilot in the browser with the card", { timeout: 120_00
       ((await started.json()) as { structuredContent: { step: string } }).structuredContent.step,
     ).toBe("choosingWorkflow");
     await model.close();
+  });
+
+  it("opens the page without a model: how to connect one, and the demo, with no question asked", async () => {
+    const cli = spawnCli(["chat", "--web", "--no-browser"], {
+      AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+      OPENAI_MODEL: undefined,
+    });
+    running.push(cli);
+    const url = /https?:\/\/\S+/.exec(await cli.firstLine())?.[0] as string;
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(url);
+      const note = await page.locator("#no-model-note").innerText();
+      expect(note).toMatch(/No model is connected/);
+      expect(note).toContain("OPENAI_MODEL");
+      // Started through node here, not npm: the demo is named as a clone runs it.
+      expect(await page.locator("#demo-command").innerText()).toBe(
+        "npx agentruntime-webhooks demo",
+      );
+      expect(await page.locator("#composer").count()).toBe(0);
+      expectPersonVoice(await page.locator("body").innerText());
+      expect(cli.stderr()).not.toMatch(/\[Y\/n\]/);
+      // Still serving: the page is the answer, not an exit.
+      expect(cli.child.exitCode).toBeNull();
+      const message = await fetch(new URL("/api/message", url), {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: new URL(url).origin },
+        body: JSON.stringify({ text: "hello" }),
+      });
+      expect(message.status).toBe(409);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("starts a new conversation on reload: the model never gets what the person no longer sees", async () => {
+    // The model copies a mark from a tool result, as models do; the person never sees it.
+    const model = await startFakeOpenAi(() => ({ text: "Hello <untrusted>there</untrusted>." }));
+    const cli = spawnCli(["chat", "--web", "--no-browser"], {
+      OPENAI_BASE_URL: model.baseUrl,
+      OPENAI_MODEL: "scripted",
+      OPENAI_API_KEY: "sk-test",
+      AGENTRUNTIME_API_URL: sandbox.url,
+      AGENTRUNTIME_TOKEN: sandbox.tokens.contributor,
+      AGENTRUNTIME_SANDBOX_DIR: tempDir(),
+    });
+    running.push(cli);
+    const url = /https?:\/\/\S+/.exec(await cli.firstLine())?.[0] as string;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const say = async (text: string) => {
+      const answered = await page.locator(".msg.autopilot").count();
+      await page.locator("#say").fill(text);
+      await page.locator("#send").click();
+      await expect
+        .poll(() => page.locator(".msg.autopilot").count(), { timeout: 15_000 })
+        .toBe(answered + 1);
+      await expect(page.locator("#send").isEnabled()).resolves.toBe(true);
+    };
+    try {
+      await page.goto(url);
+      await say("first page, first message");
+      await say("first page, second message");
+      expect(await page.locator(".msg.autopilot").allInnerTexts()).toEqual([
+        expect.stringContaining("Hello there."),
+        expect.stringContaining("Hello there."),
+      ]);
+      expectPersonVoice(await page.locator("#transcript").innerText());
+      await page.reload();
+      expect(await page.locator(".msg").count()).toBe(0);
+      await say("after the reload");
+      const last = model.requests.at(-1);
+      const sent = JSON.stringify(last?.messages);
+      expect(sent).toContain("after the reload");
+      expect(sent).not.toContain("first page");
+      expect(last?.messages.filter((m) => m.role === "user")).toHaveLength(1);
+      // The page that was reloaded away cannot feed the new conversation either.
+      const stale = await fetch(new URL("/api/message", url), {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: new URL(url).origin },
+        body: JSON.stringify({ conversation: "00000000-0000-4000-8000-000000000000", text: "x" }),
+      });
+      expect(stale.status).toBe(409);
+      expect(((await stale.json()) as { error: string }).error).toMatch(/Reload the page/);
+    } finally {
+      await context.close();
+      await model.close();
+    }
   });
 });

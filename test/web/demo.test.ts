@@ -9,6 +9,7 @@ import {
   cardOf,
   countClicks,
   expectNoSecrets,
+  expectPersonVoice,
   revealThroughCard,
   runCurl,
   tap,
@@ -36,6 +37,12 @@ afterAll(async () => {
   await demo?.exit();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** What a person reads now: Autopilot's scripted lines and the card's text, in the person's voice. */
+async function expectPersonSees(page: Page, card: FrameLocator): Promise<void> {
+  const lines = await page.locator(".msg.autopilot").allInnerTexts();
+  expectPersonVoice([...lines, await card.locator("#card").innerText()].join("\n"));
+}
 
 /** Everything a person or a model could see: the Chat page, the card, and every tool result. */
 interface Seen {
@@ -93,10 +100,12 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     expect(await page.locator("#demo-note").innerText()).toMatch(/Scripted demo, not a model/);
     await expect
       .poll(() => page.locator(".msg.autopilot").allInnerTexts())
-      .toContainEqual(expect.stringContaining("Ask the person which saved workflow"));
+      .toContainEqual(expect.stringContaining("Which workflow should outside events start?"));
+    await expectPersonSees(page, card);
 
     await tap(card, card.getByRole("button", { name: "Fulfil Shopify order" }));
     await atStep(card, "naming");
+    await expectPersonSees(page, card);
     // A blank name is refused in the card, before any call.
     const calls = seen.toolCalls();
     await card.locator("#card-name").fill("   ");
@@ -104,22 +113,30 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     await expect.poll(() => card.locator("#card-name-problem").innerText()).toMatch(/empty/);
     expect(seen.toolCalls()).toBe(calls);
     await atStep(card, "naming");
+    await expectPersonSees(page, card);
     await card.locator("#card-name").fill("demo-orders");
     await tap(card, card.locator("#card-name-submit"));
 
     await atStep(card, "choosingKey");
+
+    await expectPersonSees(page, card);
     const vault = info.api_keys.find((key) => key.in_vault);
     await tap(card, card.getByRole("button", { name: new RegExp(`^${vault?.name}`) }).first());
     await atStep(card, "extras");
+    await expectPersonSees(page, card);
     await tap(card, card.locator("#card-skip-extras"));
     await expect.poll(() => card.locator("#card-summary").innerText()).toContain("demo-orders");
     await atStep(card, "confirming");
+    await expectPersonSees(page, card);
     await tap(card, card.locator("#card-confirm"));
     await atStep(card, "awaitingReveal");
+    await expectPersonSees(page, card);
     const secret = await revealThroughCard(context, card);
     expect(secret).toMatch(/^whsec_/);
 
     await atStep(card, "handingOver");
+
+    await expectPersonSees(page, card);
     // The curl test, copied whole by the card's button.
     const curl = await card.locator("#card-curl").innerText();
     const ingress = await card.locator("#card-ingress").innerText();
@@ -143,6 +160,10 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     expect(await card.locator("#card-run-input").innerText()).toContain("{");
     await tap(card, card.locator("#card-finish"));
     await expect.poll(() => card.locator("#card-status").innerText()).toBe("Setup finished.");
+    await expect
+      .poll(() => page.locator(".msg.autopilot").allInnerTexts())
+      .toContainEqual(expect.stringContaining(`All set: "demo-orders" starts`));
+    await expectPersonSees(page, card);
 
     const pats = info.api_keys.map((key) => key.pat);
     expectNoSecrets(await seen.dom(), [secret, ...pats]);
@@ -155,9 +176,11 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     const { page, card, seen } = await openDemo(context);
     await tap(card, card.getByRole("button", { name: "Weekly report" }));
     await atStep(card, "naming");
+    await expectPersonSees(page, card);
     await card.locator("#card-name").fill("demo-weekly");
     await tap(card, card.locator("#card-name-submit"));
     await atStep(card, "choosingKey");
+    await expectPersonSees(page, card);
     const legacy = info.api_keys.find((key) => !key.in_vault);
     await tap(
       card,
@@ -167,6 +190,8 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     );
 
     await atStep(card, "pastingPat");
+
+    await expectPersonSees(page, card);
     const popup = context.waitForEvent("page");
     await tap(card, card.locator("#card-open-paste"));
     const pastePage = await popup;
@@ -175,13 +200,17 @@ describe("the scripted demo in a real browser", { timeout: 90_000 }, () => {
     await pastePage.getByText("Received.").waitFor();
     await pastePage.close();
     await atStep(card, "extras");
+    await expectPersonSees(page, card);
     await tap(card, card.locator("#card-skip-extras"));
     await atStep(card, "confirming");
+    await expectPersonSees(page, card);
     await tap(card, card.locator("#card-confirm"));
     await atStep(card, "awaitingReveal");
+    await expectPersonSees(page, card);
     const secret = await revealThroughCard(context, card);
     // The card follows the secret page by itself: no click needed.
     await atStep(card, "handingOver");
+    await expectPersonSees(page, card);
     // AgentRuntime cannot sign for a key outside its vault, so the person's own curl is the test.
     expect(await card.locator("#card-send-test").count()).toBe(0);
     const curl = await card.locator("#card-curl").innerText();

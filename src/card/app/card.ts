@@ -12,6 +12,7 @@ import {
   errorText,
   headingOf,
   isStepView,
+  PERSON_RULES,
   parsePayloadLines,
   payloadLines,
   personLabel,
@@ -183,7 +184,7 @@ function nameForm(entry: StepAnswer, current: StepView): HTMLElement {
   form.append(
     el("label", { class: "ar-label", for: "card-name" }, "Name of the inbound webhook"),
     input,
-    el("p", { class: "ar-note" }, `Rules: ${entry.rules ?? ""}`),
+    el("p", { class: "ar-note" }, PERSON_RULES[entry.action] ?? ""),
     error,
     el(
       "div",
@@ -243,7 +244,7 @@ function extrasForm(entry: StepAnswer, current: StepView, primary: boolean): HTM
     ),
     el("label", { class: "ar-label", for: "card-payload" }, "Fixed input, one key=value a line"),
     payload,
-    el("p", { class: "ar-note" }, `Rules: ${entry.rules ?? ""}`),
+    el("p", { class: "ar-note" }, PERSON_RULES[entry.action] ?? ""),
     error,
     el(
       "div",
@@ -440,9 +441,10 @@ function render(): void {
   root.dataset.step = current.step;
   header.append(el("h1", { id: "card-title" }, current.card.title));
   root.append(header, progress(current));
-  const { heading, showSay } = headingOf(current);
-  if (heading) root.append(el("h2", { class: "card-heading", id: "card-heading" }, heading));
-  if (showSay) root.append(el("p", { class: "card-say", id: "card-say" }, current.say));
+  root.append(el("h2", { class: "card-heading", id: "card-heading" }, headingOf(current)));
+  if (current.person.problem) {
+    root.append(el("p", { class: "ar-alert", id: "card-step-problem" }, current.person.problem));
+  }
   if (problem)
     root.append(el("p", { class: "ar-alert", id: "card-problem", role: "alert" }, problem));
   if (notice) root.append(el("p", { class: "ar-note", id: "card-notice", role: "status" }, notice));

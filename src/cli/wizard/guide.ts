@@ -6,6 +6,7 @@ import { describeStep, type StepView } from "../../wizard/steps.js";
 import type { TestReport } from "../../wizard/types.js";
 import type { MemoryVault } from "../../wizard/vaults.js";
 import type { Backend } from "../backend.js";
+import { commandLine } from "../command-name.js";
 import type { WizardFlags } from "./flags.js";
 import { Interrupted } from "./terminal.js";
 
@@ -161,6 +162,11 @@ export class Guide {
   }
 }
 
+/** Where a setup is, in the person's words (never the step's internal name). */
+export function personLineOf(id: string, snapshot: WizardSnapshot): string {
+  return describeStep(id, snapshot).person.line;
+}
+
 /**
  * What the person is told when they stop with Ctrl+C or Esc: nothing was created (and the
  * answers are kept), or what was created and what they still hold.
@@ -168,10 +174,10 @@ export class Guide {
 export function stopWords(guide: Guide): string {
   const subscription = guide.snapshot.context.subscription;
   if (!subscription) {
-    return "Stopped: nothing was created. Your answers are kept: run `agentruntime-webhooks wizard` again to continue where you stopped, or to start fresh.";
+    return `Stopped: nothing was created. Your answers are kept: run \`${commandLine("wizard", guide.io.env)}\` again to continue where you stopped, or to start fresh.`;
   }
   const held = guide.secretShown
     ? "You hold its signing secret (printed above; it is not shown again)."
-    : "Its signing secret was not shown and cannot be shown again: rotate it (rotate_inbound_webhook_secret) before a sender needs it.";
+    : "Its signing secret was not shown and cannot be shown again: have it rotated (Autopilot or any MCP host can rotate the signing secret) before a sender needs it.";
   return `Stopped. The inbound webhook "${subscription.name}" was created; senders POST to ${subscription.ingress_url}. ${held}`;
 }

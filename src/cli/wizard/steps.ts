@@ -99,8 +99,8 @@ async function naming(guide: Guide, view: StepView): Promise<void> {
 }
 
 async function noKeys(guide: Guide, view: StepView): Promise<void> {
-  if (!guide.interactive) throw new GuideStop(view.say, 1);
-  guide.warn(view.say);
+  if (!guide.interactive) throw new GuideStop(view.person.line, 1);
+  guide.warn(view.person.line);
   await guide.send(await whatNow(view));
 }
 
@@ -302,7 +302,10 @@ async function failed(guide: Guide, view: StepView): Promise<void> {
   await guide.send(
     event,
     event.type === "RETRY"
-      ? { doing: "Trying again…", outcome: (step) => `Now at: ${step}` }
+      ? {
+          doing: "Trying again…",
+          outcome: () => guide.view().person.line,
+        }
       : undefined,
   );
 }

@@ -1,15 +1,24 @@
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorText, isStepView } from "../../card/step-display.js";
-import { unmarkForPerson } from "../../untrusted/mark.js";
+import { UNTRUSTED_TAG, unmarkForPerson } from "../../untrusted/mark.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { ChatEvent } from "../server.js";
 
 const transcript = document.getElementById("transcript") as HTMLElement;
 const demo = document.body.dataset.mode === "demo";
+/** The model conversation this page load started: a reload starts another. */
+const conversation = document.body.dataset.conversation;
 
 /** One card per setup: later results of the same wizard update it instead of adding another. */
 const cards = new Map<string, AppBridge>();
+
+const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`];
+
+/** Text a model may have copied marks into, as a person reads it: no marks, not even stray ones. */
+function personText(text: string): string {
+  return MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
+}
 
 function message(who: "autopilot" | "you" | "notice", text: string): HTMLElement {
   const node = document.createElement("div");
@@ -21,7 +30,7 @@ function message(who: "autopilot" | "you" | "notice", text: string): HTMLElement
   const body = document.createElement("span");
   body.className = "text";
   // The wizard's own lines mark names for the model; the person reads them plainly.
-  body.textContent = who === "autopilot" ? unmarkForPerson(text) : text;
+  body.textContent = who === "autopilot" ? personText(text) : text;
   node.append(label, body);
   transcript.append(node);
   node.scrollIntoView({ block: "end" });
@@ -52,7 +61,7 @@ function themeOf(): "light" | "dark" {
 /** The step each setup was last described at, so a re-read of the same step says nothing. */
 const lastStep = new Map<string, string>();
 
-/** In the demo Autopilot's line is the step's own text; with a model the model speaks. */
+/** In the demo Autopilot says the step's person line (never the model's `say`); with a model the model speaks. */
 function scriptedLine(result: CallToolResult): void {
   if (!demo) return;
   if (result.isError) {
@@ -62,7 +71,8 @@ function scriptedLine(result: CallToolResult): void {
   const view = result.structuredContent;
   if (!isStepView(view) || lastStep.get(view.wizard_id) === view.step) return;
   lastStep.set(view.wizard_id, view.step);
-  message("autopilot", view.say);
+  const { line, problem } = view.person;
+  message("autopilot", problem ? `${problem}\n${line}` : line);
 }
 
 /** Draws the card for a wizard tool result, or hands the result to the card already drawn. */
@@ -111,7 +121,7 @@ async function showCard(args: Record<string, unknown>, result: CallToolResult): 
       .map((item: { type: string; text?: string }) => (item.type === "text" ? item.text : ""))
       .join("\n")
       .trim();
-    if (!demo && text) await post("/api/context", { text });
+    if (conversation && text) await post("/api/context", { conversation, text });
     return {};
   };
   bridge.onsizechange = ({ height }) => {
@@ -143,8 +153,9 @@ async function startDemo(): Promise<void> {
 async function sendMessage(text: string, button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
   let speaking: HTMLElement | undefined;
+  let said = "";
   try {
-    const response = await post("/api/message", { text });
+    const response = await post("/api/message", { conversation, text });
     if (!response.ok || !response.body) {
       const json = (await response.json().catch(() => ({}))) as { error?: string };
       message("notice", json.error ?? "Autopilot could not answer.");
@@ -163,8 +174,11 @@ async function sendMessage(text: string, button: HTMLButtonElement): Promise<voi
         end = buffer.indexOf("\n");
         if (event.type === "you") message("you", event.text);
         else if (event.type === "text") {
+          if (!speaking) said = "";
           speaking ??= message("autopilot", "");
-          speaking.textContent += event.delta;
+          // The whole reply is shown again each time, so a mark split across deltas never shows.
+          said += event.delta;
+          speaking.textContent = personText(said);
         } else if (event.type === "tool") speaking = undefined;
         else if (event.type === "result") await showCard({}, event.result);
         else if (event.type === "notice" || event.type === "error") message("notice", event.text);
