@@ -266,21 +266,44 @@ function hostsServed(
   ]);
 }
 
+/** A server beyond loopback needs a bearer token; a server needs sessions or stateless callers. */
+function refuseUnsafeOptions(options: McpHttpOptions): void {
+  if (!isLoopback(options.host) && !options.bearerToken && !options.perRequest) {
+    throw new Error(
+      `refusing to serve MCP on ${options.host} without a bearer token: set AGENTRUNTIME_MCP_HTTP_TOKEN (or --http-token), or listen on 127.0.0.1`,
+    );
+  }
+  if (!options.createServer && !options.perRequest)
+    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (stateless)");
+}
+
+/** A stateless request: its bearer is required, admitted (when a gate is set), then answered. */
+async function answerCaller(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: McpHttpOptions,
+  facts: RequestFacts,
+  log: (line: string) => void,
+): Promise<void> {
+  const bearer = bearerOf(req);
+  if (!bearer || !options.perRequest) {
+    return rpcError(res, 401, "Unauthorized: send your AgentRuntime user token as the bearer.", {
+      "www-authenticate": "Bearer",
+    });
+  }
+  if (options.authenticate && !(await options.authenticate(bearer, res))) return;
+  return answerStateless(req, res, options.perRequest(bearer), facts, log);
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, one stateful session per client. Requests whose
  * `Host` or `Origin` is not this server's own are refused (DNS rebinding), and a bearer token
  * is required whenever one is configured.
  */
 export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpHttp> {
-  if (!isLoopback(options.host) && !options.bearerToken && !options.perRequest) {
-    throw new Error(
-      `refusing to serve MCP on ${options.host} without a bearer token: set AGENTRUNTIME_MCP_HTTP_TOKEN (or --http-token), or listen on 127.0.0.1`,
-    );
-  }
+  refuseUnsafeOptions(options);
   const log = options.log ?? (() => {});
   const createSession = options.createServer;
-  if (!createSession && !options.perRequest)
-    throw new Error("startMcpHttp needs createServer (sessions) or perRequest (stateless)");
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const cors = corsFor(options.allowedOrigins ?? []);
   let allowedHosts = new Set<string>();
@@ -315,21 +338,7 @@ export async function startMcpHttp(options: McpHttpOptions): Promise<RunningMcpH
     if (url.pathname !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
     if (cors.answer(req, res)) return;
     if (refusedAtTheDoor(req, res, allowedHosts, options.bearerToken, cors)) return;
-    if (options.perRequest) {
-      const bearer = bearerOf(req);
-      if (!bearer) {
-        return rpcError(
-          res,
-          401,
-          "Unauthorized: send your AgentRuntime user token as the bearer.",
-          {
-            "www-authenticate": "Bearer",
-          },
-        );
-      }
-      if (options.authenticate && !(await options.authenticate(bearer, res))) return;
-      return answerStateless(req, res, options.perRequest(bearer), facts, log);
-    }
+    if (options.perRequest) return answerCaller(req, res, options, facts, log);
     try {
       await answerSession(req, res, transports, createSession);
     } catch (error) {
