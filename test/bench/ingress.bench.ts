@@ -10,7 +10,8 @@
  * process never shares an event loop with the server it measures; the order of the three
  * rotates each round. Medians and ranges are over rounds; the ratios are medians of each
  * round's ratio. All traffic stays on 127.0.0.1; the sandbox's database is a file on disk.
- * The figures are written as JSON to docs/figures/ingress.json (and printed with --json).
+ * The figures are written as JSON to docs/figures/ingress.json (and printed with --json), and
+ * docs/benchmarks.md's block is rewritten from it.
  * Exit code 0 whatever the ratios; 1 when a request fails or an answer is not 202.
  */
 import {
@@ -27,6 +28,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { signBody } from "../../src/signing/signature.js";
+import { refreshBenchmarksPage, thisMachine } from "../docs/figures.js";
 import {
   cpuProfileFlags,
   fixed,
@@ -504,6 +506,7 @@ function figuresOf(results: Measurement[], options: BenchOptions, counts: number
     warmup_s: WARMUP_SECONDS,
     rounds: options.rounds,
     cpu_profiled: options.profile !== undefined,
+    machine: thisMachine(),
     fdatasync_64k_ms: { p50: round3(fsync.median), p99: round3(fsync.max) },
     by_connections: counts.map((connections) => ({
       connections,
@@ -605,6 +608,7 @@ async function main(argv: string[]): Promise<number> {
   const figures = figuresOf(results, options, counts, fsync);
   mkdirSync(new URL(".", FIGURES), { recursive: true });
   writeFileSync(FIGURES, `${JSON.stringify(figures, null, 2)}\n`);
+  refreshBenchmarksPage();
   if (options.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
   else printTables(results, options, counts, fsync);
   return 0;

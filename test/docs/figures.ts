@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../../src/package-root.js";
 import { blockNames, cell, formatFiles, replaceBlock } from "./generated-blocks.js";
+import { ingressFigures } from "./ingress-figures.js";
 
 /** One measured figure, beside the baseline it is compared with in the same run. */
 export const Figure = z.object({
@@ -83,11 +84,15 @@ export function renderFigures(file: FiguresFile): string {
   ].join("\n\n");
 }
 
+/** Benches that write their figures in a shape of their own, and how to read it. */
+const OWN_SHAPES: Record<string, (raw: unknown) => FiguresFile> = { ingress: ingressFigures };
+
 /** The figures file of `bench`, checked; undefined when none has been written. */
 export function readFigures(bench: string): FiguresFile | undefined {
   const path = figuresPath(bench);
   if (!existsSync(path)) return undefined;
-  return FiguresFile.parse(JSON.parse(readFileSync(path, "utf8")));
+  const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
+  return FiguresFile.parse(OWN_SHAPES[bench]?.(raw) ?? raw);
 }
 
 /** What block `figures/<bench>` shows: the file's figures, or how to produce them. */

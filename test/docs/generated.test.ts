@@ -42,6 +42,7 @@ describe("the figures in docs/benchmarks.md", () => {
         "figures/catalogue",
         "figures/wizard",
         "figures/lists",
+        "figures/ingress",
       ]),
     );
   });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { registerIdFunctions } from "../../src/sandbox/ids.js";
-import { buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
+import { buildArgvSafeCurl, buildCurlTemplate, CURL_ENV } from "../../src/signing/curl.js";
 import { signBody } from "../../src/signing/signature.js";
 import { looksLikeSecret } from "../../src/untrusted/secret-shapes.js";
 import {
@@ -510,15 +510,18 @@ async function main(): Promise<number> {
     ).text,
   );
 
-  // The curl test, run as a person would paste it, watching every process's arguments.
+  // Both curl recipes, run as a person would paste them, watching every process's arguments:
+  // the sender guide's keeps both secrets out, the readable curl test only the signing secret.
+  const curlEnv = { [CURL_ENV.signingSecret]: live.secret, [CURL_ENV.pat]: live.pat };
   const curl = await runWatched(
     buildCurlTemplate({ ingressUrl: live.url, body: '{"order_id":"curl-1"}' }),
-    {
-      [CURL_ENV.signingSecret]: live.secret,
-      [CURL_ENV.pat]: live.pat,
-    },
+    curlEnv,
   );
-  const curlOk = /HTTP 202/.test(curl.stdout);
+  const guideCurl = await runWatched(
+    buildArgvSafeCurl({ ingressUrl: live.url, body: '{"order_id":"curl-2"}' }),
+    curlEnv,
+  );
+  const curlOk = /HTTP 202/.test(curl.stdout) && /HTTP 202/.test(guideCurl.stdout);
 
   await stop(sandbox.child);
   const sandboxFiles = ["", "-wal", "-shm"].map((suffix) => `${db}${suffix}`);
@@ -543,8 +546,16 @@ async function main(): Promise<number> {
       apiTexts.reduce((sum, text) => sum + secretsIn(text, known, false), 0),
     ],
     [
-      `argv during the curl test${curlOk ? "" : " (curl test failed)"}`,
-      secretsIn([curl.wrapped, ...curl.listings].join("\n"), [live.secret, live.pat], false),
+      `argv during the sender guide's curl recipe${curlOk ? "" : " (a curl run failed)"}`,
+      secretsIn(
+        [guideCurl.wrapped, ...guideCurl.listings].join("\n"),
+        [live.secret, live.pat],
+        false,
+      ),
+    ],
+    [
+      `argv during the curl test, signing secret only${curlOk ? "" : " (a curl run failed)"}`,
+      secretsIn([curl.wrapped, ...curl.listings].join("\n"), [live.secret], false),
     ],
   ];
   for (const [channel, found] of channels)
