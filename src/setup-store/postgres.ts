@@ -29,13 +29,16 @@ const toRow = (record: PageRecord): PageRow => ({
   expiresAt: Number(record.expires_at),
 });
 
+/** Connections one replica's pool opens at most; a call holds one for one statement. */
+export const DEFAULT_MAX_CONNECTIONS = 10;
+
 /** The setup store on PostgreSQL, through a `pg` pool: what N replicas of a hosted server share. */
 export function openPostgresSetupStore(
   options: StoreOptions & { connectionString: string; maxConnections?: number },
 ): SetupStore {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     connectionTimeoutMillis: 5000,
   });
   // An idle client losing its server (a restart, a failover) must not crash the process.

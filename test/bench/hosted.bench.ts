@@ -10,16 +10,16 @@
  * by as many clients making as many calls. A row's figures are the median of its rounds.
  *
  * Prints a table, then the rows as JSON on its last line, and writes them to
- * docs/figures/hosted.json.
+ * docs/figures/hosted.json (through `writeFigures`, which also rewrites the blocks shown from it).
  *
  *   npm run build && npm run bench:hosted [-- --rounds 2]
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import pg from "pg";
+import { thisMachine, writeFigures } from "../docs/figures.js";
 import { connectHosted, type RoundRobin, startRoundRobin } from "../helpers/hosted.js";
 import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
 import {
@@ -42,13 +42,11 @@ import {
   stringField,
   table,
 } from "./common.js";
+import { CALLS_PER_SETUP, type HostedRow, hostedFiguresFile } from "./hosted-figures.js";
 
 const FLOOR_SCRIPT = fileURLToPath(new URL("./floor-hosted-server.js", import.meta.url));
-const FIGURES = fileURLToPath(new URL("../../../docs/figures/hosted.json", import.meta.url));
 const REPLICAS = [1, 3] as const;
 const CONCURRENCY = [10, 50] as const;
-/** Wizard tool calls in one setup, from start to finish; the floor makes as many. */
-const CALLS_PER_SETUP = 7;
 
 const HELP = `Usage: node dist/test/bench/hosted.bench.js [--rounds <n>]
 
@@ -65,16 +63,6 @@ interface Round {
   callsPerS: number;
   p50: number;
   p99: number;
-}
-
-interface HostedRow {
-  replicas: number;
-  concurrency: number;
-  calls_per_s: number | null;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  floor_calls_per_s: number | null;
-  floor_p99_ms: number | null;
 }
 
 /** One side under test: ours or the floor, its processes behind one balancer. */
@@ -357,10 +345,9 @@ async function main(argv: string[]): Promise<number> {
       ]),
     ])}\n`,
   );
-  const figures = JSON.stringify({ rows });
-  mkdirSync(join(FIGURES, ".."), { recursive: true });
-  writeFileSync(FIGURES, `${JSON.stringify({ rows }, null, 2)}\n`);
-  process.stdout.write(`${figures}\n`);
+  const written = writeFigures(hostedFiguresFile(rows, options.rounds, thisMachine()));
+  process.stderr.write(`wrote ${written}\n`);
+  process.stdout.write(`${JSON.stringify({ rows })}\n`);
   return 0;
 }
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../../src/package-root.js";
 import { blockNames, cell, formatFiles, replaceBlock } from "./generated-blocks.js";
+import { renderHostedScale } from "./hosted-scale.js";
 import { ingressFigures } from "./ingress-figures.js";
 
 /** One measured figure, beside the baseline it is compared with in the same run. */
@@ -112,15 +113,36 @@ export function renderBenchmarksPage(page: string): string {
   return next;
 }
 
-/** Rewrites the figures blocks of docs/benchmarks.md from the files. */
-export function refreshBenchmarksPage(): void {
-  const path = benchmarksPagePath();
+/** The page whose block `scale/hosted` reasons about capacity from the hosted figures. */
+export function hostedPagePath(): string {
+  return join(packageRoot(), "docs", "hosted.md");
+}
+
+/** The name of the capacity block in docs/hosted.md. */
+export const HOSTED_SCALE_BLOCK = "scale/hosted";
+
+/** What block `scale/hosted` shows, from docs/figures/hosted.json. */
+export function hostedScaleBlock(): string {
+  return renderHostedScale(readFigures("hosted"));
+}
+
+function refreshPage(path: string, render: (page: string) => string): void {
   if (!existsSync(path)) return;
   const page = readFileSync(path, "utf8");
-  const next = renderBenchmarksPage(page);
+  const next = render(page);
   if (next === page) return;
   writeFileSync(path, next);
   formatFiles(packageRoot(), [path]);
+}
+
+/** Rewrites every block shown from the figures files: docs/benchmarks.md's, docs/hosted.md's. */
+export function refreshBenchmarksPage(): void {
+  refreshPage(benchmarksPagePath(), renderBenchmarksPage);
+  refreshPage(hostedPagePath(), (page) =>
+    blockNames(page).includes(HOSTED_SCALE_BLOCK)
+      ? replaceBlock(page, HOSTED_SCALE_BLOCK, hostedScaleBlock())
+      : page,
+  );
 }
 
 /**

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/package-root.js";
 import { TOOLS } from "../../tools/index.js";
-import { benchmarksPagePath, figuresBlock, readFigures } from "./figures.js";
+import {
+  benchmarksPagePath,
+  figuresBlock,
+  HOSTED_SCALE_BLOCK,
+  hostedPagePath,
+  hostedScaleBlock,
+  readFigures,
+} from "./figures.js";
 import { blockContent, blockNames, normalizeMarkdown, replaceBlock } from "./generated-blocks.js";
 import { renderToolReference, TOOL_REFERENCE_BLOCK } from "./tool-reference.js";
 
@@ -43,6 +50,7 @@ describe("the figures in docs/benchmarks.md", () => {
         "figures/wizard",
         "figures/lists",
         "figures/ingress",
+        "figures/hosted",
       ]),
     );
   });
@@ -53,6 +61,14 @@ describe("the figures in docs/benchmarks.md", () => {
     expect(normalizeMarkdown(blockContent(page, name))).toBe(
       normalizeMarkdown(figuresBlock(bench)),
     );
+  });
+
+  it("docs/hosted.md's capacity table is what figures/hosted.json holds", () => {
+    const hosted = readFileSync(hostedPagePath(), "utf8");
+    expect(normalizeMarkdown(blockContent(hosted, HOSTED_SCALE_BLOCK))).toBe(
+      normalizeMarkdown(hostedScaleBlock()),
+    );
+    expect(hostedScaleBlock()).toContain("| 1000× |");
   });
 
   it("replaces a block and keeps the text around it", () => {

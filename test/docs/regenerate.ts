@@ -1,6 +1,7 @@
 /**
  * Rewrites the generated blocks of the docs: `tools` (the tool reference in docs/mcp.md, from
- * the tool definitions) or `figures` (docs/benchmarks.md, from docs/figures/*.json).
+ * the tool definitions) or `figures` (docs/benchmarks.md and the capacity block of
+ * docs/hosted.md, from docs/figures/*.json).
  *
  *   npm run docs:tools
  *   npm run docs:figures
@@ -22,7 +23,7 @@ if (what === "tools") {
   process.stdout.write(`rewrote the tool reference in ${path}\n`);
 } else if (what === "figures") {
   refreshBenchmarksPage();
-  process.stdout.write("rewrote the figures blocks of docs/benchmarks.md\n");
+  process.stdout.write("rewrote the figures blocks of docs/benchmarks.md and docs/hosted.md\n");
 } else {
   process.stderr.write("usage: regenerate.ts tools|figures\n");
   process.exitCode = 2;
