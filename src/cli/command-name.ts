@@ -10,8 +10,16 @@ function scriptArgs(script: string): string | undefined {
   return found?.[1]?.trim();
 }
 
-/** `npm start` or `npm run <script>` for the script of the package npm ran that runs `args`. */
-function npmScriptFor(args: string, packageJson: string | undefined): string | undefined {
+/**
+ * `npm start` or `npm run <script>` for the script of the package npm ran that runs `args`;
+ * undefined unless the script npm ran (`lifecycle`) is one that runs this CLI, since a process
+ * started under another script (a test run) only inherits npm's variables.
+ */
+function npmScriptFor(
+  args: string,
+  packageJson: string | undefined,
+  lifecycle: string,
+): string | undefined {
   if (!packageJson) return undefined;
   let scripts: Record<string, string>;
   try {
@@ -21,6 +29,7 @@ function npmScriptFor(args: string, packageJson: string | undefined): string | u
   } catch {
     return undefined;
   }
+  if (scriptArgs(scripts[lifecycle] ?? "") === undefined) return undefined;
   // `start` first: it is the one a person remembers.
   const names = Object.keys(scripts).sort((a, b) => Number(b === "start") - Number(a === "start"));
   for (const name of names) {
@@ -49,9 +58,8 @@ export function commandLine(
   // npm sets these for `npm start`, `npm run <script>` (npm_command "run" or "run-script") and npx ("exec").
   if (env.npm_command === "exec") return `npx ${BIN_NAME} ${args}`;
   if (env.npm_lifecycle_event && env.npm_command !== undefined) {
-    const script = npmScriptFor(args, env.npm_package_json);
+    const script = npmScriptFor(args, env.npm_package_json, env.npm_lifecycle_event);
     if (script) return script;
-    return `npx ${BIN_NAME} ${args}`;
   }
   if (entry && basename(entry) === BIN_NAME) return `${BIN_NAME} ${args}`;
   return `npx ${BIN_NAME} ${args}`;

@@ -24,6 +24,8 @@ describe("commands named the way the person started this CLI", () => {
     );
     // No script runs `list`: in a clone npx finds the package's own command.
     expect(commandLine("list", npmRun("start"))).toBe("npx agentruntime-webhooks list");
+    // A process started under a script that does not run this CLI (npm test) only inherits npm's variables.
+    expect(commandLine("wizard", npmRun("test"))).toBe("npx agentruntime-webhooks wizard");
   });
 
   it("reads the scripts of the package npm ran, and falls back to npx when it cannot", () => {
