@@ -143,9 +143,10 @@ export class SandboxDatabase {
 
   constructor(options: { path: string; box: SecretBox; ingressBase: () => string }) {
     this.db = new Database(options.path);
-    // Only a new database takes it: a run row (a 1 KiB body and more) left a quarter of each
-    // 4 KiB page unused.
-    this.db.pragma("page_size = 16384");
+    // Only a new database takes it. A commit writes each page it changed whole into the WAL, so
+    // 4 KiB pages keep a group commit small: 16 KiB pages stored a delivery in 11% fewer bytes
+    // but cut ingress from 0.11 to 0.07 of a bare server at 10 connections (npm run bench).
+    this.db.pragma("page_size = 4096");
     this.db.pragma("journal_mode = WAL");
     // A commit is on disk before it returns: a 202 promises that a power cut loses nothing.
     this.db.pragma("synchronous = FULL");
