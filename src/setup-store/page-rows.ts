@@ -10,6 +10,26 @@ export interface PageRow {
   expiresAt: number;
 }
 
+/** A `once_pages` row as SQL returns it (PostgreSQL's BIGINT arrives as text). */
+export interface PageRecord {
+  id: string;
+  kind: "reveal" | "paste";
+  owner: string | null;
+  wizard_id: string | null;
+  payload: string | null;
+  expires_at: string | number;
+}
+
+/** The row as the stores hand it out: a wiped payload reads as empty. */
+export const pageRowOf = (record: PageRecord): PageRow => ({
+  id: record.id,
+  kind: record.kind,
+  owner: record.owner,
+  wizardId: record.wizard_id,
+  payload: record.payload ?? "",
+  expiresAt: Number(record.expires_at),
+});
+
 export type PageLookup =
   | { state: "live"; page: PageRow }
   | { state: "spent" }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { type PageLookup, type PageRow, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
+import { type PageLookup, type PageRecord, pageRowOf, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
 import {
   DEFAULT_SETUP_TTL_MS,
   MIGRATIONS,
@@ -10,24 +10,6 @@ import {
 
 /** Held while migrating, so replicas starting together apply each migration once. */
 const MIGRATION_LOCK = 0x61727768;
-
-interface PageRecord {
-  id: string;
-  kind: "reveal" | "paste";
-  owner: string | null;
-  wizard_id: string | null;
-  payload: string | null;
-  expires_at: string;
-}
-
-const toRow = (record: PageRecord): PageRow => ({
-  id: record.id,
-  kind: record.kind,
-  owner: record.owner,
-  wizardId: record.wizard_id,
-  payload: record.payload ?? "",
-  expiresAt: Number(record.expires_at),
-});
 
 /** Connections one replica's pool opens at most; a call holds one for one statement. */
 export const DEFAULT_MAX_CONNECTIONS = 10;
@@ -134,7 +116,7 @@ export function openPostgresSetupStore(
       const record = rows[0];
       if (!record) return { state: "missing" };
       if (record.payload === null || Number(record.expires_at) <= now()) return { state: "spent" };
-      return { state: "live", page: toRow(record) };
+      return { state: "live", page: pageRowOf(record) };
     },
     async livePaste(wizardId, owner) {
       const { rows } = await query<PageRecord>(
@@ -143,7 +125,7 @@ export function openPostgresSetupStore(
          ORDER BY expires_at DESC LIMIT 1`,
         [wizardId, owner, now()],
       );
-      return rows[0] ? toRow(rows[0]) : undefined;
+      return rows[0] ? pageRowOf(rows[0]) : undefined;
     },
     async consumePage(id) {
       // Row locking makes a second concurrent UPDATE re-check `payload IS NOT NULL` and miss.
@@ -154,7 +136,7 @@ export function openPostgresSetupStore(
          RETURNING page.id, page.kind, page.owner, page.wizard_id, before.payload, page.expires_at`,
         [id, now()],
       );
-      return rows[0] ? toRow(rows[0]) : undefined;
+      return rows[0] ? pageRowOf(rows[0]) : undefined;
     },
     async expirePages() {
       const at = now();

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { type PageLookup, type PageRow, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
+import { type PageLookup, type PageRecord, pageRowOf, SPENT_PAGE_MEMORY_MS } from "./page-rows.js";
 import {
   DEFAULT_SETUP_TTL_MS,
   LOCAL_OWNER,
@@ -11,25 +11,6 @@ import {
   type StoredSetup,
   type StoreOptions,
 } from "./setup-store.js";
-
-interface PageRecord {
-  id: string;
-  kind: "reveal" | "paste";
-  owner: string | null;
-  wizard_id: string | null;
-  payload: string | null;
-  expires_at: number;
-  used_at: number | null;
-}
-
-const toRow = (record: PageRecord): PageRow => ({
-  id: record.id,
-  kind: record.kind,
-  owner: record.owner,
-  wizardId: record.wizard_id,
-  payload: record.payload ?? "",
-  expiresAt: Number(record.expires_at),
-});
 
 /**
  * The setup store in one SQLite file: local mode, hosted mode on one machine, and the reference
@@ -133,8 +114,8 @@ export function openSqliteSetupStore(options: StoreOptions & { path: string }): 
         | PageRecord
         | undefined;
       if (!record) return { state: "missing" };
-      if (record.payload === null || record.expires_at <= now()) return { state: "spent" };
-      return { state: "live", page: toRow(record) };
+      if (record.payload === null || Number(record.expires_at) <= now()) return { state: "spent" };
+      return { state: "live", page: pageRowOf(record) };
     },
     async livePaste(wizardId, owner) {
       const record = db
@@ -143,7 +124,7 @@ export function openSqliteSetupStore(options: StoreOptions & { path: string }): 
            AND payload IS NOT NULL AND expires_at > ? ORDER BY expires_at DESC LIMIT 1`,
         )
         .get(wizardId, owner, now()) as PageRecord | undefined;
-      return record ? toRow(record) : undefined;
+      return record ? pageRowOf(record) : undefined;
     },
     async consumePage(id) {
       // RETURNING shows the new row, so the payload is read first, in the same write transaction.
@@ -155,7 +136,7 @@ export function openSqliteSetupStore(options: StoreOptions & { path: string }): 
           .get(id, now()) as PageRecord | undefined;
         if (!record) return undefined;
         db.prepare("UPDATE once_pages SET payload = NULL, used_at = ? WHERE id = ?").run(now(), id);
-        return toRow(record);
+        return pageRowOf(record);
       });
       return take.immediate();
     },
