@@ -37,7 +37,7 @@ export const listInboundWebhookDeliveries = defineTool({
     const deliveries = await Promise.all(
       page.deliveries.map(async ({ subscription_id: _s, body_sha256: _h, ...delivery }) => ({
         ...delivery,
-        fix: fixFor(delivery.reason),
+        fix: fixFor(delivery.reason, "model"),
         ...(args.include_bodies && delivery.run_id
           ? {
               body: fenceSenderData(

@@ -34,7 +34,7 @@ export const waitForInboundWebhookDelivery = defineTool({
           "Waiting for the next request to the ingress URL",
         ),
     });
-    const report = deliveryReport(next?.delivery ?? null, next?.run ?? null);
+    const report = deliveryReport(next?.delivery ?? null, next?.run ?? null, "model");
     return {
       structured: report,
       ...(report.timed_out

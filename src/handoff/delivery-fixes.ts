@@ -10,21 +10,29 @@ export const REJECTION_FIXES: Readonly<Record<string, string>> = {
   not_found: "Check the ingress URL: this webhook does not exist (it may have been deleted).",
   invalid_automation_token: "Send the webhook's automation PAT as Authorization: Bearer pat_….",
   invalid_signature:
-    "Sign the exact bytes sent with the signing secret (sha256=<lowercase hex HMAC-SHA256>); diagnose_inbound_webhook_signature tells what differs.",
+    "Sign the exact bytes sent with the signing secret (sha256=<lowercase hex HMAC-SHA256>): other spacing, a re-serialized body or a trailing newline do not verify.",
   invalid_json: "Send a valid UTF-8 JSON body, without a byte order mark.",
   json_too_deep: "Send a flatter JSON object (at most 64 levels of nesting).",
   request_timeout: "Send the whole body promptly: it must arrive within 10 seconds.",
   client_closed_request: "The sender hung up before the body ended; send the request again.",
   payload_not_object:
     'Send a JSON object, like {"order_id": "1001"}, not an array or a single value.',
-  subscription_paused:
-    "The webhook is paused: resume it (update_inbound_webhook with enabled: true), then send again.",
+  subscription_paused: "The webhook is paused: resume it, then send again.",
 };
 
-export function fixFor(reason: string | null): string | null {
-  return reason === null
-    ? null
-    : (REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.");
+/** The tool a model calls about a rejection; a person's fix names none. */
+const MODEL_NEXT_STEPS: Readonly<Record<string, string>> = {
+  invalid_signature: " diagnose_inbound_webhook_signature tells what differs.",
+  subscription_paused: " Resume it with update_inbound_webhook (enabled: true).",
+};
+
+/** Who reads a fix: a person (terminal, card) or a model (tool results), which is also told what to call. */
+export type FixReader = "person" | "model";
+
+export function fixFor(reason: string | null, reader: FixReader = "person"): string | null {
+  if (reason === null) return null;
+  const fix = REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.";
+  return reader === "model" ? fix + (MODEL_NEXT_STEPS[reason] ?? "") : fix;
 }
 
 /** A run as a model reads it: input, step outputs and error cleaned and marked, since a sender wrote them. */
@@ -61,7 +69,11 @@ export const DeliveryReport = z.object({
 export type DeliveryReport = z.infer<typeof DeliveryReport>;
 
 /** The report of a delivery and its run; `null` means nothing arrived in time. */
-export function deliveryReport(delivery: Delivery | null, run: Run | null): DeliveryReport {
+export function deliveryReport(
+  delivery: Delivery | null,
+  run: Run | null,
+  reader: FixReader = "person",
+): DeliveryReport {
   if (!delivery) {
     return {
       timed_out: true,
@@ -79,7 +91,7 @@ export function deliveryReport(delivery: Delivery | null, run: Run | null): Deli
     accepted: delivery.outcome === "accepted",
     status: delivery.status,
     reason: delivery.reason,
-    fix: fixFor(delivery.reason),
+    fix: fixFor(delivery.reason, reader),
     run: run ? runSummary(run) : null,
   };
 }
