@@ -5,7 +5,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { describeTool } from "../../src/mcp/server.js";
 import type { ToolDefinition } from "../../src/mcp/tool.js";
-import { cell } from "./generated-blocks.js";
+import { cell, prose } from "./generated-blocks.js";
 
 /** The name of the generated block in docs/mcp.md. */
 export const TOOL_REFERENCE_BLOCK = "tools";
@@ -61,7 +61,7 @@ function section(definition: ToolDefinition): string {
   return [
     `### \`${tool.name}\``,
     `**${tool.title ?? tool.name}** · toolset \`${definition.toolset}\` · ${annotationWords(tool)}${card}`,
-    tool.description ?? "",
+    prose(tool.description ?? ""),
     argumentsTable(tool),
     resultFields(tool),
   ]
