@@ -54,6 +54,8 @@ const NEXT_STEP: Record<string, (offers: Offers) => string> = {
   rotation_in_progress: () =>
     "An earlier rotation's overlap is still running: rotating again now would cut off senders still on the oldest secret. Wait until the webhook's previous_secret_expires_at, or, if the person agrees to cut them off, call again with force: true.",
   run_not_found: () => "No run has this id. Use the run_id of an accepted delivery instead.",
+  storage_unavailable: () =>
+    "AgentRuntime could not store anything just now (its storage is full or unavailable), so nothing was created or changed. Try again in a minute; if it keeps failing, tell the person the operator must free space on AgentRuntime's disk.",
   inbound_webhooks_disabled: () =>
     "Inbound webhooks are turned off on this AgentRuntime deployment (the inbound_webhooks switch). Tell the person to ask their operator or support@agentruntime.io; no tool call can fix this.",
 };

@@ -96,3 +96,27 @@ describe("failures name only next steps this server can take", () => {
     expect(textOf(withWizard)).toMatch(/guided setup/);
   });
 });
+
+describe("a full disk upstream", () => {
+  it("says nothing was created and to try again, not that the outcome is unknown", async () => {
+    const mcp = await connect();
+    const db = sandbox.store.db;
+    const room = db.pragma("max_page_count", { simple: true });
+    // Every page in use: the next insert needs one more than the database may have.
+    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true })}`);
+    try {
+      const refused = await mcp.call("create_inbound_webhook", {
+        workflow_id: sandbox.shopify.id,
+        name: "full-disk",
+        automation_pat_id: sandbox.vaultKey.id,
+        extras: { trigger_payload: { note: "y".repeat(15_000) } },
+      });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/storage_unavailable/);
+      expect(textOf(refused)).toContain("nothing was created or changed");
+      expect(textOf(refused)).not.toMatch(/not known whether/);
+    } finally {
+      db.pragma(`max_page_count = ${room}`);
+    }
+  });
+});
