@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
+import { expectPersonVoice } from "../helpers/person-voice.js";
 import { startTestSandbox, type TestSandbox, tempDir } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
@@ -495,6 +496,25 @@ describe("agentruntime-webhooks wizard, in a terminal", () => {
     expect(screen).not.toMatch(/Run setup defaults|Create this inbound webhook\?|What next/);
     expect(screen).toContain("The test request started a run");
     expect(exit).toBe("0");
+  }, 60_000);
+
+  it("refuses a --trigger-payload outside the rules in a person's words", async () => {
+    const { screen, exit } = await drive([{ expect: "--trigger-payload" }], {
+      args: [
+        "--workflow",
+        "Weekly report",
+        "--name",
+        "long-extras",
+        "--api-key",
+        "Automation key",
+        "--trigger-payload",
+        `note=${"n".repeat(600)}`,
+        "--yes",
+      ],
+    });
+    expect(screen).toContain("each value is text (up to 500 characters)");
+    expectPersonVoice(screen.slice(screen.indexOf("--trigger-payload")));
+    expect(exit).toBe("2");
   }, 60_000);
 
   it("does not ask again for a PAT pasted a moment ago when it signs the test request", async () => {

@@ -27,7 +27,7 @@ export class GuideStop extends Error {
   }
 }
 
-/** Where the terminal guide keeps the id of its unfinished setup, in the wizard store. */
+/** Where the terminal guide keeps the id of its unfinished setup, in the setup store. */
 const RESUME_KEY = "terminal-guide";
 
 /**

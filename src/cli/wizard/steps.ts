@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { PERSON_RULES } from "../../card/step-display.js";
 import { patShapeProblem } from "../../untrusted/secret-shapes.js";
 import { nameRefusal, type WizardEvent, type WizardStep } from "../../wizard/machine.js";
 import type { StepView } from "../../wizard/steps.js";
@@ -213,7 +214,10 @@ async function extras(guide: Guide, view: StepView): Promise<void> {
       ? { type: "SET_EXTRAS", extras: chosen }
       : { type: "SKIP_EXTRAS" };
   if (!guide.snapshot.can(event))
-    throw new GuideStop(`--trigger-payload breaks the rules: ${view.answers[0]?.rules}.`, 2);
+    throw new GuideStop(
+      `--trigger-payload is not accepted. ${PERSON_RULES.set_extras} Use key=value pairs (a=1,b=2) or a JSON object.`,
+      2,
+    );
   await guide.send(event);
 }
 
