@@ -33,7 +33,9 @@ export function blockNames(page: string): string[] {
 
 /** A Markdown table cell: pipes escaped, line breaks as spaces. */
 export function cell(text: string): string {
-  return prose(text).replaceAll("|", "\\|").replace(/\s*\n\s*/g, " ");
+  return prose(text)
+    .replaceAll("|", "\\|")
+    .replace(/\s*\n\s*/g, " ");
 }
 
 /** Text for Markdown prose: an angle bracket is written as an entity, so `<untrusted>` shows. */
