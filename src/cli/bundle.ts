@@ -1,5 +1,5 @@
-import { readdirSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { TOOLS } from "../../tools/index.js";
 import { BUNDLED_LISTINGS_GLOBAL } from "../mcp/listings.js";
@@ -23,23 +23,8 @@ export function bundledCliPath(): string {
  */
 const EXTERNAL = ["better-sqlite3", "pg-native", "undici"];
 
-/** Files a thread loads by path beside the code that starts it (`new URL("./x-worker.js", import.meta.url)`). */
-function workerEntries(root: string): string[] {
-  const found: string[] = [];
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith("-worker.ts")) found.push(relative(root, path));
-    }
-  };
-  walk(join(root, "src"));
-  return found;
-}
-
 /**
- * Bundles the CLI from source into `dist/cli`: one entry, a chunk per lazily loaded command,
- * and the worker scripts beside them (chunks are flat, so a worker's relative URL still holds).
+ * Bundles the CLI from source into `dist/cli`: one entry and a chunk per lazily loaded command.
  * Loading a handful of files instead of hundreds is most of a cold start's saving.
  */
 export async function bundleCli(): Promise<Metafile> {
@@ -52,7 +37,7 @@ export function cliBuildOptions() {
   const root = packageRoot();
   return {
     absWorkingDir: root,
-    entryPoints: ["src/cli/main.ts", ...workerEntries(root)],
+    entryPoints: ["src/cli/main.ts"],
     entryNames: "[name]",
     outdir: bundledCliDir(),
     bundle: true,
