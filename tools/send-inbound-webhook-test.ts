@@ -31,7 +31,11 @@ export const sendInboundWebhookTest = defineTool({
       args.id,
       args.payload ? { payload: args.payload } : {},
     );
-    const { accepted, status, reason, fix, run } = deliveryReport(answer.delivery, answer.run);
+    const { accepted, status, reason, fix, run } = deliveryReport(
+      answer.delivery,
+      answer.run,
+      "model",
+    );
     return { structured: { accepted: accepted === true, status: status ?? 0, reason, fix, run } };
   },
 });

@@ -60,7 +60,7 @@ export function reportOfTest(test: TestDelivery): DeliveryReport {
     accepted,
     status: test.status,
     reason: accepted ? null : test.code,
-    fix: accepted ? null : fixFor(test.code),
+    fix: accepted ? null : fixFor(test.code, "person"),
     run: test.run ? runSummary(test.run) : null,
   };
 }

@@ -27,9 +27,9 @@ const MODEL_NEXT_STEPS: Readonly<Record<string, string>> = {
 };
 
 /** Who reads a fix: a person (terminal, card) or a model (tool results), which is also told what to call. */
-export type FixReader = "person" | "model";
+type FixReader = "person" | "model";
 
-export function fixFor(reason: string | null, reader: FixReader = "person"): string | null {
+export function fixFor(reason: string | null, reader: FixReader): string | null {
   if (reason === null) return null;
   const fix = REJECTION_FIXES[reason] ?? "Read the error message in the answer the sender got.";
   return reader === "model" ? fix + (MODEL_NEXT_STEPS[reason] ?? "") : fix;
@@ -72,7 +72,7 @@ export type DeliveryReport = z.infer<typeof DeliveryReport>;
 export function deliveryReport(
   delivery: Delivery | null,
   run: Run | null,
-  reader: FixReader = "person",
+  reader: FixReader,
 ): DeliveryReport {
   if (!delivery) {
     return {

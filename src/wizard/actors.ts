@@ -201,12 +201,12 @@ export function provideWizard(deps: WizardHostDeps) {
               signal,
             }),
           );
-          return deliveryReport(next?.delivery ?? null, next?.run ?? null);
+          return deliveryReport(next?.delivery ?? null, next?.run ?? null, "person");
         },
       ),
       sendTest: fromPromise(async ({ input }: { input: TestInput }) => {
         const answer = await api(() => client.inboundWebhooks.sendTest(input.subscriptionId));
-        return deliveryReport(answer.delivery, answer.run);
+        return deliveryReport(answer.delivery, answer.run, "person");
       }),
       prepareReveal: prepareRevealActor(deps),
     },

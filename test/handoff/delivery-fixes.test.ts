@@ -9,8 +9,10 @@ describe("the fix for each ingress rejection", () => {
   });
 
   it("falls back to the answer's own message for a code it does not know", () => {
-    expect(fixFor("something_new")).toBe("Read the error message in the answer the sender got.");
-    expect(fixFor(null)).toBeNull();
+    expect(fixFor("something_new", "person")).toBe(
+      "Read the error message in the answer the sender got.",
+    );
+    expect(fixFor(null, "person")).toBeNull();
   });
 });
 
@@ -18,6 +20,6 @@ describe("the fix a model reads", () => {
   it("also names the tool to call next, where there is one", () => {
     expect(fixFor("invalid_signature", "model")).toContain("diagnose_inbound_webhook_signature");
     expect(fixFor("subscription_paused", "model")).toContain("update_inbound_webhook");
-    expect(fixFor("invalid_json", "model")).toBe(fixFor("invalid_json"));
+    expect(fixFor("invalid_json", "model")).toBe(fixFor("invalid_json", "person"));
   });
 });

@@ -103,6 +103,18 @@ describe("observe and test tools", () => {
     noSecrets(result, [hook.secret]);
   });
 
+  it("tells a model which tool resumes a paused webhook when its test is refused", async () => {
+    const hook = await createHook();
+    const paused = await mcp.call("update_inbound_webhook", { id: hook.id, enabled: false });
+    expect(paused.isError).not.toBe(true);
+    const result = structuredOf(
+      sendInboundWebhookTest,
+      await mcp.call("send_inbound_webhook_test", { id: hook.id }),
+    );
+    expect(result).toMatchObject({ accepted: false, reason: "subscription_paused" });
+    expect(result.fix).toContain("update_inbound_webhook");
+  });
+
   it("waits for the person's own request, reporting progress, and times out cleanly", async () => {
     const hook = await createHook();
     const progress: number[] = [];

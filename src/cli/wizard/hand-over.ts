@@ -211,7 +211,7 @@ export async function watchArrivals(guide: Guide, signal: AbortSignal): Promise<
     if (signal.aborted) return;
     if (!next) continue;
     afterId = next.delivery.id;
-    showReport(guide, deliveryReport(next.delivery, next.run));
+    showReport(guide, deliveryReport(next.delivery, next.run, "person"));
   }
 }
 
