@@ -159,7 +159,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
   } catch (error) {
     writes.close();
-    unmatched.flush();
+    unmatched.close();
     await checkpoints?.close();
     store.close();
     throw error;
@@ -179,7 +179,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       closing ??= new Promise<void>((resolve) => {
         server.close(async () => {
           writes.close();
-          unmatched.flush();
+          unmatched.close();
           await checkpoints?.close();
           store.close();
           resolve();

@@ -9,6 +9,7 @@ export class UnmatchedIngressTally {
   readonly #flushMs: number;
   readonly #counts = new Map<string, UnmatchedIngress>();
   #timer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(write: (counts: UnmatchedIngress[]) => void, flushMs = 1000) {
     this.#write = write;
@@ -36,7 +37,13 @@ export class UnmatchedIngressTally {
       this.#counts.clear();
     } catch {
       // Storage refused the write (a full disk): the counts stay and go with the next one.
-      this.#timer = setTimeout(() => this.flush(), this.#flushMs).unref();
+      if (!this.#closed) this.#timer = setTimeout(() => this.flush(), this.#flushMs).unref();
     }
+  }
+
+  /** Writes what is counted one last time; nothing is tried again once the database closes. */
+  close(): void {
+    this.#closed = true;
+    this.flush();
   }
 }
