@@ -64,6 +64,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(base, "agentruntime-webhooks");
 }
 
+/** The data folder's sandbox database, which every command uses when no `--db` is given. */
+export function defaultSandboxDb(env: NodeJS.ProcessEnv): string {
+  return join(defaultDataDir(env), "sandbox.db");
+}
+
 /** The flags every command that talks to AgentRuntime takes. */
 export const BACKEND_FLAGS = {
   "api-url": { type: "string" },

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type AgentRuntimeClient, createClient } from "../client/client.js";
 import type { RunningSandbox, SandboxInfo } from "../sandbox/server.js";
-import { defaultDataDir, UsageError } from "./args.js";
+import { defaultSandboxDb, UsageError } from "./args.js";
 import { commandLine } from "./command-name.js";
 
 export interface Backend {
@@ -64,7 +64,7 @@ async function openLocalSandbox(
   env: NodeJS.ProcessEnv,
   say: (line: string) => void,
 ): Promise<Backend> {
-  const db = sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
+  const db = sandboxDb ?? defaultSandboxDb(env);
   // Loaded only here: a server pointed at a real AgentRuntime never loads SQLite.
   const [{ startSandbox }, address] = await Promise.all([
     import("../sandbox/server.js"),
@@ -131,6 +131,6 @@ async function openLocalSandbox(
 
 /** The command that runs this database's sandbox in the foreground, as a person would type it. */
 export function keepUpCommand(db: string, env: NodeJS.ProcessEnv): string {
-  const isDefault = db === join(defaultDataDir(env), "sandbox.db");
+  const isDefault = db === defaultSandboxDb(env);
   return `\`${commandLine(`sandbox${isDefault ? "" : ` --db ${db}`}`, env)}\``;
 }

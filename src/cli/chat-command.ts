@@ -12,7 +12,7 @@ import { Autopilot, DEFAULT_MAX_TOOL_ROUNDS, systemPrompt } from "../autopilot/a
 import { openAiProvider } from "../autopilot/provider.js";
 import { CARD_MIME_TYPE, UI_EXTENSION } from "../card/resource.js";
 import { createMcpRuntime } from "../mcp/runtime.js";
-import { UNTRUSTED_TAG, unmarkForPerson } from "../untrusted/mark.js";
+import { MARKS, plainForPerson } from "../untrusted/mark.js";
 import { StepView } from "../wizard/steps.js";
 import {
   BACKEND_FLAGS,
@@ -292,16 +292,12 @@ async function converse(
   return exitCode;
 }
 
-const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`];
-
 /**
  * The model's streamed reply as a person reads it: marks it copied from tool results are
  * dropped. A tail that may still become a mark is held back until the next delta shows.
  */
 export function unmarkingStream(): { push(delta: string): string; end(): string } {
   let held = "";
-  const plain = (text: string) =>
-    MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
   return {
     push(delta) {
       held += delta;
@@ -310,12 +306,12 @@ export function unmarkingStream(): { push(delta: string): string; end(): string 
       const partial = MARKS.some((mark) => mark.length > tail.length && mark.startsWith(tail));
       const ready = partial && tail ? held.slice(0, at) : held;
       held = held.slice(ready.length);
-      return plain(ready);
+      return plainForPerson(ready);
     },
     end() {
       const rest = held;
       held = "";
-      return plain(rest);
+      return plainForPerson(rest);
     },
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
 /** The name `bin` gives this CLI, as an installed copy is typed. */
-export const BIN_NAME = "agentruntime-webhooks";
+const BIN_NAME = "agentruntime-webhooks";
 
 /** The arguments an npm script passes to this CLI, e.g. "wizard" for `node dist/…/main.js wizard`. */
 function scriptArgs(script: string): string | undefined {

@@ -9,6 +9,7 @@ import {
   backendFlags,
   choiceFlag,
   defaultDataDir,
+  defaultSandboxDb,
   integerFlag,
   parseCommandArgs,
   UsageError,
@@ -304,7 +305,7 @@ function localPatHelp(
   sandboxDb: string | undefined,
   env: NodeJS.ProcessEnv,
 ): string | undefined {
-  const db = sandboxDb ?? join(defaultDataDir(env), "sandbox.db");
+  const db = sandboxDb ?? defaultSandboxDb(env);
   if (!backend.sandbox || db === ":memory:") return undefined;
   return `On this local sandbox, ${keepUpCommand(db, env)} prints each key's PAT, also while this server runs it.`;
 }

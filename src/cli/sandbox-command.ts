@@ -1,6 +1,13 @@
 import { join } from "node:path";
 import { DEFAULT_MAX_BODY_BYTES, type SandboxInfo, startSandbox } from "../sandbox/server.js";
-import { choiceFlag, defaultDataDir, integerFlag, parseCommandArgs, UsageError } from "./args.js";
+import {
+  choiceFlag,
+  defaultDataDir,
+  defaultSandboxDb,
+  integerFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./args.js";
 import {
   findSandbox,
   portFile,
@@ -93,7 +100,7 @@ export async function runSandboxCommand(
     io.stdout.write(SANDBOX_HELP);
     return;
   }
-  const db = values.db ?? join(defaultDataDir(io.env), "sandbox.db");
+  const db = values.db ?? defaultSandboxDb(io.env);
   const publicUrl = values["public-url"];
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
     throw new UsageError(

@@ -9,7 +9,7 @@ import { buildArgvSafeCurl } from "../signing/curl.js";
 import { markdownLine, markUntrusted } from "../untrusted/mark.js";
 
 /** Who reads the guide: a model (names marked as untrusted) or a person (names as Markdown text). */
-export type GuideReader = "model" | "person";
+type GuideReader = "model" | "person";
 
 /** How a dotted field is sent, shown with the first one the workflow reads. */
 function nesting(fields: readonly string[]): string {

@@ -100,6 +100,14 @@ export function unmarkForPerson(text: string): string {
   );
 }
 
+/** The two marks, as a model may copy them loose into its own reply. */
+export const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`] as const;
+
+/** A model's reply as a person reads it: whole marks unmarked, stray ones dropped too. */
+export function plainForPerson(text: string): string {
+  return MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
+}
+
 // CommonMark lets a backslash escape any ASCII punctuation; these are the ones that format.
 const MARKDOWN_PUNCTUATION = /[\\`*_[\]|~]/g;
 

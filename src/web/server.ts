@@ -27,11 +27,8 @@ const ToolRequest = z.object({
 });
 /** Which page's conversation a message or card context belongs to: each page load starts one. */
 const ConversationId = z.string().uuid();
-const MessageRequest = z.object({
-  conversation: ConversationId,
-  text: z.string().min(1).max(4000),
-});
-const ContextRequest = z.object({
+/** A person's message, or the card's context for the next turn: the same shape. */
+const PageText = z.object({
   conversation: ConversationId,
   text: z.string().min(1).max(4000),
 });
@@ -162,7 +159,7 @@ function chatTurns(newConversation: ChatWebOptions["newConversation"], mode: Cha
     },
     /** Keeps the card's latest context: each update describes the whole current step. */
     remember(body: unknown): void {
-      const parsed = ContextRequest.safeParse(body);
+      const parsed = PageText.safeParse(body);
       if (!parsed.success) throw new HttpProblem(400, "Send the card's context as text.");
       if (!newConversation) return;
       const { pendingContext } = find(parsed.data.conversation);
@@ -176,7 +173,7 @@ function chatTurns(newConversation: ChatWebOptions["newConversation"], mode: Cha
             ? "This is the scripted demo: there is no model to talk to."
             : "No model is connected: start this again with OPENAI_MODEL set to talk to Autopilot.",
         );
-      const parsed = MessageRequest.safeParse(body);
+      const parsed = PageText.safeParse(body);
       if (!parsed.success) throw new HttpProblem(400, "Send a message of 1 to 4,000 characters.");
       const conversation = find(parsed.data.conversation);
       if (conversation.turnRunning)

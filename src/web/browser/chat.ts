@@ -1,7 +1,7 @@
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorText, isStepView } from "../../card/step-display.js";
-import { UNTRUSTED_TAG, unmarkForPerson } from "../../untrusted/mark.js";
+import { plainForPerson } from "../../untrusted/mark.js";
 import type { StepView } from "../../wizard/steps.js";
 import type { ChatEvent } from "../server.js";
 
@@ -13,13 +13,6 @@ const conversation = document.body.dataset.conversation;
 /** One card per setup: later results of the same wizard update it instead of adding another. */
 const cards = new Map<string, AppBridge>();
 
-const MARKS = [`<${UNTRUSTED_TAG}>`, `</${UNTRUSTED_TAG}>`];
-
-/** Text a model may have copied marks into, as a person reads it: no marks, not even stray ones. */
-function personText(text: string): string {
-  return MARKS.reduce((out, mark) => out.replaceAll(mark, ""), unmarkForPerson(text));
-}
-
 function message(who: "autopilot" | "you" | "notice", text: string): HTMLElement {
   const node = document.createElement("div");
   node.className = `msg ${who}`;
@@ -30,7 +23,7 @@ function message(who: "autopilot" | "you" | "notice", text: string): HTMLElement
   const body = document.createElement("span");
   body.className = "text";
   // The wizard's own lines mark names for the model; the person reads them plainly.
-  body.textContent = who === "autopilot" ? personText(text) : text;
+  body.textContent = who === "autopilot" ? plainForPerson(text) : text;
   node.append(label, body);
   transcript.append(node);
   node.scrollIntoView({ block: "end" });
@@ -178,7 +171,7 @@ async function sendMessage(text: string, button: HTMLButtonElement): Promise<voi
           speaking ??= message("autopilot", "");
           // The whole reply is shown again each time, so a mark split across deltas never shows.
           said += event.delta;
-          speaking.textContent = personText(said);
+          speaking.textContent = plainForPerson(said);
         } else if (event.type === "tool") speaking = undefined;
         else if (event.type === "result") await showCard({}, event.result);
         else if (event.type === "notice" || event.type === "error") message("notice", event.text);
