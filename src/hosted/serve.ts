@@ -77,7 +77,12 @@ export async function startHosted(
     // Single-tenant callers were admitted by the HTTP token; every other bearer is AgentRuntime's to judge.
     authenticate: single
       ? undefined
-      : callerGate({ apiUrl: config.apiUrl, refused: (reason) => metrics.refused(reason) }),
+      : callerGate({
+          apiUrl: config.apiUrl,
+          // A caller waits for an answer: one short try, then 503 with Retry-After.
+          client: { maxRetries: 0, timeoutMs: 5_000 },
+          refused: (reason) => metrics.refused(reason),
+        }),
     routes: hostedRoutes({
       pages: runtime.pages,
       ready: () => store.ready(),

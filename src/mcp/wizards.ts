@@ -89,7 +89,8 @@ export class McpWizards {
       restoring: deps.restoring,
       onStep: (id, snapshot) => {
         const step = stepOf(snapshot);
-        if (step === "pastingPat") void this.#ensurePastePage(id, snapshot);
+        // A page that cannot be made now is made (or its failure reported) by the next view.
+        if (step === "pastingPat") this.#ensurePastePage(id, snapshot).catch(() => {});
         // A PAT pasted for one key must not travel with another the person picks instead.
         if (step === "choosingKey") this.#pats.take(id);
       },

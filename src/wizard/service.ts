@@ -82,7 +82,11 @@ export class WizardService {
   #persist(id: string, snapshot: unknown): void {
     this.#unwritten.set(id, snapshot);
     // A failed write is tried again by the flush that ends the call, which does report it.
-    this.#writing = this.#writing.then(() => this.#writeUnwritten()).catch(() => {});
+    // After a failed flush the chain is rejected: this write must not be skipped with it.
+    this.#writing = this.#writing
+      .catch(() => {})
+      .then(() => this.#writeUnwritten())
+      .catch(() => {});
   }
 
   async #writeUnwritten(): Promise<void> {
