@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { type ClientOptions, createClient } from "../client/client.js";
 import { ApiError } from "../client/errors.js";
+import { refuse } from "../mcp/http-limits.js";
 import { ownerOf } from "./identity.js";
 
 /** What AgentRuntime says of a bearer: a caller it knows, one it does not, or nothing (unreachable). */
@@ -52,17 +53,6 @@ export function createVerdicts(options: CallerCheckOptions): (token: string) => 
   };
 }
 
-function refuse(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string>,
-): false {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }));
-  return false;
-}
-
 /**
  * The door of a hosted `/mcp`: lets a request through only when AgentRuntime knows its bearer,
  * before any tool is listed or any row written; otherwise answers 401 (or 503) and says false.
@@ -75,18 +65,23 @@ export function callerGate(
     const verdict = await verdictOf(bearer);
     if (verdict === "known") return true;
     options.refused?.(verdict === "unknown" ? "unauthenticated" : "unavailable");
-    if (verdict === "unknown")
-      return refuse(
+    if (verdict === "unknown") {
+      refuse(
         res,
         401,
+        -32001,
         "Unauthorized: AgentRuntime does not accept your bearer token. Sign in to AgentRuntime again and send your valid user token as the bearer.",
         { "www-authenticate": 'Bearer error="invalid_token"' },
       );
-    return refuse(
+      return false;
+    }
+    refuse(
       res,
       503,
+      -32001,
       "AgentRuntime could not be reached to check your token. Try again in a minute.",
       { "retry-after": "5" },
     );
+    return false;
   };
 }

@@ -9,7 +9,8 @@ const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
-function refuse(
+/** Answers with a JSON-RPC error that belongs to no request (`id: null`). */
+export function refuse(
   res: ServerResponse,
   status: number,
   code: number,

@@ -5,7 +5,7 @@ import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/serv
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type Cors, corsFor } from "./cors.js";
-import { readJsonRpc } from "./http-limits.js";
+import { readJsonRpc, refuse } from "./http-limits.js";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -73,14 +73,14 @@ function rpcOf(body: unknown): RequestFacts {
   };
 }
 
+/** The transport's own refusals, under the implementation-defined server error code. */
 function rpcError(
   res: ServerResponse,
   status: number,
   message: string,
   headers: Record<string, string> = {},
 ) {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+  refuse(res, status, -32000, message, headers);
 }
 
 function plain(res: ServerResponse, status: number, text: string) {
